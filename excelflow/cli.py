@@ -1,0 +1,79 @@
+"""The `excelflow` command: a thin click layer over the library.
+
+Only this module imports click and reads the clock. Each command parses its options, calls one
+library function, prints what the clerk needs to read (in Chinese), and maps `ExcelflowError` to
+`Error: …` with exit code 1. Library modules are imported inside the commands so that a quick
+command (a `collect` with nothing new) does not pay for pandas or xlsxwriter.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ExcelflowError
+from .workspace import Workspace
+
+EXIT_GAPS = 3  # `--check`: ran fine, but something is missing, late or invalid
+
+
+class _Command(click.Command):
+    """Turns every ExcelflowError into click's `Error: …` on stderr with exit code 1."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except ExcelflowError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+class _Group(click.Group):
+    command_class = _Command
+
+
+def _parse_now(value: str | None) -> datetime:
+    """`--now` as naive local wall-clock time; offsets are converted to local time first."""
+    if value is None:
+        return datetime.now().replace(microsecond=0)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"「{value}」不是 ISO 时间,例如 2021-06-16T09:00", param_hint="--now") from exc
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone().replace(tzinfo=None)
+    return parsed
+
+
+root_option = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default="当前文件夹",
+    help="工作文件夹(可以是共享盘路径,含中文和空格)。",
+)
+now_option = click.option("--now", "now_text", metavar="ISO-TIME", help="按此时间判断是否逾期(默认:现在),用于补录和测试。")
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="excelflow")
+def main() -> None:
+    """excelflow:督查室重点工作调度——导入通知、生成填报表、收集汇总、对比通报。"""
+
+
+@main.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--force", is_flag=True, help="覆盖已有的任务登记表和模板。")
+def init_command(directory: Path, force: bool) -> None:
+    """建立工作文件夹:workbooks/(登记表、模板)、inbox/、outbox/。"""
+    from .setup import init_workspace
+
+    for line in init_workspace(Workspace(directory), force=force):
+        click.echo(line)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
