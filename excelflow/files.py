@@ -55,3 +55,33 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def fallback_path(path: Path) -> Path:
+    """Where an output goes when the previous one cannot be replaced (open in Excel on Windows)."""
+    return path.with_name(f"{path.stem}(新版-原文件被占用){path.suffix}")
+
+
+def publish_bytes(path: Path, data: bytes) -> Path | None:
+    """Write an output the clerk may have open; returns the path written, or None if unchanged.
+
+    Identical bytes are not rewritten (a pass with nothing new changes no output; writers should
+    make their bytes deterministic, e.g. a fixed `created` property in xlsxwriter). If the old
+    file cannot be replaced — on Windows a workbook open in Excel refuses the rename — the new
+    one is written beside it under `fallback_path(path)` and that path is returned, so the caller
+    can say so; the old file is kept as it is.
+    """
+    try:
+        if path.read_bytes() == data:
+            return None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        pass  # unreadable (locked): try to replace it below, fall back if that fails too
+    try:
+        atomic_write_bytes(path, data)
+        return path
+    except PermissionError:
+        target = fallback_path(path)
+        atomic_write_bytes(target, data)
+        return target
