@@ -1,0 +1,361 @@
+"""Byte-for-byte copies of every return, with receipt time and content hash, kept for good.
+
+The working folder may be an SMB share: no database, no file locks. Everything is a plain file
+written atomically (temporary file, then rename), and each piece is written in an order that makes
+the last write the commit point:
+
+    archive/<sha[:2]>/<sha>.<ext>              1. the bytes, exactly as received
+    archive/<sha[:2]>/<sha>.json               2. the record: receipt time, first path (COMMIT)
+    archive/<sha[:2]>/<sha>.paths.json            other inbox paths the same bytes arrived under
+    archive/<sha[:2]>/<sha>.submission.json       intake's parsed result (so nothing is re-read)
+    archive/journal/<sha>                      3. "this sha changed since the index was written"
+    archive/index.json                            cache of all of the above, rewritten atomically
+
+A crash (SIGKILL) between any two writes leaves either a stray blob (redone next time the bytes
+are stored, same name, same content) or a record the index does not list yet (found through the
+journal, or by `store`/`get` looking on disk). Nothing is duplicated: a sha has one place.
+
+Cost of a pass grows with what is new, not with the archive: loading reads `index.json` plus the
+few journal entries since it was last rewritten; the index is rewritten (and the journal
+emptied) only once the journal holds `COMPACT_AFTER` entries or `compact()` is called. If the
+index is lost or damaged it is rebuilt by walking the per-record files, which are the truth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .files import atomic_write_bytes, atomic_write_text
+from .submission import EntryReport, Problem, Submission
+from .workspace import Workspace
+
+INDEX_VERSION = 1
+COMPACT_AFTER = 64  # journal entries before the index is rewritten; bounds load cost per pass
+_KNOWN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+@dataclass(frozen=True)
+class ArchiveRecord:
+    """One archived return. `blob` is relative to the working folder, with `/` separators."""
+
+    sha256: str
+    original_path: str
+    size: int
+    received_at: datetime
+    blob: str
+
+
+@dataclass(frozen=True)
+class PathSighting:
+    """An inbox path seen holding some archived bytes, with the stat it had then."""
+
+    path: str
+    size: int
+    mtime_ns: int | None
+
+
+class Archive:
+    """The archive of one working folder. One collector at a time (the collect lock) writes it."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+        self._dir = ws.archive
+        self._records: dict[str, ArchiveRecord] = {}
+        self._paths: dict[str, list[PathSighting]] = {}
+        self._subs: dict[str, Submission] = {}
+        self._by_path: dict[str, tuple[int, int | None, str]] = {}
+        self._loaded = False
+
+    # -- reading ------------------------------------------------------------------------------
+    def get(self, sha256: str) -> ArchiveRecord | None:
+        self._load()
+        record = self._records.get(sha256)
+        if record is None:
+            # A record committed by a run killed before it reached the journal.
+            record = self._read_record(sha256)
+            if record is not None:
+                self._adopt(sha256)
+                self._journal(sha256)
+        return record
+
+    def records(self) -> list[ArchiveRecord]:
+        """Every record, in receipt order (time received, then path)."""
+        self._load()
+        return sorted(self._records.values(), key=lambda r: (r.received_at, r.original_path, r.sha256))
+
+    def paths(self, sha256: str) -> list[str]:
+        """Every inbox path these bytes arrived under, the first one first."""
+        self._load()
+        record = self._records.get(sha256)
+        first = [record.original_path] if record else []
+        return first + [p.path for p in self._paths.get(sha256, []) if p.path not in first]
+
+    def lookup_path(self, path: str, size: int, mtime_ns: int) -> ArchiveRecord | None:
+        """The record of the bytes last stored from `path` if its size and mtime are unchanged.
+
+        Lets a pass skip reading files it has archived already (`store(..., mtime_ns=…)`).
+        """
+        self._load()
+        seen = self._by_path.get(path)
+        if seen is None or seen[0] != size or seen[1] != mtime_ns:
+            return None
+        return self._records.get(seen[2])
+
+    def load_submission(self, sha256: str) -> Submission | None:
+        self._load()
+        sub = self._subs.get(sha256)
+        if sub is None and sha256 not in self._records:
+            sub = self._read_submission(sha256)
+        return sub
+
+    def submissions(self) -> list[Submission]:
+        """Every parsed result, in receipt order (time received, then path)."""
+        self._load()
+        return sorted(self._subs.values(), key=lambda s: (s.received_at, s.path, s.sha256))
+
+    # -- writing ------------------------------------------------------------------------------
+    def store(self, data: bytes, original_path: str, received_at: datetime,
+              mtime_ns: int | None = None) -> ArchiveRecord:
+        """Keep `data` for good; storing known bytes again returns the existing record unchanged.
+
+        A new path for known bytes is noted (see `paths`), nothing else changes. `mtime_ns`, if
+        given, lets `lookup_path` recognise the unchanged inbox file next pass without reading it.
+        """
+        sha = hashlib.sha256(data).hexdigest()
+        existing = self.get(sha)
+        if existing is not None:
+            self._note_path(sha, original_path, len(data), mtime_ns)
+            return existing
+        blob = self._blob_path(sha, original_path)
+        _write_bytes_once(blob, data)
+        record = ArchiveRecord(
+            sha256=sha, original_path=original_path, size=len(data), received_at=received_at,
+            blob=blob.relative_to(self._ws.root).as_posix(),
+        )
+        atomic_write_text(self._record_path(sha), _dumps(_record_to_json(record)))  # commit point
+        self._records[sha] = record
+        self._note_path(sha, original_path, len(data), mtime_ns, journal=False)
+        self._journal(sha)
+        return record
+
+    def save_submission(self, sub: Submission) -> None:
+        """Keep intake's result for `sub.sha256` beside its blob (replacing an earlier parse)."""
+        self._load()
+        atomic_write_text(self._submission_path(sub.sha256), _dumps(submission_to_json(sub)))
+        self._subs[sub.sha256] = sub
+        self._journal(sub.sha256)
+
+    def compact(self) -> None:
+        """Rewrite `index.json` from memory and empty the journal."""
+        self._load()
+        done = self._journal_entries()
+        index = {
+            "version": INDEX_VERSION,
+            "records": [_record_to_json(r) for r in self.records()],
+            "paths": {sha: [_sighting_to_json(p) for p in ps] for sha, ps in self._paths.items()},
+            "submissions": [submission_to_json(s) for s in self.submissions()],
+        }
+        atomic_write_text(self._dir / "index.json", _dumps(index))
+        for name in done:  # after the index: a crash here only leaves entries merged twice
+            try:
+                os.unlink(self._dir / "journal" / name)
+            except FileNotFoundError:
+                pass
+
+    # -- paths --------------------------------------------------------------------------------
+    def _shard(self, sha: str) -> Path:
+        return self._dir / sha[:2]
+
+    def _record_path(self, sha: str) -> Path:
+        return self._shard(sha) / f"{sha}.json"
+
+    def _paths_path(self, sha: str) -> Path:
+        return self._shard(sha) / f"{sha}.paths.json"
+
+    def _submission_path(self, sha: str) -> Path:
+        return self._shard(sha) / f"{sha}.submission.json"
+
+    def _blob_path(self, sha: str, original_path: str) -> Path:
+        suffix = PurePosixPath(original_path).suffix.lower()
+        return self._shard(sha) / f"{sha}{suffix if suffix in _KNOWN_SUFFIXES else '.bin'}"
+
+    # -- loading ------------------------------------------------------------------------------
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        index = _read_json(self._dir / "index.json")
+        if isinstance(index, dict) and index.get("version") == INDEX_VERSION:
+            try:
+                for item in index["records"]:
+                    record = _record_from_json(item)
+                    self._records[record.sha256] = record
+                for sha, items in index["paths"].items():
+                    self._paths[sha] = [_sighting_from_json(p) for p in items]
+                for item in index["submissions"]:
+                    sub = submission_from_json(item)
+                    self._subs[sub.sha256] = sub
+            except (KeyError, TypeError, ValueError):
+                self._rebuild()
+                return
+            for name in self._journal_entries():
+                self._adopt(name)
+            self._reindex_paths()
+        elif self._dir.is_dir():
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Read every per-record file (the truth) when there is no usable index."""
+        self._records.clear()
+        self._paths.clear()
+        self._subs.clear()
+        if self._dir.is_dir():
+            for shard in sorted(self._dir.iterdir()):
+                if len(shard.name) != 2 or not shard.is_dir():
+                    continue
+                for file in shard.glob("*.json"):
+                    sha = file.name.split(".", 1)[0]
+                    if file.name == f"{sha}.json":
+                        self._adopt(sha)
+        self._reindex_paths()
+        self.compact()
+
+    def _adopt(self, sha: str) -> None:
+        """Merge what is on disk for `sha` into memory (idempotent)."""
+        record = self._read_record(sha)
+        if record is not None:
+            self._records[sha] = record
+        raw = _read_json(self._paths_path(sha))
+        if isinstance(raw, list):
+            try:
+                self._paths[sha] = [_sighting_from_json(p) for p in raw]
+            except (KeyError, TypeError, ValueError):
+                pass
+        sub = self._read_submission(sha)
+        if sub is not None:
+            self._subs[sha] = sub
+
+    def _read_record(self, sha: str) -> ArchiveRecord | None:
+        raw = _read_json(self._record_path(sha))
+        try:
+            return _record_from_json(raw) if isinstance(raw, dict) else None
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def _read_submission(self, sha: str) -> Submission | None:
+        raw = _read_json(self._submission_path(sha))
+        try:
+            return submission_from_json(raw) if isinstance(raw, dict) else None
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def _reindex_paths(self) -> None:
+        self._by_path.clear()
+        for sha, sightings in self._paths.items():
+            for s in sightings:
+                self._by_path[s.path] = (s.size, s.mtime_ns, sha)
+
+    # -- journal ------------------------------------------------------------------------------
+    def _journal_entries(self) -> list[str]:
+        folder = self._dir / "journal"
+        try:
+            return sorted(n for n in os.listdir(folder) if not n.startswith("."))
+        except FileNotFoundError:
+            return []
+
+    def _journal(self, sha: str) -> None:
+        marker = self._dir / "journal" / sha
+        if not marker.exists():
+            atomic_write_text(marker, "")
+        if len(self._journal_entries()) >= COMPACT_AFTER:
+            self.compact()
+
+    def _note_path(self, sha: str, path: str, size: int, mtime_ns: int | None, journal: bool = True) -> None:
+        sightings = self._paths.setdefault(sha, [])
+        for i, s in enumerate(sightings):
+            if s.path == path:
+                if s.mtime_ns == mtime_ns and s.size == size:
+                    return
+                sightings[i] = PathSighting(path, size, mtime_ns)
+                break
+        else:
+            sightings.append(PathSighting(path, size, mtime_ns))
+        self._by_path[path] = (size, mtime_ns, sha)
+        atomic_write_text(self._paths_path(sha), _dumps([_sighting_to_json(s) for s in sightings]))
+        if journal:
+            self._journal(sha)
+
+
+# -- JSON ---------------------------------------------------------------------------------------
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_bytes_once(path: Path, data: bytes) -> None:
+    """Write a blob unless the same bytes are already there (left by a run that was killed)."""
+    try:
+        if path.stat().st_size == len(data) and hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
+            return
+    except OSError:
+        pass
+    atomic_write_bytes(path, data)
+
+
+def _record_to_json(r: ArchiveRecord) -> dict[str, Any]:
+    return {"sha256": r.sha256, "original_path": r.original_path, "size": r.size,
+            "received_at": r.received_at.isoformat(), "blob": r.blob}
+
+
+def _record_from_json(d: dict[str, Any]) -> ArchiveRecord:
+    return ArchiveRecord(sha256=str(d["sha256"]), original_path=str(d["original_path"]), size=int(d["size"]),
+                         received_at=datetime.fromisoformat(d["received_at"]), blob=str(d["blob"]))
+
+
+def _sighting_to_json(s: PathSighting) -> dict[str, Any]:
+    return {"path": s.path, "size": s.size, "mtime_ns": s.mtime_ns}
+
+
+def _sighting_from_json(d: dict[str, Any]) -> PathSighting:
+    mtime = d.get("mtime_ns")
+    return PathSighting(path=str(d["path"]), size=int(d["size"]), mtime_ns=None if mtime is None else int(mtime))
+
+
+def submission_to_json(sub: Submission) -> dict[str, Any]:
+    """A Submission as plain JSON values (times as ISO text)."""
+    out = {k: getattr(sub, k) for k in sub.__dataclass_fields__}
+    out["received_at"] = sub.received_at.isoformat()
+    out["entries"] = [{k: getattr(e, k) for k in e.__dataclass_fields__} for e in sub.entries]
+    out["problems"] = [{k: getattr(p, k) for k in p.__dataclass_fields__} for p in sub.problems]
+    return out
+
+
+def submission_from_json(d: dict[str, Any]) -> Submission:
+    """Inverse of `submission_to_json`; unknown keys (from a newer version) are ignored."""
+    fields = Submission.__dataclass_fields__
+    values = {k: v for k, v in d.items() if k in fields}
+    values["received_at"] = datetime.fromisoformat(d["received_at"])
+    values["entries"] = tuple(_from_fields(EntryReport, e) for e in d.get("entries", ()))
+    values["problems"] = tuple(_from_fields(Problem, p) for p in d.get("problems", ()))
+    return Submission(**values)
+
+
+def _from_fields(cls: Any, d: dict[str, Any]) -> Any:
+    return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+def with_archive_path(sub: Submission, record: ArchiveRecord) -> Submission:
+    """`sub` with `archived_as` pointing at the record's blob."""
+    return replace(sub, archived_as=record.blob)
