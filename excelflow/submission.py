@@ -91,3 +91,7 @@ class Submission:
     confidence: Confidence | None = None
     entries: tuple[EntryReport, ...] = ()
     problems: tuple[Problem, ...] = ()
+    # The file's modification time when collect first read it. Never a receipt time (mtimes
+    # survive copying); only orders versions received in the same pass (the later saved file
+    # is the correction). Set by collect, None when unknown.
+    modified_ns: int | None = None
