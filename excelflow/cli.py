@@ -76,5 +76,50 @@ def init_command(directory: Path, force: bool) -> None:
         click.echo(line)
 
 
+@main.command("generate")
+@click.option("--round", "round_id", required=True, metavar="R", help="轮次,如 2021-H1(见任务登记表「轮次」工作表)。")
+@root_option
+@click.option("--force", is_flag=True, help="覆盖内容有变化的已生成填报表(可能已经发出)。")
+@now_option
+def generate_command(round_id: str, root: Path, force: bool, now_text: str | None) -> None:
+    """为每个单位生成本轮填报表:outbox/R/templates/<单位>.xlsx,以及分发清单。"""
+    from .generate import generate_round
+    from .register import load_register
+
+    ws = Workspace(root)
+    register = load_register(ws.require_register())
+    previous = None
+    prev_round = register.previous_round(round_id)
+    if prev_round is not None:
+        try:
+            from .ledger import load_reported
+        except ImportError:
+            load_reported = None  # type: ignore[assignment]
+        if load_reported is not None:
+            previous = load_reported(ws, prev_round.id)
+    units = {e.unit for e in register.expected_entries()}
+    with click.progressbar(length=len(units), label="生成填报表", file=sys.stderr,
+                           show_pos=True) as bar:
+        def advance(done: int, total: int) -> None:
+            bar.update(done - bar.pos)
+
+        report = generate_round(ws, register, round_id, force=force, previous=previous,
+                                now=_parse_now(now_text), progress=advance)
+    for warning in report.warnings:
+        click.echo(f"提示:{warning}", err=True)
+    folder = ws.templates_dir(round_id)
+    click.echo(f"填报表文件夹:{folder}")
+    click.echo(f"新生成 {len(report.written)} 个,未变化 {len(report.unchanged)} 个,"
+               f"内容有变化未覆盖 {len(report.would_change)} 个(共 {len(report.units)} 个单位)。")
+    if report.would_change:
+        click.echo("以下填报表已存在且内容会改变,可能已经发出,未覆盖;确认要重新生成请加 --force:")
+        for path in report.would_change:
+            click.echo(f"  {path.name}")
+    if report.skipped:
+        click.echo(f"本轮没有填报任务的单位({len(report.skipped)} 个):{'、'.join(report.skipped)}")
+    if report.distribution_list is not None:
+        click.echo(f"分发清单:{report.distribution_list}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

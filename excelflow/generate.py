@@ -27,7 +27,7 @@ from . import identity as ident
 from . import statuses
 from .errors import RoundError
 from .files import atomic_write_bytes
-from .model import ROLE_NAMES, RELEVANT_PREFIX, Register, Role, Round
+from .model import RELEVANT_PREFIX, ROLE_NAMES, TOWNSHIP_GROUP, Register, Role, Round
 from .template_style import (
     CONDITIONAL_HEADERS, COS_HEADER, DEADLINE_HEADER, ID_HEADER, INPUT_HEADERS, LEADS_HEADER,
     MILESTONE_HEADER, NEXT_HEADER, PERCENT_HEADER, PREFILLED_HEADERS, PREV_PROGRESS_HEADER,
@@ -133,9 +133,10 @@ def _settings(register: Register) -> tuple[str, str]:
     """The supervision office's name and a contact line, from the register's 设置 sheet."""
     s = register.settings
     office = s.get("督查室") or s.get("督查室名称") or DEFAULT_OFFICE
+    # Keys as register.py writes the 设置 sheet (督查室联系人, 电话, 邮箱).
     person = s.get("督查室联系人") or s.get("联系人") or ""
-    phone = s.get("督查室电话") or s.get("联系电话") or ""
-    mail = s.get("督查室邮箱") or s.get("邮箱") or ""
+    phone = s.get("电话") or s.get("督查室电话") or s.get("联系电话") or ""
+    mail = s.get("邮箱") or s.get("督查室邮箱") or ""
     parts = [p for p in (person, f"电话 {phone}" if phone else "", f"邮箱 {mail}" if mail else "") if p]
     return office, ",".join(parts)
 
@@ -487,7 +488,8 @@ def unchosen_warnings(register: Register) -> list[str]:
         groups = "、".join(n for n in (*task.lead, *task.co) if n.startswith(RELEVANT_PREFIX))
         warnings.append(
             f"任务 {task.id} 的「{groups}」尚未选定具体单位,这些单位的填报项未生成。"
-            f"请在任务登记表「任务」工作表第 {task.id} 号任务的「相关单位」列填写具体乡镇(街道)后重新生成。"
+            f"请在任务登记表「任务」工作表序号为 {task.id} 的行的「{RELEVANT_PREFIX}{TOWNSHIP_GROUP}」列"
+            "填写具体的乡镇(街道)(没有则填「无」),然后重新生成。"
         )
     return warnings
 
