@@ -1,0 +1,170 @@
+"""The watch loop on an injected clock, its options, and the pass log / last-pass record."""
+
+from __future__ import annotations
+
+import datetime as datetime_module
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import schedule
+
+from excelflow import passlog
+from excelflow.passlog import append_log, log_exception, read_last_pass, record_failure, record_success
+from excelflow.watch import Trigger, parse_at, parse_every, run_loop
+from excelflow.workspace import Workspace
+
+
+class FakeTime:
+    """A clock the loop reads and a sleep that moves it; `suspend` makes the PC sleep at a time."""
+
+    def __init__(self, start: datetime, stop: threading.Event, until: datetime) -> None:
+        self.now = start
+        self.stop = stop
+        self.until = until
+        self.suspends: dict[datetime, timedelta] = {}
+        self.naps = 0
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.naps += 1
+        self.now += timedelta(seconds=seconds)
+        for at, length in list(self.suspends.items()):
+            if self.now >= at:
+                del self.suspends[at]
+                self.now += length
+        if self.now >= self.until:
+            self.stop.set()
+
+
+def run_recording(trigger: Trigger, fake: FakeTime) -> list[datetime]:
+    ticks: list[datetime] = []
+    run_loop(trigger, lambda: ticks.append(fake.clock()), stop=fake.stop, clock=fake.clock, sleep=fake.sleep)
+    return ticks
+
+
+def test_every_runs_at_start_then_each_interval() -> None:
+    start = datetime(2021, 6, 15, 9, 0, 0)
+    stop = threading.Event()
+    fake = FakeTime(start, stop, until=start + timedelta(minutes=50))
+    ticks = run_recording(Trigger(every=timedelta(minutes=15)), fake)
+    assert [t - start for t in ticks] == [timedelta(minutes=m) for m in (0, 15, 30, 45)]
+
+
+def test_ticks_slept_through_give_one_pass_on_waking_not_a_burst() -> None:
+    start = datetime(2021, 6, 15, 9, 0, 0)
+    stop = threading.Event()
+    fake = FakeTime(start, stop, until=start + timedelta(hours=4))
+    fake.suspends[start + timedelta(minutes=20)] = timedelta(hours=3)  # lid closed at 09:20 until 12:20
+    ticks = run_recording(Trigger(every=timedelta(minutes=15)), fake)
+    offsets = [t - start for t in ticks]
+    woke = timedelta(hours=3, minutes=20)
+    assert offsets[:2] == [timedelta(0), timedelta(minutes=15)]
+    assert offsets[2] == woke  # the 12 ticks missed while asleep: one pass on waking ...
+    assert offsets[3] == woke + timedelta(minutes=15)  # ... and the rhythm resumes from there
+    assert len(ticks) == 2 + 1 + 2  # 12:20, 12:35, 12:50 then stop at 13:00
+    assert schedule.datetime is datetime_module  # the loop gave `schedule` its real clock back
+
+
+def test_fixed_times_all_missed_overnight_give_one_pass() -> None:
+    start = datetime(2021, 6, 15, 7, 0, 0)
+    stop = threading.Event()
+    fake = FakeTime(start, stop, until=datetime(2021, 6, 16, 9, 0, 0))
+    fake.suspends[datetime(2021, 6, 15, 8, 0, 0)] = timedelta(hours=24)  # asleep over 08:30 and 17:30
+    ticks = run_recording(Trigger(at=parse_at("08:30,17:30")), fake)
+    assert ticks[0] == start  # on start
+    # 08:30 and 17:30 were both overdue on waking at 08:00 next day: one pass, then 08:30 as usual
+    assert datetime(2021, 6, 16, 8, 0, 0) <= ticks[1] < datetime(2021, 6, 16, 8, 0, 2)
+    assert ticks[2:] == [datetime(2021, 6, 16, 8, 30)]
+
+
+def test_fixed_times_fire_at_their_times() -> None:
+    start = datetime(2021, 6, 15, 7, 0, 0)
+    stop = threading.Event()
+    fake = FakeTime(start, stop, until=datetime(2021, 6, 16, 9, 0, 0))
+    ticks = run_recording(Trigger(at=parse_at("17:30, 08:30")), fake)
+    assert ticks == [
+        start,
+        datetime(2021, 6, 15, 8, 30),
+        datetime(2021, 6, 15, 17, 30),
+        datetime(2021, 6, 16, 8, 30),
+    ]
+
+
+def test_loop_stops_between_ticks_when_asked() -> None:
+    start = datetime(2021, 6, 15, 9, 0, 0)
+    stop = threading.Event()
+    fake = FakeTime(start, stop, until=start + timedelta(days=1))
+    ticks: list[datetime] = []
+
+    def tick() -> None:
+        ticks.append(fake.clock())
+        if len(ticks) == 2:
+            stop.set()  # what the SIGTERM handler does mid-pass: this pass finishes, no other starts
+
+    run_loop(Trigger(every=timedelta(minutes=15)), tick, stop=stop, clock=fake.clock, sleep=fake.sleep)
+    assert len(ticks) == 2
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("15m", 900), ("2s", 2), ("1h", 3600), ("90", 90), ("10分钟", 600)])
+def test_every_accepts_common_spellings(text: str, seconds: int) -> None:
+    assert parse_every(text) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("text", ["", "15x", "0s", "m15"])
+def test_every_rejects_nonsense_in_chinese(text: str) -> None:
+    with pytest.raises(ValueError, match="时间间隔"):
+        parse_every(text)
+
+
+def test_at_accepts_lists_and_rejects_bad_times() -> None:
+    assert parse_at("8:30,17:30") == ("08:30", "17:30")
+    assert parse_at("17:30、08:30") == ("08:30", "17:30")
+    with pytest.raises(ValueError, match="24 小时制"):
+        parse_at("25:00")
+
+
+# -- pass log and last-pass record -------------------------------------------------------------
+
+
+def test_last_pass_keeps_last_success_and_last_error(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path)
+    assert read_last_pass(ws).describe() == ["上次成功收集:尚无记录", "上次出错:无"]
+    record_success(ws, finished_at=datetime(2021, 6, 15, 9, 0, 5), as_of=datetime(2021, 6, 15, 9, 0),
+                   round_id="2021-H1", seconds=1.25, summary="新收 3 份")
+    try:
+        raise PermissionError("无法读取 workbooks/register.xlsx")
+    except PermissionError as exc:
+        record_failure(ws, exc, failed_at=datetime(2021, 6, 15, 9, 15, 1), round_id="2021-H1")
+    last = read_last_pass(ws)
+    assert last.success is not None and last.success.summary == "新收 3 份"
+    assert last.failure is not None and last.failure.error == "PermissionError"
+    text = "\n".join(last.describe())
+    assert "2021-06-15 09:00:05" in text and "2021-06-15 09:15:01" in text and "之后已成功" not in text
+
+    record_success(ws, finished_at=datetime(2021, 6, 15, 9, 30, 2), as_of=datetime(2021, 6, 15, 9, 30),
+                   round_id="2021-H1", seconds=0.5, summary="无新文件")
+    assert "(之后已成功收集)" in "\n".join(read_last_pass(ws).describe())
+    assert not [p for p in ws.state.iterdir() if p.name.startswith(".tmp-")]  # written atomically
+
+
+def test_log_holds_traceback_and_stays_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = Workspace(tmp_path)
+    try:
+        {}["登记表"]
+    except KeyError as exc:
+        log_exception(ws, exc, at=datetime(2021, 6, 15, 9, 0), context="收集失败")
+    text = passlog.log_path(ws).read_text(encoding="utf-8")
+    assert "2021-06-15 09:00:00 [错误]" in text and "收集失败:KeyError" in text
+    assert "Traceback (most recent call last)" in text and "test_log_holds_traceback" in text
+
+    monkeypatch.setattr(passlog, "MAX_LOG_BYTES", 2_000)  # a small bound, to rotate within a test
+    for i in range(200):
+        append_log(ws, "info", f"第 {i} 次收集完成", at=datetime(2021, 6, 15, 9, 0))
+    files = sorted(p.name for p in ws.state.iterdir() if p.name.startswith("excelflow.log"))
+    assert files == ["excelflow.log", "excelflow.log.1", "excelflow.log.2", "excelflow.log.3"]
+    assert all((ws.state / name).stat().st_size < 2_200 for name in files)
+    assert "第 199 次收集完成" in passlog.log_path(ws).read_text(encoding="utf-8")
