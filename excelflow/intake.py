@@ -1,22 +1,441 @@
 """Intake: find returns in the inbox, read each once, identify it, extract entries, validate.
 
 This module is the public face other modules use; the jobs live in `scan.py` (inbox, bytes,
-pending files), `extract.py` (workbook → rows by task id) and `validate.py` (two-level checks).
+pending files), `extract.py` (workbook → rows by task id) and `validate.py` (two-level checks of
+an entry); this module identifies the return (unit, round, role of each row) and assembles the
+`Submission`.
 `read_return` never raises for a bad workbook: every problem becomes a `Problem` record and the
 `Submission.outcome` says accepted / accepted_with_warnings / pending / rejected.
+
+Outcomes: `pending` — the bytes look like a copy still in progress (retry next run);
+`rejected` — the file cannot be read or placed, or none of its entries is usable (its entries,
+all `usable=False`, are still listed so the ledger can mark them invalid rather than missing);
+`accepted_with_warnings` — at least one usable entry and some problem to show; `accepted`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from .model import Register
+from typing import TYPE_CHECKING
+
+from .model import Register, Role, Round
 from .scan import Candidate, looks_incomplete, read_bytes, scan_inbox
-from .submission import Submission
+from .submission import Confidence, EntryReport, Level, Outcome, Problem, Submission
+
+if TYPE_CHECKING:  # pragma: no cover - heavier modules are imported only when a file is parsed
+    from .extract import Header, RowFound, SheetData
+    from .identity import Identity
+    from .units import UnitResolver
+    from .validate import Blocker
+
+DataSheet = tuple["SheetData", "Header"]
 
 __all__ = ["Candidate", "scan_inbox", "read_bytes", "looks_incomplete", "read_return"]
+
+PENDING_MESSAGE = ("文件不完整,可能仍在复制或保存中,本次未读取,下次收集时会自动重试。"
+                   "如果一直如此,请让填报单位重新报送。")
 
 
 def read_return(data: bytes, path: str, received_at: datetime, register: Register) -> Submission:
     """Parse one return from memory and judge it. `path` is the inbox-relative name (for messages)."""
-    raise NotImplementedError("being written: see issue 4 (intake engineer)")
+    sha = hashlib.sha256(data).hexdigest()
+    base = Submission(path=path, sha256=sha, size=len(data), received_at=received_at, outcome="rejected")
+    if looks_incomplete(data, path):
+        return _with(base, "pending", Problem("warning", PENDING_MESSAGE, path))
+    # Imported here: a pass with nothing new never parses a workbook and need not load these.
+    from .extract import WorkbookUnreadable
+
+    try:
+        return _read_workbook(data, base, register)
+    except WorkbookUnreadable as exc:
+        return _with(base, "rejected", Problem("error", str(exc), path))
+    except Exception as exc:  # noqa: BLE001 - one strange file must never stop a batch
+        return _with(base, "rejected", Problem(
+            "error", f"读取时出现意外错误({type(exc).__name__}: {exc}),本文件未接收。"
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 重新报送;如仍出现,请把此文件交给技术支持。", path))
+
+
+def _with(base: Submission, outcome: Outcome, problem: Problem) -> Submission:
+    return replace(base, outcome=outcome, problems=(problem,))
+
+
+# -- reading one workbook -------------------------------------------------------------------------
+def _read_workbook(data: bytes, base: Submission, register: Register) -> Submission:
+    reader = _Reader(data, base, register)
+    return replace(base, **reader.run())
+
+
+class _Reader:
+    """Reads one return: identity or guess, data sheets, entries, problems."""
+
+    def __init__(self, data: bytes, base: Submission, register: Register):
+        from .extract import Workbook
+
+        self.file = base.path
+        self.base = base
+        self.register = register
+        self.book = Workbook(data, base.path)
+        self.problems: list[Problem] = []
+
+    def problem(self, level: Level, message: str, sheet: str | None = None, cell: str | None = None) -> None:
+        self.problems.append(Problem(level, message, self.file, sheet, cell))
+
+    def run(self) -> dict[str, Any]:
+        from .identity import IDENTITY_SHEET, IdentityUnreadable, read_identity
+
+        identity: Identity | None = None
+        if IDENTITY_SHEET in self.book.sheet_names:
+            try:
+                identity = read_identity(self.book.sheet(IDENTITY_SHEET).rows)
+            except IdentityUnreadable as exc:
+                self.problem("warning", f"{exc},改按表头中的填报单位和文件名识别。", IDENTITY_SHEET)
+        sheets = self._data_sheets(identity)
+        if identity is not None and identity.kind == "plan":
+            self.problem("error", "这是落实方案(计划)表,不是本轮进展填报表,未作为进展报送接收。")
+            return self._result("rejected", kind="plan", unit=identity.unit, round_id=identity.round_id)
+        if identity is not None:
+            unit = _resolve_unit(self.register, identity.unit)
+            if unit is None:
+                self.problem("error", f"文件标识中的填报单位「{identity.unit}」不在任务登记表中,无法归属。"
+                             "请核对登记表「单位」表(单位是否改名),或让该单位使用本轮下发的填报表重新报送。", IDENTITY_SHEET)
+                return self._result("rejected", kind=identity.kind, round_id=identity.round_id)
+            round_id, confidence, kind = identity.round_id, "identity", identity.kind
+        else:
+            placed = self._place(sheets)
+            if placed is None:
+                return self._result("rejected")
+            unit, round_id, confidence = placed
+            kind = "report"
+        if not sheets:
+            self.problem("error", "找不到填报表:没有哪个工作表含有「序号」「完成状态」「进展情况」等表头。"
+                         "请让填报单位使用下发的填报表填写,不要删除或改动表头行。")
+            return self._result("rejected", kind=kind, unit=unit, round_id=round_id, confidence=confidence)
+        entries = self._entries(sheets, identity, unit, round_id)
+        outcome: Outcome
+        if not any(e.usable for e in entries):
+            if not entries:
+                self.problem("error", "表中没有找到任何任务行(「序号」列没有任务编号)。请让填报单位使用下发的填报表填写。")
+            outcome = "rejected"
+        elif self.problems:
+            outcome = "accepted_with_warnings"
+        else:
+            outcome = "accepted"
+        return self._result(outcome, kind=kind, unit=unit, round_id=round_id, confidence=confidence,
+                            entries=tuple(entries))
+
+    def _result(self, outcome: Outcome, **fields: Any) -> dict[str, Any]:
+        return {"outcome": outcome, "problems": tuple(self.problems), **fields}
+
+    # -- sheets -------------------------------------------------------------------------------
+    def _data_sheets(self, identity: Identity | None) -> list[DataSheet]:
+        """(sheet, header) of each data sheet: by identity name, else index, else any with a header."""
+        from .extract import find_header
+        from .identity import IDENTITY_SHEET
+
+        names = [n for n in self.book.sheet_names if n != IDENTITY_SHEET]
+        found: list[DataSheet] = []
+        used: set[str] = set()
+
+        def take(name: str) -> bool:
+            if name in used or name not in names:
+                return False
+            sheet = self.book.sheet(name)
+            header = find_header(sheet.rows)
+            if header is None:
+                return False
+            used.add(name)
+            found.append((sheet, header))
+            if sheet.truncated:
+                self.problem("warning", f"工作表超过 {len(sheet.rows)} 行,其后的内容未读取。", name)
+            return True
+
+        wanted: list[tuple[str, int]] = []
+        if identity is not None:
+            for row in identity.rows:
+                if (row.sheet, row.sheet_index) not in wanted:
+                    wanted.append((row.sheet, row.sheet_index))
+        missing = 0
+        for name, index in wanted:
+            if take(name):
+                continue
+            all_names = self.book.sheet_names
+            if 0 <= index < len(all_names) and take(all_names[index]):
+                continue  # the unit renamed the sheet
+            missing += 1
+        if not wanted or missing:
+            for name in names:
+                take(name)
+        found.sort(key=lambda pair: pair[0].index)
+        return found
+
+    # -- identification without the identity sheet --------------------------------------------
+    def _place(self, sheets: list[DataSheet]) -> tuple[str, str, Confidence] | None:
+        from .extract import header_block_text, header_block_unit
+
+        typed: tuple[str, str, str] | None = None  # (text, sheet, cell)
+        unit: str | None = None
+        confidence: Confidence = "header"
+        for sheet, header in sheets:
+            hit = header_block_unit(sheet, header)
+            if hit is not None:
+                typed = (hit[0], sheet.name, hit[1])
+                unit = _resolve_unit(self.register, hit[0]) or _unit_in_text(self.register, hit[0])
+                if unit is not None:
+                    confidence = "header"
+                    break
+        if unit is None:
+            unit = _unit_in_path(self.register, self.file)
+            confidence = "filename"
+        if unit is None:
+            self.problem("error", self._unplaced_reason(typed), typed[1] if typed else None, typed[2] if typed else None)
+            return None
+        texts = " ".join(header_block_text(s, h) for s, h in sheets)
+        round_id = self._guess_round(texts + " " + self.file)
+        if round_id is None:
+            return None
+        if confidence == "header" and typed is not None:
+            self.problem("warning", f"文件没有 excelflow 标识(可能是重新录入或自制的表格),按表头「填报单位」"
+                         f"识别为「{unit}」报送。请核对。", typed[1], typed[2])
+        else:
+            self.problem("warning", f"文件没有 excelflow 标识,表头中也没有可识别的「填报单位」,仅按文件名推断为"
+                         f"「{unit}」报送。请核对;如不对,请在表头「填报单位」处填写正确的单位名称后重新放入收件箱。")
+        return unit, round_id, confidence
+
+    def _unplaced_reason(self, typed: tuple[str, str, str] | None) -> str:
+        head = "无法识别是哪个单位报送的:文件中没有 excelflow 标识(可能是重新录入或自制的表格),"
+        if typed is None:
+            head += "表头中没有「填报单位」,"
+        else:
+            head += f"表头「填报单位」填的「{typed[0]}」不是任务登记表中的单位"
+            hint = _suggest_unit(self.register, typed[0])
+            head += f"(是否为「{hint}」?)," if hint else ","
+        return head + ("文件名中也没有登记表中的单位名称。请确认报送单位后,在表头「填报单位」处填写登记表中的单位名称"
+                       "(或在文件名中加上单位名称)再放入收件箱,或让该单位使用下发的填报表重新报送。")
+
+    def _guess_round(self, text: str) -> str | None:
+        rounds = self.register.rounds
+        if not rounds:
+            self.problem("error", "任务登记表中没有任何轮次,无法判断本表属于哪一轮。请先在登记表「轮次」表中添加轮次。")
+            return None
+        named = [r for r in rounds if _round_named(r, text)]
+        if len(named) == 1:
+            return named[0].id
+        pool = named or list(rounds)
+        received = self.base.received_at.date()
+        best = min(pool, key=lambda r: abs((r.lead_deadline - received).days))
+        if len(rounds) > 1:
+            self.problem("warning", f"文件没有 excelflow 标识,标题中也看不出轮次,按收到时间归入「{best.name or best.id}」"
+                         f"({best.id})。请核对。")
+        return best.id
+
+    # -- entries ------------------------------------------------------------------------------
+    def _entries(self, sheets: list[DataSheet], identity: Identity | None, unit: str,
+                 round_id: str) -> list[EntryReport]:
+        from .extract import entry_rows, header_block_text, prefilled_values
+        from .identity import fingerprint
+        from .model import ROLE_NAMES, ExpectedEntry
+        from .template_style import ID_HEADER, TASK_HEADER
+        from .validate import Blocker, judge_entry
+
+        register = self.register
+        owed = {(e.task_id, e.role) for e in register.entries_of(unit)}
+        owed_role: dict[int, Role] = {task: role for task, role in owed}
+        expected = {r.task_id: r for r in identity.rows} if identity is not None else {}
+        rnd = register.round(round_id)
+        round_blocker: Blocker | None = None
+        if rnd is None:
+            known = "、".join(r.id for r in register.rounds) or "(无)"
+            round_blocker = Blocker(f"本表属于轮次「{round_id}」,任务登记表中没有这个轮次(现有:{known})。"
+                                    "请核对是否报错了表,或让该单位使用本轮下发的填报表重新报送。")
+
+        # Every row whose 序号 is a task id, grouped by task id (a duplicate is a problem).
+        rows_by_task: dict[int, list[tuple[RowFound, DataSheet, Blocker | None]]] = {}
+        for sheet, header in sheets:
+            sheet_blocker = round_blocker or _sheet_round_blocker(rnd, register, header_block_text(sheet, header))
+            for row in entry_rows(sheet, header):
+                rows_by_task.setdefault(row.task_id, []).append((row, (sheet, header), sheet_blocker))
+
+        entries: list[EntryReport] = []
+        for task_id, found in rows_by_task.items():
+            row, (sheet, header), sheet_blocker = found[0]
+            blockers: list[Blocker] = [sheet_blocker] if sheet_blocker else []
+            if len(found) > 1:
+                where = "、".join(f"工作表「{r.sheet}」第 {r.row} 行" for r, _, _ in found)
+                blockers.append(Blocker(f"序号 {task_id} 出现了 {len(found)} 次({where}),无法判断以哪一行为准。"
+                                        "请删除多余的行后重新报送。", row.refs.get(ID_HEADER)))
+            task = register.task(task_id)
+            if task is None:
+                self.problem("error", f"序号 {task_id} 不是任务登记表中的任务编号,该行未读取。请核对序号。",
+                             row.sheet, row.refs.get(ID_HEADER))
+                continue
+            ident = expected.get(task_id)
+            role: Role
+            if identity is not None:
+                role = ident.role if ident is not None else owed_role.get(task_id, "co")
+            else:
+                role = owed_role.get(task_id) or _sheet_role(sheet.name + header_block_text(sheet, header)) or "co"
+            if (task_id, role) not in owed:
+                if task_id in owed_role:
+                    reason = (f"本单位在任务 {task_id} 中是{ROLE_NAMES[owed_role[task_id]]}单位,"
+                              f"不是{ROLE_NAMES[role]}单位")
+                else:
+                    reason = f"任务登记表中本单位不承担任务 {task_id}"
+                if identity is not None and ident is None:
+                    reason += "(这一行不在下发给本单位的填报表中)"
+                blockers.append(Blocker(f"{reason}。请核对序号,或与督查室确认分工。", row.refs.get(ID_HEADER)))
+            if ident is not None and ident.fingerprint:
+                blockers.extend(_fingerprint_blockers(
+                    ident.fingerprint, fingerprint(prefilled_values(sheet, header, row.row)),
+                    row, task.text, TASK_HEADER, ID_HEADER))
+            elif identity is None and TASK_HEADER in row.values:
+                typed = _norm_text(row.values[TASK_HEADER])
+                if typed and typed != _norm_text(task.text):
+                    self.problem("warning", f"任务 {task_id}:「任务内容」与任务登记表不一致,请核对序号是否对应。",
+                                 row.sheet, row.refs.get(TASK_HEADER))
+            report, problems = judge_entry(row, unit, role, self.file, tuple(blockers))
+            entries.append(report)
+            self.problems.extend(problems)
+
+        for task_id, ident in expected.items():
+            if task_id not in rows_by_task:
+                self.problem("warning", f"任务 {task_id} 的填报行没有找到(可能被删除或改了序号),该任务按未报送处理。"
+                             "请让填报单位恢复该行后重新报送。", ident.sheet)
+        entries.sort(key=lambda e: (e.task_id, e.role))
+        return entries
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+def _resolver(register: Register) -> UnitResolver:
+    from .units import DEFAULT_ALIASES, UnitResolver
+
+    aliases = {**DEFAULT_ALIASES, **{a: u.name for u in register.units for a in u.aliases}}
+    return UnitResolver(known=[u.name for u in register.units], aliases=aliases)
+
+
+def _resolve_unit(register: Register, text: str) -> str | None:
+    """The register unit a typed name means (exact, alias, 区-prefix forms), or None."""
+    from .units import normalize_name
+
+    if register.unit(text) is not None:
+        return text
+    canonical = _resolver(register).canonical(text)
+    by_key = {normalize_name(u.name): u.name for u in register.units}
+    return by_key.get(canonical)
+
+
+def _unit_keys(register: Register) -> list[tuple[str, str]]:
+    """(searchable key, unit name), longest key first; short keys (one or two characters) skipped."""
+    from .units import PREFIXES, normalize_name
+
+    keys: dict[str, set[str]] = {}
+    for unit in register.units:
+        for name in (unit.name, *unit.aliases):
+            key = normalize_name(name)
+            forms = {key}
+            if key[:1] in PREFIXES and len(key) > 3:
+                forms.add(key[1:])  # `工信局` in a file name stands for `区工信局`
+            for form in forms:
+                if len(form) >= 3:
+                    keys.setdefault(form, set()).add(unit.name)
+    return sorted(((k, n) for k, names in keys.items() if len(names) == 1 for n in names),
+                  key=lambda kn: (-len(kn[0]), kn[0]))
+
+
+def _unit_in_text(register: Register, text: str) -> str | None:
+    """The one register unit named inside `text` (the longest name found), or None if none or two."""
+    from .units import normalize_name
+
+    folded = normalize_name(text)
+    hits: list[tuple[str, str]] = []
+    for key, unit in _unit_keys(register):
+        if key in folded and not any(key in longer for longer, _ in hits):
+            hits.append((key, unit))
+    units = {u for _, u in hits}
+    if len(units) != 1:
+        return None
+    return units.pop()
+
+
+def _unit_in_path(register: Register, path: str) -> str | None:
+    """A unit named in the file name, else in the nearest folder name that names one."""
+    parts = path.split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    for text in (stem, *reversed(parts[:-1])):
+        unit = _unit_in_text(register, text)
+        if unit is not None:
+            return unit
+    return None
+
+
+def _suggest_unit(register: Register, text: str) -> str | None:
+    try:
+        return _resolver(register).suggest(text, [u.name for u in register.units])
+    except Exception:  # noqa: BLE001 - a hint is optional; never let it stop the reading
+        return None
+
+
+def _round_named(rnd: Round, text: str) -> bool:
+    """Whether a title names round `rnd` (its id, or its name and not another year)."""
+    name, rid = rnd.name, rnd.id
+    if rid and rid in text:
+        return True
+    if not name or name not in text:
+        return False
+    year = re.match(r"(\d{4})", rid)
+    years = set(re.findall(r"((?:19|20)\d{2})\s*年", text))
+    return not (year and years and year.group(1) not in years)
+
+
+def _sheet_round_blocker(rnd: Round | None, register: Register, title: str) -> Blocker | None:
+    """A blocker when a sheet's title names another round of the register and not its own."""
+    from .validate import Blocker
+
+    if rnd is None or not title or _round_named(rnd, title):
+        return None
+    others = [r for r in register.rounds if r.id != rnd.id and _round_named(r, title)]
+    if not others:
+        return None
+    other = others[0]
+    return Blocker(f"工作表标题表明这是「{other.name or other.id}」({other.id})的表,而本文件属于"
+                   f"「{rnd.name or rnd.id}」({rnd.id})。"
+                   "请核对是否报错了表,并使用本轮下发的填报表重新报送。")
+
+
+def _sheet_role(text: str) -> Role | None:
+    lead = any(w in text for w in ("牵头", "主办"))
+    co = any(w in text for w in ("协办", "配合"))
+    if lead == co:
+        return None
+    return "lead" if lead else "co"
+
+
+def _norm_text(value: Any) -> str:
+    from .extract import cell_text
+
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(value)))
+
+
+def _fingerprint_blockers(expected: str, actual: str, row: RowFound, task_text: str,
+                          task_header: str, id_header: str) -> list[Blocker]:
+    """Errors for a row whose locked cells differ from what was handed out, or from the register."""
+    from .validate import Blocker
+
+    refs = row.refs
+    typed = _norm_text(row.values[task_header]) if task_header in row.values else None
+    current = _norm_text(task_text)
+    if expected != actual:
+        if typed is not None and typed != current:
+            return [Blocker("「任务内容」与下发的填报表不同,可能被改动。预填内容不能修改:请恢复原文,"
+                            "或使用下发的填报表重新填报。", refs.get(task_header))]
+        return [Blocker("预填的锁定内容(任务内容、牵头/协办单位、完成时限等)与下发时不同,可能被改动。"
+                        "请使用下发的填报表重新填报,不要修改预填内容。", refs.get(id_header))]
+    if typed is not None and typed != current:
+        return [Blocker("此表是按旧版任务登记表生成的(该任务的内容已更新)。请使用最新下发的填报表重新填报。",
+                        refs.get(task_header))]
+    return []
