@@ -121,5 +121,44 @@ def generate_command(round_id: str, root: Path, force: bool, now_text: str | Non
         click.echo(f"分发清单:{report.distribution_list}")
 
 
+@main.command("watch")
+@click.option("--every", "every_text", metavar="间隔", help="每隔多久收集一次,如 15m、2h、30s(默认 15m)。")
+@click.option("--at", "at_text", metavar="时刻", help="每天在这些时刻收集,如 08:30,17:30(与 --every 二选一)。")
+@click.option("--round", "round_id", metavar="R", help="轮次(默认:截止日期离现在最近的轮次)。")
+@click.option("--wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="工作文件夹被另一个收集进程占用时,最多等待的秒数。")
+@root_option
+def watch_command(every_text: str | None, at_text: str | None, round_id: str | None, wait: float, root: Path) -> None:
+    """无人值守:启动时收集一次,之后按计划反复收集,直到 Ctrl+C 或 SIGTERM。
+
+    推荐的做法是用 Windows 任务计划程序定时运行 `excelflow collect`(重启后仍然有效),
+    见 docs/deployment.md。日志在工作文件夹的 .excelflow/excelflow.log。
+    """
+    import threading
+
+    from .passlog import log_path
+    from .watch import Trigger, install_stop_handlers, parse_at, parse_every, watch
+
+    if every_text and at_text:
+        raise click.UsageError("--every 和 --at 只能选一个。")
+    try:
+        trigger = Trigger(at=parse_at(at_text)) if at_text else Trigger(every=parse_every(every_text or "15m"))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--at" if at_text else "--every") from exc
+    ws = Workspace(root)
+    ws.require_register()
+    stop = threading.Event()
+    restore = install_stop_handlers(stop)
+    click.echo(f"开始值守 {ws.root.resolve()}:{trigger.describe()}。日志:{log_path(ws)}。按 Ctrl+C 停止。")
+    try:
+        ticks = watch(ws, trigger, round_id=round_id, wait=wait, stop=stop, clock=datetime.now, echo=click.echo)
+    except KeyboardInterrupt:
+        click.echo("收到第二次停止信号:已放弃当前收集并停止(输出都是整份写入的,不会留下半个文件)。", err=True)
+        sys.exit(130)
+    finally:
+        restore()
+    click.echo(f"已停止值守,共收集 {ticks} 次。")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
