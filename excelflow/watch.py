@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import schedule
 
@@ -36,6 +36,9 @@ from .errors import LockError
 from .lock import Takeover, collector_lock, watcher_lock
 from .passlog import append_log, log_exception, log_path, record_failure, record_success
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .collect import CollectReport
 
 MAX_NAP = 1.0  # seconds; the loop looks at the clock at least this often (notices a resume from sleep)
 DEFAULT_WAIT = 60.0  # seconds a pass waits for another collector before giving up
@@ -180,11 +183,19 @@ def _log_takeover(ws: Workspace) -> Callable[[Takeover], None]:
     return log
 
 
-def summarise(report: Any) -> tuple[str, tuple[str, ...]]:
-    """One Chinese summary line for the log, and the outputs written beside an open file."""
-    fallbacks = tuple(str(p) for p in getattr(report, "fallbacks", ()) or ())
-    line = report.summary_line() if hasattr(report, "summary_line") else str(report)
-    return line, fallbacks
+def summarise(report: CollectReport) -> tuple[str, tuple[str, ...]]:
+    """One Chinese summary line for the log and console, and the outputs written beside a file
+    that was open (in Excel, say) and could not be replaced."""
+    parts = [f"轮次 {report.round_id}:新收 {len(report.new)} 份"]
+    if report.pending:
+        parts.append(f"待重试 {len(report.pending)} 份(可能仍在复制)")
+    if report.unidentified:
+        parts.append(f"无法识别 {len(report.unidentified)} 份")
+    parts.append(f"更新输出 {len(report.outputs)} 个" if report.outputs else "输出无变化")
+    fallbacks = tuple(str(p) for p in report.fallbacks)
+    if fallbacks:
+        parts.append(f"{len(fallbacks)} 个输出因原文件被占用另存为「(新版-原文件被占用)」")
+    return ",".join(parts), fallbacks
 
 
 def guarded_pass(
@@ -195,7 +206,7 @@ def guarded_pass(
     wait: float = DEFAULT_WAIT,
     clock: Callable[[], datetime] = datetime.now,
     progress: Callable[..., None] | None = None,
-) -> Any:
+) -> CollectReport:
     """One collect pass under the collector lock, with its outcome logged and recorded.
 
     Raises LockError if another collector keeps the folder for `wait` seconds (nothing is
