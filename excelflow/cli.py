@@ -160,5 +160,29 @@ def watch_command(every_text: str | None, at_text: str | None, round_id: str | N
     click.echo(f"已停止值守,共收集 {ticks} 次。")
 
 
+
+@main.command("import")
+@click.argument("notice", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="只把解析结果以 JSON 打印到标准输出,不写任何文件。")
+@root_option
+@click.option("--force", is_flag=True, help="已有登记表的任务与新通知不同(可能有您的修改)时,仍按新通知重写。")
+def import_command(notice: Path, as_json: bool, root: Path, force: bool) -> None:
+    """导入任务分工通知(.txt 或 .docx),写出任务登记表 workbooks/register.xlsx。"""
+    import json
+
+    from .setup import existing_register, import_notice, import_summary, parse_with
+
+    ws = Workspace(root)
+    if as_json:
+        base, broken = existing_register(ws)
+        if broken is not None:
+            click.echo(f"提示:现有登记表无法读取,按默认的乡镇和别名解析。{broken}", err=True)
+        parsed, _ = parse_with(notice, base)
+        click.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=2))
+        return
+    for line in import_summary(import_notice(ws, notice, force=force)):
+        click.echo(line)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -562,16 +562,24 @@ def _load_settings(reader: _Reader) -> tuple[str, dict[str, str]]:
 
 def register_warnings(register: Register) -> tuple[str, ...]:
     """Doubts a usable register still holds, in Chinese, for every command to print."""
-    out: list[str] = []
+    return tuple(w for w in (no_lead_warning(register), unchosen_warning(register)) if w)
+
+
+def no_lead_warning(register: Register) -> str | None:
     no_lead = [t.id for t in register.tasks if not register.lead_units(t)]
-    if no_lead:
-        out.append(f"{len(no_lead)} 项任务没有牵头单位,不会向任何单位要报告:任务 {_ids(no_lead)}"
-                   f"(在「{TASKS_SHEET}」表「{LEAD}」列填写)")
+    if not no_lead:
+        return None
+    return (f"{len(no_lead)} 项任务没有牵头单位,不会向任何单位要报告:任务 {_ids(no_lead)}"
+            f"(在「{TASKS_SHEET}」表「{LEAD}」列填写)")
+
+
+def unchosen_warning(register: Register) -> str | None:
+    """The `相关…` groups still waiting for the clerk's choice (`Register.unchosen_relevant`)."""
     unchosen = [t.id for t in register.unchosen_relevant()]
-    if unchosen:
-        out.append(f"{len(unchosen)} 项任务的「{RELEVANT}」尚未选定,暂不向任何乡镇(街道)要报告:任务 {_ids(unchosen)}"
-                   f"(在「{TASKS_SHEET}」表「{RELEVANT}」列填写乡镇名称,都不参与填「{NONE_CHOSEN}」)")
-    return tuple(out)
+    if not unchosen:
+        return None
+    return (f"{len(unchosen)} 项任务的「{RELEVANT}」尚未选定,暂不向任何乡镇(街道)要报告:任务 {_ids(unchosen)}"
+            f"(在「{TASKS_SHEET}」表「{RELEVANT}」列填写乡镇名称,都不参与填「{NONE_CHOSEN}」)")
 
 
 def _ids(ids: Sequence[int]) -> str:
