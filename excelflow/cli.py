@@ -83,11 +83,12 @@ def init_command(directory: Path, force: bool) -> None:
 @now_option
 def generate_command(round_id: str, root: Path, force: bool, now_text: str | None) -> None:
     """为每个单位生成本轮填报表:outbox/R/templates/<单位>.xlsx,以及分发清单。"""
-    from .generate import generate_round
+    from .generate import generate_round, require_round
     from .register import load_register
 
     ws = Workspace(root)
     register = load_register(ws.require_register())
+    require_round(register, round_id)
     previous = None
     prev_round = register.previous_round(round_id)
     if prev_round is not None:
@@ -160,7 +161,6 @@ def watch_command(every_text: str | None, at_text: str | None, round_id: str | N
     click.echo(f"已停止值守,共收集 {ticks} 次。")
 
 
-
 @main.command("import")
 @click.argument("notice", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="只把解析结果以 JSON 打印到标准输出,不写任何文件。")
@@ -182,6 +182,103 @@ def import_command(notice: Path, as_json: bool, root: Path, force: bool) -> None
         return
     for line in import_summary(import_notice(ws, notice, force=force)):
         click.echo(line)
+
+
+class _LazyBar:
+    """A progress bar on stderr that appears only for runs long enough to need one."""
+
+    SHOW_FROM = 20  # files
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.SHOW_FROM:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@main.command("collect")
+@click.option("--round", "round_id", metavar="R", help="轮次(默认:牵头单位截止日期离现在最近的轮次)。")
+@root_option
+@now_option
+@click.option("--wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="工作文件夹被另一个收集进程占用时,最多等待的秒数。")
+@click.option("--check", is_flag=True, help="有未报送、逾期或无效的条目时以退出码 3 结束(供计划任务判断)。")
+def collect_command(round_id: str | None, root: Path, now_text: str | None, wait: float, check: bool) -> None:
+    """收集 inbox/ 中的回报表:存档原件,判定按时/逾期/未报送,写出牵头汇总表、回执和状态文件。"""
+    from .ledger import has_gaps
+    from .summary import summary_lines
+    from .watch import guarded_pass
+
+    ws = Workspace(root)
+    ws.require_register()
+    now = _parse_now(now_text)
+    bar = _LazyBar("收集回报表")
+    try:
+        report = guarded_pass(ws, round_id=round_id, now=now, wait=wait, progress=bar)
+    finally:
+        bar.close()
+    for line in summary_lines(report, ws.root):
+        click.echo(line)
+    if check and has_gaps(report.states):
+        sys.exit(EXIT_GAPS)
+
+
+@main.command("status")
+@click.option("--round", "round_id", metavar="R", help="轮次(默认:牵头单位截止日期离现在最近的轮次)。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 打印每个条目的状态(round、as_of、entries)。")
+@root_option
+@now_option
+@click.option("--check", is_flag=True, help="有未报送、逾期或无效的条目时以退出码 3 结束。")
+def status_command(round_id: str | None, as_json: bool, root: Path, now_text: str | None, check: bool) -> None:
+    """显示本轮每个条目的状态(按已收集的报送计算,不扫描 inbox/)。"""
+    import json
+
+    from .collect import choose_round, state_entry, status_states
+    from .collect_cache import PassCache
+    from .ledger import has_gaps
+
+    ws = Workspace(root)
+    now = _parse_now(now_text)
+    if round_id is None:
+        round_id = choose_round(PassCache(ws).register(), now).id
+    states = status_states(ws, round_id, now)
+    if as_json:
+        data = {"round": round_id, "as_of": now.isoformat(timespec="seconds"),
+                "entries": [state_entry(s) for s in states]}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        from .passlog import read_last_pass
+        from .summary import status_lines
+
+        for line in status_lines(round_id, now, states):
+            click.echo(line)
+        for line in read_last_pass(ws).describe():
+            click.echo(line)
+    if check and has_gaps(states):
+        sys.exit(EXIT_GAPS)
+
+
+@main.command("demo")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("excelflow-demo"))
+@now_option
+def demo_command(directory: Path, now_text: str | None) -> None:
+    """演示:用 2021 年广丰区登记表建工作文件夹,生成半年填报表,模拟各单位报送,收集并汇总。"""
+    from .demo import run_demo
+
+    if now_text is not None:
+        _parse_now(now_text)  # validates; the demo's clock is the scenario's own
+    run_demo(directory, echo=click.echo, last_now=None if now_text is None else _parse_now(now_text))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -494,6 +494,14 @@ def unchosen_warnings(register: Register) -> list[str]:
     return warnings
 
 
+def require_round(register: Register, round_id: str) -> Round:
+    rnd = register.round(round_id)
+    if rnd is None:
+        known = "、".join(r.id for r in register.rounds) or "(无)"
+        raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}。")
+    return rnd
+
+
 def generate_round(ws: Workspace, register: Register, round_id: str, *, force: bool = False,
                    previous: PreviousReports | None = None, now: datetime,
                    progress: Callable[[int, int], None] | None = None,
@@ -503,10 +511,7 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
     A workbook already on disk is left alone when its content is unchanged, and also when it would
     change but `force` is False (it may have been sent already): those are reported, not written.
     """
-    rnd = register.round(round_id)
-    if rnd is None:
-        known = "、".join(r.id for r in register.rounds) or "(无)"
-        raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}。")
+    rnd = require_round(register, round_id)
     warnings: list[str] = []
     if style is None:
         style, style_warnings = load_style(ws)
