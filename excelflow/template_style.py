@@ -179,7 +179,7 @@ def _read_sheet(sheet: Any, header_row: int, name: str, col_letter: Any) -> Temp
             if close:
                 hints.append(f"单元格 {seen[close[0]]} 的「{close[0]}」是否应为「{h}」?")
         raise TemplateError(
-            f"{where} 第 {header_row} 行(表头行)缺少{'、'.join(f'「{h}」' for h in missing)}列。"
+            f"{where}第 {header_row} 行(表头行)缺少{'、'.join(f'「{h}」' for h in missing)}列。"
             "收集时按表头文字找列,这些列不能删除或改名。" + "".join(hints)
         )
 
