@@ -249,11 +249,15 @@ def watch_tick(
     wait: float,
     clock: Callable[[], datetime] = datetime.now,
     echo: Callable[[str], None] = lambda line: None,
+    fixed_now: datetime | None = None,
 ) -> Callable[[], None]:
-    """The tick `run_loop` calls for `excelflow watch`: a guarded pass that never raises."""
+    """The tick `run_loop` calls for `excelflow watch`: a guarded pass that never raises.
+
+    Each pass is judged as of the clock's time when it starts, or `fixed_now` if given.
+    """
 
     def tick() -> None:
-        now = clock().replace(microsecond=0)
+        now = fixed_now if fixed_now is not None else clock().replace(microsecond=0)
         try:
             report = guarded_pass(ws, round_id=round_id, now=now, wait=wait, clock=clock)
         except LockError as exc:
@@ -284,6 +288,7 @@ def watch(
     clock: Callable[[], datetime] = datetime.now,
     sleep: Callable[[float], None] | None = None,
     echo: Callable[[str], None] = lambda line: None,
+    fixed_now: datetime | None = None,
 ) -> int:
     """`excelflow watch`: hold the watcher lock and run guarded passes until `stop` is set.
 
@@ -298,7 +303,7 @@ def watch(
         try:
             ticks = run_loop(
                 trigger,
-                watch_tick(ws, round_id=round_id, wait=wait, clock=clock, echo=echo),
+                watch_tick(ws, round_id=round_id, wait=wait, clock=clock, echo=echo, fixed_now=fixed_now),
                 stop=stop, clock=clock, sleep=sleep,
             )
         except KeyboardInterrupt:
