@@ -129,7 +129,9 @@ def generate_command(round_id: str, root: Path, force: bool, now_text: str | Non
 @click.option("--wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="工作文件夹被另一个收集进程占用时,最多等待的秒数。")
 @root_option
-def watch_command(every_text: str | None, at_text: str | None, round_id: str | None, wait: float, root: Path) -> None:
+@click.option("--now", "now_text", metavar="ISO-TIME", help="每次收集都按此固定时间判断是否逾期(补录和测试用;默认:每次收集时的当前时间)。")
+def watch_command(every_text: str | None, at_text: str | None, round_id: str | None, wait: float, root: Path,
+                  now_text: str | None) -> None:
     """无人值守:启动时收集一次,之后按计划反复收集,直到 Ctrl+C 或 SIGTERM。
 
     推荐的做法是用 Windows 任务计划程序定时运行 `excelflow collect`(重启后仍然有效),
@@ -146,13 +148,15 @@ def watch_command(every_text: str | None, at_text: str | None, round_id: str | N
         trigger = Trigger(at=parse_at(at_text)) if at_text else Trigger(every=parse_every(every_text or "15m"))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--at" if at_text else "--every") from exc
+    fixed_now = None if now_text is None else _parse_now(now_text)
     ws = Workspace(root)
     ws.require_register()
     stop = threading.Event()
     restore = install_stop_handlers(stop)
     click.echo(f"开始值守 {ws.root.resolve()}:{trigger.describe()}。日志:{log_path(ws)}。按 Ctrl+C 停止。")
     try:
-        ticks = watch(ws, trigger, round_id=round_id, wait=wait, stop=stop, clock=datetime.now, echo=click.echo)
+        ticks = watch(ws, trigger, round_id=round_id, wait=wait, stop=stop, clock=datetime.now, echo=click.echo,
+                      fixed_now=fixed_now)
     except KeyboardInterrupt:
         click.echo("收到第二次停止信号:已放弃当前收集并停止(输出都是整份写入的,不会留下半个文件)。", err=True)
         sys.exit(130)
