@@ -12,9 +12,9 @@ An *entry* is one (task, unit, role) of a round. Every returned file that holds 
 - otherwise, some usable but incomplete version → `incomplete` (content: latest such version);
 - otherwise every version was blocked → `invalid` (no content).
 
-Versions are ordered by receipt time; versions received in the same pass keep the order the
-caller passes them in (collect passes them by file modification time, then path), so the later
-saved of two files dropped together counts as the correction.
+Versions are ordered by receipt time; versions received in the same pass by the file's
+modification time when first read (`Submission.modified_ns`), then in the order the caller passes
+them: of two files dropped together, the later saved counts as the correction.
 
 Receipt time is when the collector first saw a file, never its modification time: file times
 survive copying and lie about arrival.
@@ -95,10 +95,14 @@ def round_submissions(submissions: Iterable[Submission], round_id: str) -> list[
     ]
 
 
+def version_order(submissions: Iterable[Submission]) -> list[Submission]:
+    """Receipt time, then modification time for same-pass ties; stable beyond that."""
+    return sorted(submissions, key=lambda s: (s.received_at, -1 if s.modified_ns is None else s.modified_ns))
+
+
 def _versions(register: Register, round_id: str, submissions: Sequence[Submission]
               ) -> dict[tuple[int, str, str], list[_Version]]:
-    # Stable sort: same-pass ties keep the caller's order.
-    ordered = sorted(round_submissions(submissions, round_id), key=lambda s: s.received_at)
+    ordered = version_order(round_submissions(submissions, round_id))
     out: dict[tuple[int, str, str], list[_Version]] = {}
     for sub in ordered:
         rejected = sub.outcome == "rejected"
@@ -170,8 +174,7 @@ def latest_content(submissions: Sequence[Submission], round_id: str
     """Latest usable content per (task, unit, role) of `round_id` (good versions preferred)."""
     out: dict[tuple[int, str, str], EntryReport] = {}
     good: set[tuple[int, str, str]] = set()
-    ordered = sorted(round_submissions(submissions, round_id), key=lambda s: s.received_at)
-    for sub in ordered:
+    for sub in version_order(round_submissions(submissions, round_id)):
         if sub.outcome == "rejected":
             continue
         for report in sub.entries:
@@ -195,3 +198,22 @@ def load_reported(ws: Workspace, round_id: str) -> dict[tuple[int, str, str], En
     from .archive import Archive
 
     return latest_content(list(Archive(ws).submissions()), round_id)
+
+
+# -- how states read in Chinese (rollups, receipts, summary share these) ----------------------
+def time_text(at: datetime | None) -> str:
+    """`6月14日 09:00`: the receipt time as the clerk reads it (the year is the round's)."""
+    if at is None:
+        return ""
+    return f"{at.month}月{at.day}日 {at:%H:%M}"
+
+
+def date_text(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def state_label(state: EntryState) -> str:
+    """`按时`, `逾期3天`, `未报送`, `不完整`, `无效`."""
+    if state.state == "late":
+        return f"逾期{state.days_late}天"
+    return STATE_NAMES[state.state]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -171,7 +172,16 @@ def test_returned_rollup_counts_as_the_lead_submission(register):
     assert (s.state, s.days_late) == ("late", 1)
 
 
-def test_same_pass_versions_keep_the_order_given(register):
+def test_same_pass_versions_are_ordered_by_modification_time(register):
+    at = datetime(2021, 6, 10)
+    older, newer = entry(1, "区科技局", text="旧"), entry(1, "区科技局", text="新")
+    later_saved = replace(sub("a(修改).xlsx", at, newer), modified_ns=2_000)
+    earlier_saved = replace(sub("a.xlsx", at, older), modified_ns=1_000)
+    s = state_of(compute_states(register, "2021-H1", [later_saved, earlier_saved], NOW), 1, "区科技局", "co")
+    assert s.content == newer
+
+
+def test_same_pass_versions_without_times_keep_the_order_given(register):
     at = datetime(2021, 6, 10)
     older, newer = entry(1, "区科技局", text="旧"), entry(1, "区科技局", text="新")
     s = state_of(compute_states(register, "2021-H1", [sub("b.xlsx", at, older), sub("a.xlsx", at, newer)], NOW),

@@ -1,0 +1,323 @@
+"""The one collect pass that `excelflow collect` runs once and `excelflow watch` runs on a schedule.
+
+A pass:
+
+1. loads the register (from `.excelflow/collect-cache.json` when `register.xlsx` is unchanged)
+   and picks the round (`--round`, else `choose_round`);
+2. scans `inbox/`; a file the archive has seen with the same path, size and modification time,
+   and parsed, is skipped without being opened;
+3. for each other file, in order of modification time: reads its bytes once (pending if it is
+   still being copied), archives them byte for byte with the pass's `now` as receipt time
+   (bytes already archived keep their first receipt time), parses them with intake and keeps the
+   parsed result beside the bytes;
+4. computes the entry states of the chosen round and of every other round that got a new return,
+   and writes, for each: the lead-unit rollups, a receipt per return, the state file
+   `outbox/R/状态.json` and (issue 5) the comparison workbook.
+
+Crash safety (SIGKILL anywhere): the archive commits a return before its parse is saved; a
+return archived but not parsed is read again next pass; outputs are derived from the archive and
+written atomically; the record of what the outputs were made from is written last. So the pass
+after a killed one ends with exactly the archive and outputs of an uninterrupted run.
+
+A pass with nothing new (no new file, same register, outputs present) reads no workbook, writes
+no output and imports neither pandas nor xlsxwriter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from . import __version__
+from .collect_cache import PassCache
+from .errors import RoundError
+from .files import publish_bytes
+from .ledger import EntryState, compute_states, round_submissions, version_order
+from .model import Register, Round, Task
+from .submission import Submission
+from .workspace import Workspace
+
+STATE_FILE = "状态.json"
+# Test hook for the crash tests: seconds to sleep after each file, so a test can SIGKILL a
+# pass at a random point of a real run. Never set in normal use.
+SLOW_ENV = "EXCELFLOW_TEST_SLOW_PASS"
+
+
+@dataclass(frozen=True)
+class CollectReport:
+    """What one pass found and wrote. Paths are absolute; Submission paths are inbox-relative."""
+
+    round_id: str
+    as_of: datetime
+    new: list[Submission]
+    pending: list[str]
+    states: list[EntryState]
+    unidentified: list[Submission]
+    outputs: list[Path]
+    duplicates: list[str] = field(default_factory=list)  # inbox paths whose bytes were already archived
+    other_rounds: dict[str, int] = field(default_factory=dict)  # round → new returns this pass
+    unknown_rounds: list[Submission] = field(default_factory=list)  # returns for rounds not in the register
+    fallbacks: list[Path] = field(default_factory=list)  # outputs written beside a file open in Excel
+    unchosen_relevant: tuple[Task, ...] = ()
+    rendered: bool = False  # False: nothing changed, no output was even rendered
+
+    @property
+    def round(self) -> str:
+        return self.round_id
+
+    def summary_line(self) -> str:
+        """One Chinese line for the collector's log (`watch`)."""
+        from .summary import summary_line
+
+        return summary_line(self)
+
+
+def choose_round(register: Register, now: datetime) -> Round:
+    """The round whose lead-unit deadline is nearest to `now` (before or after); ties → later.
+
+    Near a deadline that is the round being collected; a few days after it, late returns are still
+    chased for it; past the midpoint to the next round's deadline, the next round is current.
+    """
+    if not register.rounds:
+        raise RoundError("任务登记表的「轮次」工作表中没有轮次,请先填写轮次和截止日期。")
+    today = now.date()
+    return min(register.rounds,
+               key=lambda r: (abs((r.lead_deadline - today).days), -r.lead_deadline.toordinal()))
+
+
+def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
+             progress: Callable[[int, int], None] | None = None) -> CollectReport:
+    """Collect what is new in `ws.inbox` and bring the round's outputs up to date."""
+    from .archive import Archive
+    from .intake import looks_incomplete, read_bytes, scan_inbox
+
+    cache = PassCache(ws)
+    register = cache.register()
+    if round_id is not None:
+        chosen = register.round(round_id)
+        if chosen is None:
+            known = "、".join(r.id for r in register.rounds) or "(无)"
+            raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}")
+    else:
+        chosen = choose_round(register, now)
+
+    archive = Archive(ws)
+    candidates = scan_inbox(ws.inbox) if ws.inbox.is_dir() else []
+    fresh = []
+    for c in candidates:
+        record = archive.lookup_path(c.path, c.size, c.mtime_ns)
+        if record is None or archive.load_submission(record.sha256) is None:
+            fresh.append(c)
+    fresh.sort(key=lambda c: (c.mtime_ns, c.path))
+
+    new: list[Submission] = []
+    duplicates: list[str] = []
+    pending: list[str] = []
+    slow = float(os.environ.get(SLOW_ENV) or 0)
+    for i, c in enumerate(fresh, start=1):
+        data = read_bytes(ws.inbox, c)
+        if data is None or looks_incomplete(data, c.path):
+            pending.append(c.path)
+        else:
+            sha = hashlib.sha256(data).hexdigest()
+            known = archive.get(sha)
+            record = archive.store(data, c.path, now, mtime_ns=c.mtime_ns)
+            sub = archive.load_submission(sha)
+            if sub is None:
+                # Parse after the bytes are committed: a pass killed in between finds the file
+                # unparsed next time and parses it then, with the receipt time kept above.
+                from .intake import read_return
+
+                sub = read_return(data, c.path, record.received_at, register)
+                sub = replace(sub, path=record.original_path, archived_as=record.blob, modified_ns=c.mtime_ns)
+                archive.save_submission(sub)
+                new.append(sub)
+            elif known is not None and record.original_path != c.path:
+                duplicates.append(c.path)
+            else:
+                new.append(sub)  # parsed by a pass that was killed before it finished
+        if progress is not None:
+            progress(i, len(fresh))
+        if slow:
+            time.sleep(slow)
+
+    all_subs = archive.submissions()
+    known_rounds = {r.id for r in register.rounds}
+    touched = {s.round_id for s in new if s.round_id in known_rounds and s.round_id != chosen.id}
+    outputs: list[Path] = []
+    fallbacks: list[Path] = []
+    rendered = False
+    chosen_states: list[EntryState] = []
+    for rnd in [chosen, *sorted((register.round(r) for r in touched), key=lambda r: r.lead_deadline)]:  # type: ignore[union-attr]
+        states, written, fell_back, did_render = _bring_round_up_to_date(ws, cache, register, rnd, all_subs, now)
+        outputs += written
+        fallbacks += fell_back
+        rendered = rendered or did_render
+        if rnd.id == chosen.id:
+            chosen_states = states
+    cache.save()
+
+    return CollectReport(
+        round_id=chosen.id,
+        as_of=now,
+        new=new,
+        pending=pending,
+        states=chosen_states,
+        unidentified=unidentified(register, chosen, all_subs),
+        outputs=outputs,
+        duplicates=duplicates,
+        other_rounds=_count_by_round(s for s in new if s.round_id != chosen.id and s.round_id in known_rounds),
+        unknown_rounds=[s for s in new if s.round_id and s.unit and s.round_id not in known_rounds],
+        fallbacks=fallbacks,
+        unchosen_relevant=register.unchosen_relevant(),
+        rendered=rendered,
+    )
+
+
+def _count_by_round(subs: Iterable[Submission]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for s in subs:
+        out[s.round_id or ""] = out.get(s.round_id or "", 0) + 1
+    return out
+
+
+def unidentified(register: Register, rnd: Round, subs: Sequence[Submission]) -> list[Submission]:
+    """Returns no unit or round could be found for, received since the previous round closed.
+
+    They stay on the list for the whole round (the clerk has to act on them), and drop off once the
+    next round is collected.
+    """
+    previous = register.previous_round(rnd.id)
+    since = previous.lead_deadline if previous else None
+    return [
+        s for s in subs
+        if (s.unit is None or s.round_id is None) and s.round_id in (None, rnd.id)
+        and (since is None or s.received_at.date() > since)
+    ]
+
+
+def round_states(register: Register, round_id: str, subs: Sequence[Submission], now: datetime) -> list[EntryState]:
+    """Entry states of a round from archived submissions, versions in receipt order."""
+    return compute_states(register, round_id, version_order(round_submissions(subs, round_id)), now)
+
+
+def _bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: Round,
+                            all_subs: Sequence[Submission], now: datetime
+                            ) -> tuple[list[EntryState], list[Path], list[Path], bool]:
+    """States of `rnd`; its outputs rendered only if their inputs changed or a file is missing."""
+    subs = [s for s in all_subs if s.received_at <= now]
+    states = round_states(register, rnd.id, subs, now)
+    mine = [s for s in subs if s.round_id == rnd.id]
+    receipts = {s.sha256: _receipt_paths(ws, rnd.id, s) for s in mine}
+    from .rollup import lead_units
+
+    expected_files = [ws.rollup_file(rnd.id, u) for u in lead_units(register)]
+    expected_files += [p for pair in receipts.values() for p in pair]
+    expected_files.append(state_file(ws, rnd.id))
+    key = _output_key(cache, rnd.id, mine)
+    if cache.output_key(rnd.id) == key and all(p.exists() for p in expected_files):
+        return states, [], [], False
+
+    written: list[Path] = []
+    fallbacks: list[Path] = []
+
+    def publish(path: Path, data: bytes) -> None:
+        result = publish_bytes(path, data)
+        if result is not None:
+            written.append(result)
+            if result != path:
+                fallbacks.append(result)
+
+    from .receipts import build_receipt, make_receipt, receipt_text
+    from .rollup import build_rollup, rollup_states
+
+    for sub in mine:
+        xlsx_path, txt_path = receipts[sub.sha256]
+        if xlsx_path.exists() and txt_path.exists():
+            continue  # a receipt depends on its return only: written once
+        receipt = make_receipt(sub, register)
+        publish(xlsx_path, build_receipt(receipt, sub.received_at))
+        publish(txt_path, receipt_text(receipt).encode("utf-8"))
+    by_key = rollup_states(states)
+    for unit in lead_units(register):
+        publish(ws.rollup_file(rnd.id, unit), build_rollup(register, rnd, unit, by_key, _as_of(register, unit, states, rnd)))
+    publish(state_file(ws, rnd.id), state_file_bytes(rnd, states))
+    for path in write_comparison(ws, register, rnd, states, now):
+        written.append(path)
+    cache.set_output_key(rnd.id, key)
+    return states, written, fallbacks, True
+
+
+def write_comparison(ws: Workspace, register: Register, rnd: Round, states: Sequence[EntryState],
+                     now: datetime) -> list[Path]:
+    """HOOK for issue 5: write `ws.comparison_path(rnd.id)` (R-对比通报.xlsx) from `states`.
+
+    Called whenever the round's outputs are re-rendered (new returns, changed register, or a
+    missing output), after the rollups. Must write through `files.publish_bytes` and return the
+    paths written. Not written yet: collection itself does not need it.
+    """
+    return []
+
+
+def _as_of(register: Register, unit: str, states: Sequence[EntryState], rnd: Round) -> datetime:
+    """The latest receipt a rollup shows (so an unchanged rollup keeps its bytes)."""
+    tasks = {t.id for t in register.tasks if unit in register.lead_units(t)}
+    times = [s.received_at for s in states if s.task_id in tasks and s.received_at is not None]
+    return max(times) if times else datetime.combine(rnd.co_deadline, datetime.min.time())
+
+
+def _output_key(cache: PassCache, round_id: str, subs: Sequence[Submission]) -> str:
+    """Digest of everything a round's outputs are made from."""
+    parts = [__version__, round_id, cache.register_key(), sorted((s.sha256, s.received_at.isoformat()) for s in subs)]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _receipt_paths(ws: Workspace, round_id: str, sub: Submission) -> tuple[Path, Path]:
+    from .receipts import receipt_stem
+
+    stem = receipt_stem(sub)
+    folder = ws.receipts_dir(round_id)
+    return folder / f"{stem}.xlsx", folder / f"{stem}.txt"
+
+
+def state_file(ws: Workspace, round_id: str) -> Path:
+    return ws.round_dir(round_id) / STATE_FILE
+
+
+def state_entry(s: EntryState) -> dict[str, object]:
+    """One entry as `excelflow status --json` prints it (the contract in domain.md)."""
+    return {
+        "task": s.task_id,
+        "unit": s.unit,
+        "role": s.role,
+        "state": s.state,
+        "received_at": s.received_at.isoformat(timespec="seconds") if s.received_at else None,
+        "status": s.content.status if s.content is not None else None,
+    }
+
+
+def state_file_bytes(rnd: Round, states: Sequence[EntryState]) -> bytes:
+    """`outbox/R/状态.json`: the status contract's entries plus days late, deadline and sources."""
+    entries = []
+    for s in states:
+        item = state_entry(s)
+        item.update(days_late=s.days_late, deadline=s.deadline.isoformat(), sources=list(s.sources))
+        entries.append(item)
+    data = {"round": rnd.id, "entries": entries}
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def status_states(ws: Workspace, round_id: str, now: datetime) -> list[EntryState]:
+    """Entry states of `round_id` as of `now` from the register and the archive (no inbox scan)."""
+    from .archive import Archive
+
+    cache = PassCache(ws)
+    register = cache.register()
+    cache.save()
+    return round_states(register, round_id, Archive(ws).submissions(), now)

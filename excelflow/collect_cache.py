@@ -1,0 +1,132 @@
+"""What a collect pass remembers between runs, so a pass with nothing new reads no workbook.
+
+`.excelflow/collect-cache.json` holds:
+
+- the register as last loaded, keyed by the register file's size and modification time (the
+  clerk's edit in Excel changes both), so `collect`, `status` and the round choice need not open
+  `register.xlsx` with openpyxl on every pass;
+- per round, the key of the inputs the round's outputs were last written from; a pass whose key
+  matches (and whose outputs all exist) renders nothing.
+
+It is a cache: deleting it costs one register load and one re-render, nothing else. It is written
+whole and atomically, by the one collector holding the lock. JSON, not pickle: the working
+folder is a shared drive that others can write to.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from . import __version__
+from .files import atomic_write_text
+from .model import Milestone, Register, Round, Task, Unit
+from .workspace import Workspace
+
+CACHE_NAME = "collect-cache.json"
+CACHE_VERSION = 1
+
+
+def _register_key(ws: Workspace) -> list[int]:
+    st = ws.register_path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def register_to_json(register: Register) -> dict[str, Any]:
+    def plain(value: Any) -> Any:
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    return {
+        "title": register.title,
+        "units": [plain(asdict(u)) for u in register.units],
+        "tasks": [plain(asdict(t)) for t in register.tasks],
+        "rounds": [plain(asdict(r)) for r in register.rounds],
+        "milestones": [plain(asdict(m)) for m in register.milestones],
+        "settings": dict(register.settings),
+    }
+
+
+def register_from_json(d: dict[str, Any]) -> Register:
+    def tup(v: Any) -> tuple[str, ...]:
+        return tuple(str(x) for x in v)
+
+    units = tuple(Unit(name=u["name"], aliases=tup(u["aliases"]), groups=tup(u["groups"]), contact=u["contact"],
+                       phone=u["phone"], code=u["code"]) for u in d["units"])
+    tasks = tuple(Task(id=int(t["id"]), chapter=t["chapter"], section=t["section"], text=t["text"],
+                       lead=tup(t["lead"]), co=tup(t["co"]),
+                       relevant=None if t["relevant"] is None else tup(t["relevant"])) for t in d["tasks"])
+    rounds = tuple(Round(id=r["id"], name=r["name"], co_deadline=date.fromisoformat(r["co_deadline"]),
+                         lead_deadline=date.fromisoformat(r["lead_deadline"])) for r in d["rounds"])
+    milestones = tuple(Milestone(task_id=int(m["task_id"]), round_id=m["round_id"], goal=m["goal"],
+                                 indicator=m["indicator"],
+                                 due=None if m["due"] is None else date.fromisoformat(m["due"]))
+                       for m in d["milestones"])
+    return Register(title=d["title"], units=units, tasks=tasks, rounds=rounds, milestones=milestones,
+                    settings=dict(d["settings"]))
+
+
+class PassCache:
+    """The cache of one working folder; `save()` writes it only if something changed."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+        self._path = ws.state / CACHE_NAME
+        self._data: dict[str, Any] = {"version": CACHE_VERSION, "excelflow": __version__,
+                                      "register": None, "outputs": {}}
+        self._dirty = False
+        try:
+            loaded = json.loads(self._path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if (isinstance(loaded, dict) and loaded.get("version") == CACHE_VERSION
+                and loaded.get("excelflow") == __version__):
+            self._data = loaded
+
+    def register(self) -> Register:
+        """The register, from the cache when the file is unchanged, else loaded and cached.
+
+        Raises `RegisterError` (from `register.load_register`) for a broken register: never
+        serve a cached copy of a register the clerk has since changed.
+        """
+        self._ws.require_register()
+        key = _register_key(self._ws)
+        cached = self._data.get("register")
+        if isinstance(cached, dict) and cached.get("key") == key:
+            try:
+                return register_from_json(cached["data"])
+            except (KeyError, TypeError, ValueError):
+                pass
+        from .register import load_register
+
+        register = load_register(self._ws.register_path)
+        self._data["register"] = {"key": key, "data": register_to_json(register)}
+        self._data["outputs"] = {}  # outputs were made from another register
+        self._dirty = True
+        return register
+
+    def register_key(self) -> list[int] | None:
+        """Size and modification time of the register the cached copy was loaded from."""
+        cached = self._data.get("register")
+        return cached.get("key") if isinstance(cached, dict) else None
+
+    def output_key(self, round_id: str) -> str | None:
+        value = self._data.get("outputs", {}).get(round_id)
+        return value if isinstance(value, str) else None
+
+    def set_output_key(self, round_id: str, key: str) -> None:
+        if self.output_key(round_id) != key:
+            self._data.setdefault("outputs", {})[round_id] = key
+            self._dirty = True
+
+    def save(self) -> None:
+        if self._dirty:
+            atomic_write_text(self._path, json.dumps(self._data, ensure_ascii=False))
+            self._dirty = False
