@@ -202,7 +202,7 @@ def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple
         title = style.render_title({"单位": unit, "年度": year, "轮次": label,
                                     "角色": ROLE_NAMES[role], "截止日期": deadline})
         sheets.append(SheetPlan(SHEET_NAMES[role], role, title, deadline, send_to, headers, tuple(rows)))
-    return UnitPlan(unit, rnd.id, rnd.name, office, contact, tuple(sheets), style.extra_inputs)
+    return UnitPlan(unit, rnd.id, f"{year}年{label}", office, contact, tuple(sheets), style.extra_inputs)
 
 
 def _milestone_text(milestone: Any) -> str:
@@ -355,7 +355,7 @@ def _render_data_sheet(workbook: Any, sp: SheetPlan, plan: UnitPlan, style: Temp
     _validations(sheet, sp.headers, first_entry, last_entry)
     sheet.freeze_panes(first_entry, 0)
     setup_print(sheet, repeat_rows=(header_row, header_row),
-                footer_left=f"{plan.unit} {plan.round_label}{ROLE_NAMES[sp.role]}任务")
+                footer_left=f"{plan.unit} {plan.round_label} {ROLE_NAMES[sp.role]}任务")
     protect(sheet)
     return entries
 
@@ -588,7 +588,8 @@ def write_distribution_list(path: Path, register: Register, rnd: Round,
         rel = target.relative_to(path.parent).as_posix() if target.is_relative_to(path.parent) else str(target)
         rows.append([i, unit, rel, plan.entry_count("lead"), plan.entry_count("co"),
                      info.contact if info else "", info.phone if info else "", state, ""])
-    title = f"{rnd.name}重点工作填报表分发清单(共 {len(rows)} 个单位)"
+    year, label = round_labels(rnd)
+    title = f"{year}年{label}重点工作填报表分发清单(共 {len(rows)} 个单位)"
     sheet.merge_range(0, 0, 0, len(headers) - 1, title, fmt.title)
     sheet.set_row(0, 30)
     sheet.write_row(1, 0, headers, fmt.header)

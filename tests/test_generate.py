@@ -317,3 +317,21 @@ def test_generate_command_reports_an_unknown_round_as_an_error(ws: Workspace) ->
     result = CliRunner().invoke(main, ["generate", "--round", "2030-H1", "--root", str(ws.root)])
     assert result.exit_code == 1
     assert "没有轮次「2030-H1」" in result.stderr
+
+
+def test_shipped_2021_register_gives_every_unit_a_workbook_holding_exactly_its_entries(ws: Workspace) -> None:
+    from excelflow.setup import default_register
+
+    register = default_register()
+    report = generate_round(ws, register, "2021-H1", now=NOW)
+    expected = {(e.task_id, e.unit, e.role) for e in register.expected_entries()}
+    assert len(report.written) == len({unit for _, unit, _ in expected})
+    from_identity, from_cells = set(), set()
+    for path in report.written:
+        ident = read_identity(path)
+        from_identity |= {(row.task_id, ident.unit, row.role) for row in ident.rows}
+        role_of_sheet = {row.sheet: row.role for row in ident.rows}
+        from_cells |= {(task, ident.unit, role_of_sheet[sheet]) for task, sheet in visible_entries(path)}
+    assert from_identity == expected and from_cells == expected
+    unchosen = [w for w in report.warnings if "尚未选定" in w]
+    assert len(unchosen) == len(register.unchosen_relevant())
