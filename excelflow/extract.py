@@ -262,6 +262,16 @@ def header_block_text(sheet: SheetData, header: Header | None) -> str:
     return " ".join(cell_text(v) for row in sheet.rows[:stop] for v in row if cell_text(v))
 
 
+def title_ref(sheet: SheetData, header: Header | None) -> str:
+    """A1 reference of the sheet's title: the first non-empty cell above the header row (else A1)."""
+    stop = header.row if header else min(len(sheet.rows), 5)
+    for r in range(stop):
+        for c, value in enumerate(sheet.rows[r]):
+            if cell_text(value):
+                return a1(r, c)
+    return "A1"
+
+
 _UNIT_LABELS = ("填报单位", "报送单位", "单位名称", "填报单位(盖章)", "单位")
 _LABEL_SPLIT = re.compile(r"^(填报单位|报送单位|单位名称)(?:\(盖章\))?[:：]\s*(.+)$")
 

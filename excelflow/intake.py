@@ -237,7 +237,7 @@ class _Reader:
     # -- entries ------------------------------------------------------------------------------
     def _entries(self, sheets: list[DataSheet], identity: Identity | None, unit: str,
                  round_id: str) -> list[EntryReport]:
-        from .extract import entry_rows, header_block_text, prefilled_values
+        from .extract import entry_rows, header_block_text, prefilled_values, title_ref
         from .identity import fingerprint
         from .model import ROLE_NAMES, ExpectedEntry
         from .template_style import ID_HEADER, TASK_HEADER
@@ -248,23 +248,29 @@ class _Reader:
         owed_role: dict[int, Role] = {task: role for task, role in owed}
         expected = {r.task_id: r for r in identity.rows} if identity is not None else {}
         rnd = register.round(round_id)
-        round_blocker: Blocker | None = None
         if rnd is None:
             known = "、".join(r.id for r in register.rounds) or "(无)"
-            round_blocker = Blocker(f"本表属于轮次「{round_id}」,任务登记表中没有这个轮次(现有:{known})。"
-                                    "请核对是否报错了表,或让该单位使用本轮下发的填报表重新报送。")
+            sheet, header = sheets[0]
+            self.problem("error", f"本文件属于轮次「{round_id}」,任务登记表中没有这个轮次(现有:{known}),"
+                         "表中各项均不能采用。请核对是否报错了表,或让该单位使用本轮下发的填报表重新报送。",
+                         sheet.name, title_ref(sheet, header))
 
         # Every row whose 序号 is a task id, grouped by task id (a duplicate is a problem).
-        rows_by_task: dict[int, list[tuple[RowFound, DataSheet, Blocker | None]]] = {}
+        rows_by_task: dict[int, list[tuple[RowFound, DataSheet, bool]]] = {}
         for sheet, header in sheets:
-            sheet_blocker = round_blocker or _sheet_round_blocker(rnd, register, header_block_text(sheet, header))
+            blocked = rnd is None
+            if rnd is not None:
+                message = _sheet_round_message(rnd, register, header_block_text(sheet, header))
+                if message:
+                    self.problem("error", message, sheet.name, title_ref(sheet, header))
+                    blocked = True
             for row in entry_rows(sheet, header):
-                rows_by_task.setdefault(row.task_id, []).append((row, (sheet, header), sheet_blocker))
+                rows_by_task.setdefault(row.task_id, []).append((row, (sheet, header), blocked))
 
         entries: list[EntryReport] = []
         for task_id, found in rows_by_task.items():
-            row, (sheet, header), sheet_blocker = found[0]
-            blockers: list[Blocker] = [sheet_blocker] if sheet_blocker else []
+            row, (sheet, header), blocked = found[0]
+            blockers: list[Blocker] = []
             if len(found) > 1:
                 where = "、".join(f"工作表「{r.sheet}」第 {r.row} 行" for r, _, _ in found)
                 blockers.append(Blocker(f"序号 {task_id} 出现了 {len(found)} 次({where}),无法判断以哪一行为准。"
@@ -298,7 +304,7 @@ class _Reader:
                 if typed and typed != _norm_text(task.text):
                     self.problem("warning", f"任务 {task_id}:「任务内容」与任务登记表不一致,请核对序号是否对应。",
                                  row.sheet, row.refs.get(TASK_HEADER))
-            report, problems = judge_entry(row, unit, role, self.file, tuple(blockers))
+            report, problems = judge_entry(row, unit, role, self.file, tuple(blockers), blocked)
             entries.append(report)
             self.problems.extend(problems)
 
@@ -392,19 +398,17 @@ def _round_named(rnd: Round, text: str) -> bool:
     return not (year and years and year.group(1) not in years)
 
 
-def _sheet_round_blocker(rnd: Round | None, register: Register, title: str) -> Blocker | None:
-    """A blocker when a sheet's title names another round of the register and not its own."""
-    from .validate import Blocker
-
-    if rnd is None or not title or _round_named(rnd, title):
+def _sheet_round_message(rnd: Round, register: Register, title: str) -> str | None:
+    """An error when a sheet's title names another round of the register and not its own."""
+    if not title or _round_named(rnd, title):
         return None
     others = [r for r in register.rounds if r.id != rnd.id and _round_named(r, title)]
     if not others:
         return None
     other = others[0]
-    return Blocker(f"工作表标题表明这是「{other.name or other.id}」({other.id})的表,而本文件属于"
-                   f"「{rnd.name or rnd.id}」({rnd.id})。"
-                   "请核对是否报错了表,并使用本轮下发的填报表重新报送。")
+    return (f"工作表标题表明这是「{other.name or other.id}」({other.id})的表,而本文件属于"
+            f"「{rnd.name or rnd.id}」({rnd.id}),本工作表各项均不能采用。"
+            "请核对是否报错了表,并使用本轮下发的填报表重新报送。")
 
 
 def _sheet_role(text: str) -> Role | None:

@@ -79,9 +79,13 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
-def judge_entry(row: RowFound, unit: str, role: Role, file: str,
-                blockers: tuple[Blocker, ...] = ()) -> tuple[EntryReport, list[Problem]]:
-    """The entry one row reports, and the problems found on it."""
+def judge_entry(row: RowFound, unit: str, role: Role, file: str, blockers: tuple[Blocker, ...] = (),
+                blocked_by_file: bool = False) -> tuple[EntryReport, list[Problem]]:
+    """The entry one row reports, and the problems found on it.
+
+    `blocked_by_file`: an error reported once for the whole sheet or file (e.g. wrong round)
+    also blocks this entry; it is not repeated on every row.
+    """
     problems: list[Problem] = []
 
     def add(level: Level, message: str, cell: str | None) -> None:
@@ -99,7 +103,7 @@ def judge_entry(row: RowFound, unit: str, role: Role, file: str,
     steps = cell_text(row.values.get(NEXT_HEADER, ""))
     remarks = cell_text(row.values.get(REMARKS_HEADER, ""))
     ref = row.refs.get
-    usable = not blockers
+    usable = not blockers and not blocked_by_file
     complete = True
 
     if status_raw and status is None:

@@ -1,0 +1,296 @@
+"""read_return on real returned workbooks: one fixture file per case (tests/data/returns/).
+
+The fixtures start from the workbook `generate` hands out, edited as a unit's office suite would
+(see make_fixtures.py); the .xls/.ods ones were saved by LibreOffice. Each test names the
+behaviour; the file name names the case.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from excelflow.intake import read_return
+from excelflow.submission import EntryReport, Submission
+from tests.office import convert, requires_office
+
+RETURNS = Path(__file__).resolve().parent / "data" / "returns"
+RECEIVED = datetime(2021, 6, 20, 9, 0)
+
+
+def _load_fixture_module():
+    spec = importlib.util.spec_from_file_location("make_fixtures", RETURNS / "make_fixtures.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+FIXTURES = _load_fixture_module()
+REGISTER = FIXTURES.REGISTER
+
+
+def read(name: str) -> Submission:
+    return read_return((RETURNS / name).read_bytes(), f"单位报送/{name}", RECEIVED, REGISTER)
+
+
+def content(entries: tuple[EntryReport, ...]) -> dict[tuple[int, str], tuple]:
+    return {(e.task_id, e.role): (e.status, e.progress, e.progress_text, e.problems, e.next_steps, e.usable, e.complete)
+            for e in entries}
+
+
+def by_task(sub: Submission) -> dict[int, EntryReport]:
+    return {e.task_id: e for e in sub.entries}
+
+
+def errors(sub: Submission) -> list:
+    return [p for p in sub.problems if p.level == "error"]
+
+
+def warnings(sub: Submission) -> list:
+    return [p for p in sub.problems if p.level == "warning"]
+
+
+CLEAN = read("clean-return.xlsx")
+
+
+def test_clean_return_is_accepted_by_its_identity_with_every_entry():
+    assert CLEAN.outcome == "accepted"
+    assert (CLEAN.unit, CLEAN.round_id, CLEAN.confidence, CLEAN.kind) == ("区工信局", "2021-H1", "identity", "report")
+    assert CLEAN.problems == ()
+    assert {(e.task_id, e.role) for e in CLEAN.entries} == {(1, "lead"), (2, "lead"), (3, "co"), (4, "co")}
+    one = by_task(CLEAN)[1]
+    assert (one.status, one.progress, one.problems) == ("序时推进", 60.0, "部分地块征迁进度偏慢")
+    assert one.progress_text.startswith("新建标准厂房12万平方米")
+    assert CLEAN.sha256 == __import__("hashlib").sha256((RETURNS / "clean-return.xlsx").read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("name", [
+    "rows-reordered.xlsx",
+    "sheets-renamed-and-reordered.xlsx",
+    "extra-columns.xlsx",
+    "header-variants.xlsx",
+    "wps-wrong-dimensions.xlsx",
+    "clean-return-saved-by-libreoffice.xls",
+    "clean-return-saved-by-libreoffice.ods",
+])
+def test_tolerated_mess_reads_the_same_entries_as_the_clean_return(name):
+    sub = read(name)
+    assert sub.outcome == "accepted", [p.describe() for p in sub.problems]
+    assert sub.unit == "区工信局"
+    assert content(sub.entries) == content(CLEAN.entries)
+
+
+def test_wrong_dimensions_fixture_really_declares_a_one_cell_sheet():
+    with zipfile.ZipFile(RETURNS / "wps-wrong-dimensions.xlsx") as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and all(b'<dimension ref="A1:A1"' in z.read(n) for n in sheets)
+
+
+def test_deleted_row_leaves_its_task_unreported_and_an_inserted_row_is_not_an_entry():
+    sub = read("rows-inserted-and-deleted.xlsx")
+    assert sub.outcome == "accepted_with_warnings"
+    assert set(by_task(sub)) == {1, 3, 4}
+    clean = content(CLEAN.entries)
+    assert all(content(sub.entries)[key] == clean[key] for key in content(sub.entries))
+    [missing] = warnings(sub)
+    assert "任务 2" in missing.message and missing.sheet == "牵头任务"
+
+
+def test_merged_cells_give_their_text_to_the_first_row_only():
+    sub = read("merged-cells.xlsx")
+    assert sub.outcome == "accepted"
+    one, two = by_task(sub)[1], by_task(sub)[2]
+    assert one.next_steps == "加快征迁,9月底前开工剩余项目" and one.remarks == "两项任务由同一科室负责"
+    assert two.next_steps == "" and two.remarks == "" and two.usable and two.complete
+
+
+def test_numbers_typed_as_text_or_percent_are_read_as_percent():
+    sub = read("numbers-as-text.xlsx")
+    assert {t: e.progress for t, e in by_task(sub).items()} == {1: 60.0, 2: 100.0, 3: 50.0, 4: 95.0}
+    [note] = sub.problems  # only the 0.95 from a percent-formatted cell asks to be confirmed
+    assert note.level == "warning" and note.task_id == 4 and note.sheet == "协办任务" and "95%" in note.message
+
+
+@pytest.mark.parametrize("name", ["status-variants.xlsx", "status-variants-saved-by-libreoffice.ods"])
+def test_status_variants_are_normalised_and_the_typed_text_kept(name):
+    sub = read(name)
+    assert sub.outcome == "accepted"
+    got = {t: (e.status, e.status_raw) for t, e in by_task(sub).items()}
+    assert got == {1: ("序时推进", "正在推进"), 2: ("已完成", "完成"), 3: ("滞后", "进度滞后"), 4: ("已完成", "已经完成。")}
+
+
+@pytest.mark.parametrize("name", ["retyped-without-identity.xlsx", "retyped-without-identity-saved-by-libreoffice.xls"])
+def test_retyped_form_is_placed_by_the_unit_named_in_its_header_block(name):
+    sub = read(name)
+    assert (sub.unit, sub.confidence, sub.round_id) == ("区工信局", "header", "2021-H1")
+    assert sub.outcome == "accepted_with_warnings"
+    assert {(e.task_id, e.role) for e in sub.entries} == {(1, "lead"), (2, "lead"), (3, "co"), (4, "co")}
+    assert all(e.usable and e.complete for e in sub.entries)
+    [note] = sub.problems
+    assert note.level == "warning" and note.cell == "B2" and "区工信局" in note.message
+
+
+def test_retyped_form_without_unit_cell_is_placed_by_its_file_name_with_roles_from_the_register():
+    sub = read("retyped-no-unit-cell-区商务局.xlsx")
+    assert (sub.unit, sub.confidence) == ("区商务局", "filename")
+    assert {(e.task_id, e.role) for e in sub.entries} == {(1, "co"), (3, "lead")}
+    assert any("文件名" in p.message for p in warnings(sub))
+
+
+def test_form_that_cannot_be_placed_is_rejected_with_the_reason_and_the_cell():
+    sub = read("retyped-unknown-unit.xlsx")
+    assert sub.outcome == "rejected" and sub.unit is None and sub.entries == ()
+    [problem] = sub.problems
+    assert problem.level == "error" and (problem.sheet, problem.cell) == ("Sheet1", "B2")
+    assert "无法识别" in problem.message and "区教育体育局" in problem.message
+
+
+def test_rollup_returned_by_its_lead_unit_yields_only_the_lead_rows():
+    sub = read("rollup-filled-by-lead.xlsx")
+    assert (sub.kind, sub.unit, sub.outcome) == ("rollup", "区工信局", "accepted")
+    assert {(e.task_id, e.role) for e in sub.entries} == {(1, "lead"), (2, "lead")}
+    assert by_task(sub)[1].status == "序时推进"
+
+
+# -- errors block the entry -------------------------------------------------------------------------
+@pytest.mark.parametrize("name, task, column, words", [
+    ("status-not-a-choice.xlsx", 1, "E", "基本完成吧"),
+    ("progress-out-of-range.xlsx", 1, "F", "120"),
+    ("task-text-edited.xlsx", 1, "B", "任务内容"),
+    ("locked-cell-edited.xlsx", 2, "A", "锁定"),
+    ("stale-template.xlsx", 2, "B", "旧版"),
+    ("duplicate-task-id.xlsx", 1, "A", "出现了 2 次"),
+])
+def test_blocking_error_makes_only_its_entry_unusable_and_names_the_cell(name, task, column, words):
+    sub = read(name)
+    assert sub.outcome == "accepted_with_warnings"
+    [error] = errors(sub)
+    assert error.task_id == task and error.sheet == "牵头任务" and error.file == f"单位报送/{name}"
+    assert re.fullmatch(rf"{column}\d+", error.cell or ""), error.cell
+    assert words in error.message
+    assert [t for t, e in by_task(sub).items() if not e.usable] == [task]
+
+
+def test_task_the_unit_does_not_owe_is_an_error_and_the_owed_entries_still_count():
+    sub = read("task-not-owed.xlsx")
+    [error] = errors(sub)
+    assert error.task_id == 5 and "不承担任务 5" in error.message and re.fullmatch(r"A\d+", error.cell or "")
+    assert all(e.usable for e in sub.entries if e.task_id != 5)
+    assert not by_task(sub)[5].usable
+
+
+def test_return_for_a_round_not_in_the_register_is_rejected_with_every_entry_invalid():
+    sub = read("wrong-round.xlsx")
+    assert (sub.outcome, sub.round_id) == ("rejected", "2020-H1")
+    assert sub.entries and not any(e.usable for e in sub.entries)
+    [error] = errors(sub)
+    assert "2020-H1" in error.message and error.cell == "A1"
+
+
+def test_sheet_titled_for_another_round_blocks_that_sheet_only():
+    sub = read("title-names-other-round.xlsx")
+    [error] = errors(sub)
+    assert (error.sheet, error.cell) == ("牵头任务", "A1") and "全年" in error.message
+    assert {t: e.usable for t, e in by_task(sub).items()} == {1: False, 2: False, 3: True, 4: True}
+
+
+# -- warnings keep the entry --------------------------------------------------------------------------
+def test_empty_required_fields_keep_the_entry_but_mark_it_incomplete():
+    sub = read("required-fields-empty.xlsx")
+    assert sub.outcome == "accepted_with_warnings" and not errors(sub)
+    entries = by_task(sub)
+    assert {t: (e.usable, e.complete) for t, e in entries.items()} == {
+        1: (True, False), 2: (True, False), 3: (True, False), 4: (True, True)}
+    said = {p.task_id: p.message for p in warnings(sub)}
+    assert "完成状态" in said[1] and "进展情况" in said[2] and "未填写" in said[3]
+
+
+def test_done_with_progress_under_100_is_a_warning_on_the_progress_cell():
+    sub = read("done-below-100.xlsx")
+    [warning] = sub.problems
+    assert (warning.level, warning.task_id) == ("warning", 2) and re.fullmatch(r"F\d+", warning.cell or "")
+    assert by_task(sub)[2].usable and by_task(sub)[2].complete and by_task(sub)[2].progress == 80
+
+
+def test_behind_without_problems_text_is_a_warning_on_the_problems_cell():
+    sub = read("behind-without-problems.xlsx")
+    [warning] = sub.problems
+    assert (warning.level, warning.task_id) == ("warning", 1) and "存在问题" in warning.message
+    assert re.fullmatch(r"H\d+", warning.cell or "")
+
+
+def test_workbook_returned_unfilled_counts_every_entry_as_incomplete():
+    sub = read("not-filled-at-all.xlsx")
+    assert sub.outcome == "accepted_with_warnings"
+    assert all(e.usable and not e.complete for e in sub.entries) and len(sub.entries) == 4
+
+
+# -- not a workbook, not complete yet -----------------------------------------------------------------
+@pytest.mark.parametrize("name, words", [
+    ("docx-renamed.xlsx", "Word"),
+    ("image-renamed.xlsx", "图片"),
+    ("damaged-zip.xlsx", "损坏"),
+    ("html-saved-as.xls", "网页"),
+])
+def test_file_that_is_not_a_readable_workbook_is_rejected_with_a_reason(name, words):
+    sub = read(name)
+    assert sub.outcome == "rejected" and sub.entries == ()
+    [problem] = sub.problems
+    assert problem.level == "error" and words in problem.message and problem.file == f"单位报送/{name}"
+
+
+@pytest.mark.parametrize("name", ["zero-bytes.xlsx", "truncated-copy.xlsx"])
+def test_file_still_being_copied_is_pending_not_rejected(name):
+    sub = read(name)
+    assert sub.outcome == "pending" and sub.entries == ()
+    assert "重试" in sub.problems[0].message
+
+
+def test_every_problem_of_every_fixture_names_file_and_a1_cell_where_a_task_is_concerned():
+    for path in sorted(RETURNS.glob("*.x*")) + sorted(RETURNS.glob("*.ods")):
+        sub = read(path.name)
+        assert sub.outcome in ("accepted", "accepted_with_warnings", "pending", "rejected")
+        assert (sub.outcome == "accepted") == (not sub.problems), path.name
+        for problem in sub.problems:
+            assert problem.file == f"单位报送/{path.name}"
+            assert re.search(r"[\u4e00-\u9fff]", problem.message)
+            if problem.task_id is not None:
+                assert problem.sheet and re.fullmatch(r"[A-Z]{1,3}\d+", problem.cell or ""), problem
+
+
+# -- hostile bytes never escape ---------------------------------------------------------------------
+CLEAN_BYTES = (RETURNS / "clean-return.xlsx").read_bytes()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, len(CLEAN_BYTES) - 1), st.integers(0, 255)), min_size=1, max_size=8),
+       st.integers(0, len(CLEAN_BYTES)))
+def test_damaged_bytes_never_raise_and_never_name_another_unit(flips, cut):
+    data = bytearray(CLEAN_BYTES)
+    for at, value in flips:
+        data[at] = value
+    sub = read_return(bytes(data[:cut] if cut > 100 else data), "x.xlsx", RECEIVED, REGISTER)
+    assert sub.outcome in ("accepted", "accepted_with_warnings", "pending", "rejected")
+    assert sub.unit in (None, "区工信局")
+    assert sub.outcome == "accepted" or sub.problems
+
+
+@requires_office
+@pytest.mark.office
+def test_return_saved_by_a_live_libreoffice_as_xls_and_ods_reads_like_the_original(tmp_path):
+    source = tmp_path / "区工信局-状态写法.xlsx"
+    source.write_bytes((RETURNS / "status-variants.xlsx").read_bytes())
+    expected = content(read("status-variants.xlsx").entries)
+    for fmt in ("xls", "ods"):
+        [saved] = convert([source], fmt, tmp_path / fmt)
+        sub = read_return(saved.read_bytes(), saved.name, RECEIVED, REGISTER)
+        assert sub.outcome == "accepted" and content(sub.entries) == expected
+
