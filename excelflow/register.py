@@ -344,7 +344,7 @@ def _load_units(reader: _Reader) -> list[Unit] | None:
     if rows is None:
         return None
     units: list[Unit] = []
-    seen: dict[str, tuple[int, str]] = {}  # name or alias key → (row, unit name)
+    seen: dict[str, tuple[int, str, bool]] = {}  # name or alias key → (row, unit name, is the unit's name)
     for row in rows:
         if row.blank(UNIT_COLUMNS):
             continue
@@ -355,16 +355,29 @@ def _load_units(reader: _Reader) -> list[Unit] | None:
             continue
         aliases = split_names(row.text(ALIASES))
         ok = True
-        for label, column in [(name, UNIT_NAME), *((a, ALIASES) for a in aliases)]:
+        clashing: set[str] = set()  # reported; left out so that task rows still resolve the rest
+        for label, is_name in [(name, True), *((a, False) for a in aliases)]:
             key = norm_name(label)
-            if key in seen and not (column == ALIASES and seen[key][1] == name):
-                other_row, other = seen[key]
-                what = "单位名称" if column == UNIT_NAME else "别名"
+            if key not in seen:
+                seen[key] = (row.number, name, is_name)
+                continue
+            other_row, other, other_is_name = seen[key]
+            if other == name and not is_name:
+                continue  # an alias repeating the unit's own name or another alias of it
+            column = UNIT_NAME if is_name else ALIASES
+            if is_name != other_is_name:  # a near miss confirmed as an alias, its own row still there
+                unit, alias = (name, other) if is_name else (other, name)
+                reader.problem(f"「{label}」既是单位名称,又是单位「{alias}」的别名(见第 {other_row} 行)", UNITS_SHEET,
+                               row.number, column,
+                               f"如是同一单位,删除单位「{unit}」那一行,任务表里的「{unit}」会按别名读作「{alias}」;"
+                               f"如不是同一单位,从「{alias}」的别名中删去「{label}」")
+            else:
+                what = "单位名称" if is_name else "别名"
                 reader.problem(f"{what}「{label}」与第 {other_row} 行的单位「{other}」重复", UNITS_SHEET, row.number,
                                column, "同一名称只能指一个单位:删除重复的行或别名")
+            if is_name:
                 ok = False
-            else:
-                seen.setdefault(key, (row.number, name))
+            clashing.add(label)
         groups = split_names(row.text(GROUPS))
         for group in groups:
             if group.startswith((ALL_PREFIX, RELEVANT_PREFIX)):
@@ -373,7 +386,8 @@ def _load_units(reader: _Reader) -> list[Unit] | None:
                                f"写成「{group.removeprefix(RELEVANT_PREFIX).removeprefix(ALL_PREFIX)}」;任务表里再写「各…」或「相关…」")
                 ok = False
         if ok:
-            units.append(Unit(name=name, aliases=tuple(a for a in aliases if a != name), groups=groups,
+            units.append(Unit(name=name, aliases=tuple(a for a in aliases if a != name and a not in clashing),
+                              groups=groups,
                               contact=row.text(CONTACT), phone=row.text(PHONE), code=row.text(CODE)))
     return units
 

@@ -329,7 +329,7 @@ def import_summary(result: ImportResult) -> list[str]:
     grouped = [u for u in register.units if u.groups]
     named = len(register.units) - len(grouped)
     groups = sorted({g for u in grouped for g in u.groups})
-    lines.append(f"单位:通知点名 {named} 个" + "".join(
+    lines.append(f"单位:{named} 个(不含分组)" + "".join(
         f",分组「{g}」{len(register.group_members(g))} 个" for g in groups))
     relevant = sum(1 for t in register.tasks if any(n.startswith(RELEVANT_PREFIX) for n in (*t.lead, *t.co)))
     if relevant:

@@ -264,3 +264,15 @@ def test_a_missing_register_says_how_to_make_one(tmp_path: Path) -> None:
 def test_split_names_accepts_the_separators_clerks_type() -> None:
     assert split_names("区工信局、上饶高新区，各乡镇(街道);区商务局\n区科技局  区交通局 区工信局") == (
         "区工信局", "上饶高新区", "各乡镇(街道)", "区商务局", "区科技局", "区交通局")
+
+
+def test_near_miss_confirmed_as_an_alias_reads_as_the_unit() -> None:
+    register = load_register(REGISTERS / "near-miss-confirmed-as-alias.xlsx")
+    assert register.task(50).lead == ("区农业农村局",)
+
+
+def test_alias_that_is_also_a_unit_row_says_which_row_to_delete() -> None:
+    error = _problems("alias-clashes-with-a-unit-row")
+    assert len(error.problems) == 1  # task 50 still resolves: no second, cascading problem
+    assert (error.where.sheet, error.where.row, error.where.column) == ("单位", 10, "单位名称")
+    assert "删除单位「区农业局」那一行" in (error.suggestion or "")

@@ -106,7 +106,15 @@ CASES: dict[str, Callable[[Workbook], None]] = {
         _set("任务", task_cell(26, "序号"), 3),
         _set("轮次", "D3", "1225日"),
     ),
+    # 区农业局 confirmed as an alias of 区农业农村局 (row 5), but its own unit row (row 10) kept.
+    "alias-clashes-with-a-unit-row": _edits(
+        _set("单位", "B5", "农业农村局、区农业局"), _set("单位", "A10", "区农业局"),
+        _set("任务", task_cell(50, "牵头单位"), "区农业局"),
+    ),
     # Edits that keep the register valid.
+    "near-miss-confirmed-as-alias": _edits(
+        _set("单位", "B5", "农业农村局、区农业局"), _set("任务", task_cell(50, "牵头单位"), "区农业局"),
+    ),
     "dates-typed-as-text": _edits(
         _set("轮次", "C2", "2021/6/15"), _set("轮次", "D2", "2021年6月25日"),
         _set("轮次", "C3", "2021-12-15"), _set("轮次", "D3", "2021.12.25"),
