@@ -28,6 +28,7 @@ _ZIP_EOCD_MIN = 22
 _ZIP_MAX_COMMENT = 0xFFFF
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OLE_FREE = 0xFFFFFFFF
+_OLE_FAT_SECTOR = 0xFFFFFFFD
 _OLE_MAX_REGULAR = 0xFFFFFFFA  # sector numbers above this are markers (end of chain, FAT, …)
 
 
@@ -155,11 +156,22 @@ def _ole_truncated(data: bytes) -> bool:
         return True
     if any(s >= n_sectors for s in fat_sectors):
         return True
-    # The allocation table says which sectors are in use: the last used one must be present.
+    # A pre-allocated copy is full length with zeros where bytes have not arrived yet: the
+    # directory must start with its root entry, and the allocation table marks its own sectors.
+    if dir_start <= _OLE_MAX_REGULAR:
+        if data[sector + dir_start * sector: sector + dir_start * sector + 8] != "Root".encode("utf-16-le"):
+            return True
     per_fat = sector // 4
     for index, fat_sector in enumerate(fat_sectors):
         base = sector + fat_sector * sector
         entries = struct.unpack_from(f"<{per_fat}I", data, base)
+        own = fat_sectors[index]
+        marker_fat = fat_sectors[own // per_fat] if own // per_fat < len(fat_sectors) else None
+        if marker_fat is not None:
+            mark = struct.unpack_from("<I", data, sector + marker_fat * sector + (own % per_fat) * 4)[0]
+            if mark != _OLE_FAT_SECTOR:
+                return True
+        # The allocation table says which sectors are in use: the last used one must be present.
         for offset in range(per_fat - 1, -1, -1):
             if entries[offset] != _OLE_FREE:
                 if index * per_fat + offset >= n_sectors:

@@ -10,6 +10,7 @@ the task and says what to do; the Problem carries file, sheet and cell.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -55,8 +56,8 @@ def read_progress(raw: Any) -> Progress:
     if isinstance(raw, bool):
         return Progress(None, unreadable=True)
     if isinstance(raw, (int, float)):
-        return _scaled(float(raw))
-    text = unicodedata.normalize("NFKC", cell_text(raw)).replace(",", "").strip()
+        return _scaled(float(raw)) if math.isfinite(raw) else Progress(None, unreadable=True)
+    text = unicodedata.normalize("NFKC", cell_text(raw)).strip()
     if not text:
         return Progress(None)
     match = _NUMBER.match(text)
