@@ -1,0 +1,318 @@
+"""The comparison workbook, read back with calamine, against figures the test computes itself."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from excelflow.comparison_workbook import write_comparison
+from excelflow.model import Milestone
+from excelflow.workspace import Workspace
+
+import compare_scenario as sc
+from office import convert, requires_office
+
+NOW_FY = datetime(2021, 12, 28, 9, 30)
+VALID = ("on_time", "late")
+STATE_LABEL = {"incomplete": "不完整", "invalid": "无效", "missing": "未报送"}
+
+
+def sheets(path: Path) -> dict[str, list[list]]:
+    book = CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
+def row_starting(rows: list[list], first: str, after: int = 0) -> int:
+    for i in range(after, len(rows)):
+        if rows[i] and rows[i][0] == first:
+            return i
+    raise AssertionError(f"no row starting with {first!r}")
+
+
+def label(state) -> str:
+    return state.content.status if state.state in VALID else STATE_LABEL[state.state]
+
+
+@pytest.fixture
+def fy(tmp_path: Path):
+    """The FY round of the scenario, with H1 as the previous round and plans for three tasks."""
+    milestones = [
+        Milestone(1, "2021-FY", "完成产业链图谱", due=date(2021, 12, 31)),
+        Milestone(2, "2021-FY", "首位产业企业达到100家", due=date(2021, 11, 30)),
+        Milestone(6, "2021-FY", "新增就业岗位2000个"),
+    ]
+    reg = sc.register(milestones)
+    h1 = sc.states(reg, sc.H1, seed=11)
+    states = sc.states(reg, sc.FY, seed=12)
+    ws = Workspace(tmp_path)
+    written = write_comparison(ws, reg, "2021-FY", states, sc.previous_content(h1), NOW_FY)
+    return reg, h1, states, ws, written
+
+
+def test_write_comparison_writes_workbook_reminders_and_draft(fy):
+    _, _, _, ws, written = fy
+    out = ws.round_dir("2021-FY")
+    assert sorted(p.name for p in written) == sorted(
+        ["2021-FY-对比通报.xlsx", "2021-FY-催报提醒.txt", "2021-FY-通报.docx"])
+    assert all(p.parent == out and p.stat().st_size > 0 for p in written)
+    assert ws.comparison_path("2021-FY") in written
+
+
+def test_overview_link_figures_equal_counts_of_the_states(fy):
+    _, _, states, ws, _ = fy
+    rows = sheets(ws.comparison_path("2021-FY"))["总览"]
+    head = row_starting(rows, "报送环节")
+    columns = rows[head]
+    for offset, (name, role) in enumerate((("协办单位→牵头单位", "co"), ("牵头单位→督查室", "lead"), ("合计", None))):
+        row = dict(zip(columns, rows[head + 1 + offset]))
+        assert row["报送环节"] == name
+        chosen = [s for s in states if role is None or s.role == role]
+        count = Counter(s.state for s in chosen)
+        received = len(chosen) - count["missing"]
+        assert row["应报条目"] == len(chosen)
+        assert row["已报条目"] == received
+        assert (row["按时"], row["逾期"], row["不完整"], row["无效"], row["未报送"]) == (
+            count["on_time"], count["late"], count["incomplete"], count["invalid"], count["missing"])
+        assert row["报送率"] == pytest.approx(received / len(chosen))
+        assert row["按时率"] == pytest.approx(count["on_time"] / len(chosen))
+        if role is not None:
+            assert row["截止日期"] == sc.FY.deadline(role)
+
+    units_head = row_starting(rows, "报送环节", head + 1)
+    for offset, role in enumerate(("co", "lead", None)):
+        values = [v for v in rows[units_head + 1 + offset][1:] if v != ""]
+        by_unit: dict[str, list] = {}
+        for s in states:
+            if role is None or s.role == role:
+                by_unit.setdefault(s.unit, []).append(s)
+        expected = [
+            len(by_unit),
+            sum(all(s.state != "missing" for s in ss) for ss in by_unit.values()),
+            sum(all(s.state == "on_time" for s in ss) for ss in by_unit.values()),
+            sum(all(s.state == "missing" for s in ss) for ss in by_unit.values()),
+        ]
+        assert values == expected
+
+
+def test_overview_status_distribution_by_chapter_counts_lead_entries(fy):
+    reg, _, states, ws, _ = fy
+    rows = sheets(ws.comparison_path("2021-FY"))["总览"]
+    head = row_starting(rows, "章节")
+    buckets = [b for b in rows[head][1:] if b not in ("", "合计")]
+    assert buckets == ["已完成", "序时推进", "滞后", "未启动", "不完整", "无效", "未报送"]
+    chapter_of = {t.id: re.sub(r"\(\d+项\)$", "", t.chapter) for t in reg.tasks}
+    expected: dict[str, Counter] = {}
+    for s in states:
+        if s.role == "lead":
+            expected.setdefault(chapter_of[s.task_id], Counter())[label(s)] += 1
+    seen = {}
+    r = head + 1
+    while rows[r][0] != "合计":
+        seen[rows[r][0]] = rows[r][1:1 + len(buckets) + 1]
+        r += 1
+    assert set(seen) == set(expected)
+    for chapter, values in seen.items():
+        assert values[:-1] == [expected[chapter][b] for b in buckets]
+        assert values[-1] == sum(expected[chapter].values())
+    total = sum(expected.values(), Counter())
+    assert rows[r][1:1 + len(buckets)] == [total[b] for b in buckets]
+
+
+def test_task_sheet_shows_lead_status_progress_and_co_units_reported(fy):
+    reg, _, states, ws, _ = fy
+    rows = sheets(ws.comparison_path("2021-FY"))["任务进展"]
+    head = row_starting(rows, "序号")
+    columns = [str(c) for c in rows[head]]
+    now_col = next(i for i, c in enumerate(columns) if c.startswith("本轮状态"))
+    by_key = {(s.task_id, s.unit, s.role): s for s in states}
+    seen = set()
+    for values in rows[head + 1:]:
+        if not isinstance(values[0], float):
+            continue  # a chapter heading row
+        row = dict(zip(columns, values))
+        task, lead = int(values[0]), row["牵头单位"]
+        state = by_key[(task, lead, "lead")]
+        seen.add((task, lead))
+        assert row["任务内容"] == reg.task(task).text
+        assert values[now_col] == label(state)
+        content = state.content
+        assert row["进展情况"] == (content.progress_text if content else "")
+        assert row["存在问题"] == (content.problems if content else "")
+        assert row["完成进度（%）"] == (content.progress if content else "")
+        co = [by_key[(task, u, "co")] for u in reg.co_units(reg.task(task))]
+        valid = sum(s.state in VALID for s in co)
+        assert row["协办单位\n有效报送"] == (f"{valid}/{len(co)}" if co else "—")
+        if state.state == "late":
+            assert f"逾期{state.days_late}天报送" in row["提示"]
+        if state.state == "missing":
+            assert f"逾期{(NOW_FY.date() - sc.FY.lead_deadline).days}天未报" in row["提示"]
+    assert seen == {(s.task_id, s.unit) for s in states if s.role == "lead"}
+
+
+def test_fy_round_shows_h1_status_beside_fy_status_for_every_task(fy):
+    reg, h1, states, ws, _ = fy
+    rows = sheets(ws.comparison_path("2021-FY"))["任务进展"]
+    head = row_starting(rows, "序号")
+    columns = [str(c) for c in rows[head]]
+    prev_col = columns.index("上轮状态\n（2021年上半年）")
+    now_col = columns.index("本轮状态\n（2021年全年）")
+    assert prev_col == now_col - 2  # the previous round's status and text stand just before
+    h1_by_key = {(s.task_id, s.unit, s.role): s for s in h1}
+    fy_by_key = {(s.task_id, s.unit, s.role): s for s in states}
+    lead_rows = [r for r in rows[head + 1:] if isinstance(r[0], float)]
+    assert len(lead_rows) == sum(1 for s in states if s.role == "lead")
+    for r in lead_rows:
+        key = (int(r[0]), r[2], "lead")
+        before = h1_by_key[key]
+        # The previous round shows what was reported (usable content), else 未报送.
+        expected_prev = before.content.status if before.content is not None and before.content.status else "未报送"
+        assert r[prev_col] == expected_prev
+        assert r[prev_col + 1] == (before.content.progress_text if before.content is not None else "")
+        assert r[now_col] == label(fy_by_key[key])
+
+
+def test_task_sheet_classes_progress_against_the_plan(fy):
+    reg, _, states, ws, _ = fy
+    rows = sheets(ws.comparison_path("2021-FY"))["任务进展"]
+    head = row_starting(rows, "序号")
+    columns = [str(c) for c in rows[head]]
+    by_key = {(s.task_id, s.unit, s.role): s for s in states}
+    checked = 0
+    for values in rows[head + 1:]:
+        if not isinstance(values[0], float):
+            continue
+        row = dict(zip(columns, values))
+        state = by_key[(int(values[0]), row["牵头单位"], "lead")]
+        plan = reg.milestone(int(values[0]), "2021-FY")
+        if plan is None or state.state not in VALID:
+            assert row["对照计划"] == "—"
+            continue
+        status, due, deadline = state.content.status, plan.due, sc.FY.lead_deadline
+        if status == "已完成":
+            expected = "超进度" if due is not None and due > deadline else "达进度"
+        elif status == "序时推进":
+            expected = "欠进度" if due is not None and due <= deadline else "达进度"
+        else:
+            expected = "欠进度"
+        assert row["对照计划"] == expected
+        assert row["计划目标（落实方案）"].startswith(plan.goal)
+        checked += 1
+    assert checked  # the scenario has valid lead reports on planned tasks
+
+
+def test_unit_sheet_counts_rates_rank_and_mark(fy):
+    reg, _, states, ws, _ = fy
+    rows = sheets(ws.comparison_path("2021-FY"))["单位对比"]
+    head = row_starting(rows, "排名")
+    columns = rows[head]
+    table = [dict(zip(columns, r)) for r in rows[head + 1:] if r[0] != ""]
+    per_unit: dict[str, list] = {}
+    for s in states:
+        per_unit.setdefault(s.unit, []).append(s)
+    assert {r["单位"] for r in table} == set(per_unit)
+    keys = {}
+    for row in table:
+        ss = per_unit[row["单位"]]
+        count = Counter(s.state for s in ss)
+        n = len(ss)
+        assert row["牵头任务"] == sum(s.role == "lead" for s in ss)
+        assert row["协办任务"] == sum(s.role == "co" for s in ss)
+        assert (row["应报"], row["按时"], row["逾期"], row["不完整"], row["无效"], row["未报送"]) == (
+            n, count["on_time"], count["late"], count["incomplete"], count["invalid"], count["missing"])
+        assert row["报送率"] == pytest.approx((n - count["missing"]) / n)
+        assert row["按时率"] == pytest.approx(count["on_time"] / n)
+        done = sum(s.state in VALID and s.content.status == "已完成" for s in ss)
+        assert row["已完成"] == done
+        assert row["完成率"] == pytest.approx(done / n)
+        days = sum(s.days_late for s in ss if s.state == "late")
+        assert row["逾期天数合计"] == days
+        if count["invalid"] or count["missing"]:  # every deadline of FY has passed on NOW_FY
+            mark = "红"
+        elif count["late"] or count["incomplete"]:
+            mark = "黄"
+        else:
+            mark = "绿"
+        assert row["标识"] == mark
+        keys[row["单位"]] = (-count["on_time"] / n, -(n - count["missing"]) / n, days)
+    for row in table:  # rank = 1 + number of units strictly ahead
+        mine = keys[row["单位"]]
+        assert row["排名"] == 1 + sum(other < mine for other in keys.values())
+    assert [r["排名"] for r in table] == sorted(r["排名"] for r in table)
+
+
+def test_chase_list_holds_every_entry_still_owed_with_contact_and_days_overdue(fy):
+    reg, _, states, ws, _ = fy
+    book = sheets(ws.comparison_path("2021-FY"))
+    rows = book["逾期未报"]
+    head = row_starting(rows, "序")
+    columns = rows[head]
+    table = [dict(zip(columns, r)) for r in rows[head + 1:] if isinstance(r[0], float)]
+    role_of = {"牵头单位": "lead", "协办单位": "co"}
+    owed = {(s.unit, s.task_id, s.role): s for s in states if s.state not in VALID}
+    assert {(r["单位"], int(r["任务序号"]), role_of[r["角色"]]) for r in table} == set(owed)
+    for r in table:
+        s = owed[(r["单位"], int(r["任务序号"]), role_of[r["角色"]])]
+        unit = reg.unit(s.unit)
+        assert (r["联系人"], r["电话"]) == (unit.contact, unit.phone)
+        assert r["截止日期"] == s.deadline
+        overdue = (NOW_FY.date() - s.deadline).days if s.state == "missing" else 0
+        assert r["逾期天数"] == overdue
+        assert reg.task(s.task_id).text.startswith(r["任务内容"].rstrip("…"))
+        situation = {"missing": "逾期未报", "incomplete": "内容不完整", "invalid": "无效需重报"}[s.state]
+        assert r["情况"].startswith(situation)
+        if s.role == "co":
+            assert all(lead in r["报送对象"] for lead in reg.lead_units(reg.task(s.task_id)))
+    # grouped by unit: each unit's rows are contiguous
+    units = [r["单位"] for r in table]
+    assert len(list(dict.fromkeys(units))) == len([u for i, u in enumerate(units) if i == 0 or units[i - 1] != u])
+
+    reminders = book["催报提醒"]
+    rhead = row_starting(reminders, "序")
+    texts = {r[1]: r[4] for r in reminders[rhead + 1:] if isinstance(r[0], float)}
+    assert set(texts) == {u for u, _, _ in owed}
+    for (unit, task, _), s in owed.items():
+        assert f"第{task}项" in texts[unit]
+
+
+def test_chase_list_before_the_deadline_says_not_yet_due(tmp_path: Path):
+    reg = sc.register()
+    # a draw with both a lead and a co entry missing
+    draws = (sc.states(reg, sc.H1, seed=seed) for seed in range(100))
+    states = next(ss for ss in draws if {("lead", "missing"), ("co", "missing")} <= {(s.role, s.state) for s in ss})
+    ws = Workspace(tmp_path)
+    write_comparison(ws, reg, "2021-H1", states, None, datetime(2021, 6, 20, 8))
+    book = sheets(ws.comparison_path("2021-H1"))
+    rows = book["逾期未报"]
+    head = row_starting(rows, "序")
+    table = [dict(zip(rows[head], r)) for r in rows[head + 1:] if isinstance(r[0], float)]
+    lead_missing = [r for r in table if r["角色"] == "牵头单位" and r["情况"] in ("逾期未报", "未到截止日")]
+    co_missing = [r for r in table if r["角色"] == "协办单位" and r["情况"] in ("逾期未报", "未到截止日")]
+    assert lead_missing and co_missing
+    assert all(r["情况"] == "未到截止日" and r["逾期天数"] == 0 for r in lead_missing)  # due 6-25
+    assert all(r["情况"] == "逾期未报" and r["逾期天数"] == 5 for r in co_missing)  # due 6-15
+    # H1 has no previous round: no previous-round columns
+    head_tasks = book["任务进展"][row_starting(book["任务进展"], "序号")]
+    assert not any(str(c).startswith("上轮") for c in head_tasks)
+
+
+def test_a_second_write_with_nothing_new_rewrites_nothing(fy):
+    reg, h1, states, ws, _ = fy
+    before = {p: p.read_bytes() for p in ws.round_dir("2021-FY").iterdir()}
+    later_same_day = NOW_FY.replace(hour=17)
+    assert write_comparison(ws, reg, "2021-FY", states, sc.previous_content(h1), later_same_day) == []
+    assert {p: p.read_bytes() for p in ws.round_dir("2021-FY").iterdir()} == before
+    # a new day changes days overdue: everything is rewritten
+    next_day = NOW_FY.replace(day=29)
+    assert len(write_comparison(ws, reg, "2021-FY", states, sc.previous_content(h1), next_day)) == 3
+
+
+@requires_office
+def test_workbook_opens_in_libreoffice_and_prints(fy, tmp_path: Path):
+    _, _, _, ws, _ = fy
+    pdf = convert([ws.comparison_path("2021-FY")], "pdf", tmp_path / "pdf")[0]
+    assert pdf.stat().st_size > 10_000

@@ -1,0 +1,104 @@
+"""Returns holding formulas, links and DDE strings stay plain text in every output of the comparison.
+
+Every text a unit can type (progress text, problems, the previous round's text, a status that
+intake could not place and quotes in its message) is drawn from the dangerous strings below; the
+register's contact and phone fields carry them too. The workbook is checked at the XML level
+(no formula, no hyperlink anywhere) and read back with calamine (the exact string); the draft
+notification has no field and no hyperlink and shows the string; the text file shows it.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import docx
+from python_calamine import CalamineWorkbook
+
+from excelflow.comparison_workbook import write_comparison
+from excelflow.notification import notification_path
+from excelflow.reminders import reminders_path
+from excelflow.workspace import Workspace
+
+import compare_scenario as sc
+
+DANGEROUS = (
+    '=HYPERLINK("http://evil.example/x","点击查看")',
+    "=cmd|' /C calc'!A1",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "=1+1",
+    "http://evil.example/进展",
+    "=DDE(\"cmd\";\"/C calc\";\"x\")",
+)
+
+
+def outputs(tmp_path: Path):
+    base = sc.register()
+    units = tuple(replace(u, contact=DANGEROUS[i % len(DANGEROUS)], phone=DANGEROUS[(i + 1) % len(DANGEROUS)])
+                  for i, u in enumerate(base.units))
+    reg = replace(base, units=units)
+    h1 = sc.states(reg, sc.H1, seed=31, texts=DANGEROUS)
+    fy = sc.states(reg, sc.FY, seed=32, texts=DANGEROUS)
+    # every valid lead report is behind schedule and explains why with a dangerous string, so
+    # the draft notification (which quotes problems of tasks behind) carries all of them
+    valid = [i for i, s in enumerate(fy) if s.role == "lead" and s.state in ("on_time", "late")]
+    assert len(valid) >= 3
+    for n, i in enumerate(valid):
+        fy[i] = replace(fy[i], content=replace(fy[i].content, status="滞后",
+                                               problems=DANGEROUS[n % len(DANGEROUS)]))
+    ws = Workspace(tmp_path)
+    write_comparison(ws, reg, "2021-FY", fy, sc.previous_content(h1), datetime(2021, 12, 28, 9))
+    return ws, reg
+
+
+def test_workbook_has_no_formula_and_no_link_and_keeps_the_exact_text(tmp_path: Path):
+    ws, reg = outputs(tmp_path)
+    path = ws.comparison_path("2021-FY")
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        sheets = [n for n in names if n.startswith("xl/worksheets/sheet")]
+        assert sheets
+        for name in sheets:
+            xml = z.read(name).decode("utf-8")
+            assert "<f>" not in xml and "<f " not in xml, name
+            assert "<hyperlink" not in xml, name
+        rels = [z.read(n).decode("utf-8") for n in names if n.startswith("xl/worksheets/_rels/")]
+        assert not any("hyperlink" in r for r in rels)
+        assert not any(n.startswith("xl/externalLinks") for n in names)  # DDE lives there
+    book = CalamineWorkbook.from_path(str(path))
+    cells = [v for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python() for v in row]
+    found = {d for d in DANGEROUS if any(isinstance(v, str) and d in v for v in cells)}
+    # each string was written whole as text somewhere (as a cell or inside a flag/message)
+    assert found == set(DANGEROUS)
+    exact = {v for v in cells if isinstance(v, str)}
+    assert {"+1+1", "-2+3", "=1+1"} & exact  # written as a whole cell, not turned into a number
+
+
+def test_draft_notification_has_no_field_and_no_link(tmp_path: Path):
+    ws, reg = outputs(tmp_path)
+    path = notification_path(ws, "2021-FY")
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+        rels = z.read("word/_rels/document.xml.rels").decode("utf-8")
+    for tag in ("<w:fldSimple", "<w:instrText", "<w:hyperlink", "<w:fldChar"):
+        assert tag not in xml
+    assert "hyperlink" not in rels
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    problems = re.findall(r"存在问题：(.*)。$", text, flags=re.M)
+    assert problems and set(problems) <= set(DANGEROUS)  # quoted exactly as typed
+
+
+def test_reminder_text_file_quotes_unit_text_verbatim(tmp_path: Path):
+    ws, reg = outputs(tmp_path)
+    text = reminders_path(ws, "2021-FY").read_bytes().decode("utf-8-sig")
+    blocks = re.findall(r"【\d+】(\S+)  联系人：(.*)\r\n", text)
+    assert blocks
+    for unit, who in blocks:  # contact and phone come out exactly as the register holds them
+        assert who == f"{reg.unit(unit).contact} {reg.unit(unit).phone}"
+    messages = re.findall(r"完成状态「(.*?)」不是可选项", text)
+    assert messages and set(messages) <= set(DANGEROUS)
