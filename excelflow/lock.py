@@ -70,10 +70,12 @@ class Takeover:
     previous: LockOwner | None  # None: the lock folder had no readable owner.json
     reason: str  # Chinese, e.g. "进程 123 已不存在"
     at: datetime
+    purpose: str = "collect"  # which lock: "collect" (one pass) or "watch" (one watcher)
 
     def describe(self) -> str:
-        who = self.previous.describe() if self.previous else "无法读取持有者信息的锁"
-        return f"接管了过期的锁:{who};原因:{self.reason}"
+        which = "值守锁" if self.purpose == "watch" else "收集锁"
+        who = self.previous.describe() if self.previous else "锁文件夹中没有可读的持有者信息"
+        return f"接管了过期的{which}:{who};原因:{self.reason}"
 
 
 def _now() -> datetime:
@@ -328,7 +330,7 @@ class FolderLock:
                 pass
             return None
         shutil.rmtree(aside, ignore_errors=True)
-        return Takeover(previous=judged, reason=reason, at=datetime.now())
+        return Takeover(previous=judged, reason=reason, at=datetime.now(), purpose=self.purpose)
 
     def _busy_message(self, owner: LockOwner | None, wait: float) -> str:
         what = "另一个 excelflow watch 正在值守这个工作文件夹" if self.purpose == "watch" else "另一个收集进程正在处理这个工作文件夹"

@@ -232,7 +232,7 @@ def guarded_pass(
             ws, finished_at=finished, as_of=now, round_id=round_id,
             seconds=time.monotonic() - started, summary=line, fallbacks=fallbacks,
         )
-        append_log(ws, "info", f"收集完成(轮次 {round_id or '默认'}):{line}", at=finished)
+        append_log(ws, "info", f"收集完成:{line}", at=finished)
         for path in fallbacks:
             append_log(ws, "warning", f"原文件正被打开(例如在 Excel 中),新版写在旁边:{path}", at=finished)
         if lock.lost:
@@ -261,12 +261,12 @@ def watch_tick(
         try:
             report = guarded_pass(ws, round_id=round_id, now=now, wait=wait, clock=clock)
         except LockError as exc:
-            echo(f"{now:%H:%M:%S} 跳过本次:{exc}")
+            echo(f"{clock():%H:%M:%S} 跳过本次:{exc}")
             _best_effort_log(ws, "warning", f"跳过本次收集:{exc}", clock)
         except Exception as exc:  # logged with traceback by guarded_pass; the loop goes on
-            echo(f"{now:%H:%M:%S} 收集失败:{type(exc).__name__}: {exc}(详见 {log_path(ws)})")
+            echo(f"{clock():%H:%M:%S} 收集失败:{type(exc).__name__}: {exc}(详见 {log_path(ws)})")
         else:
-            echo(f"{now:%H:%M:%S} {summarise(report)[0]}")
+            echo(f"{clock():%H:%M:%S} {summarise(report)[0]}")
 
     return tick
 

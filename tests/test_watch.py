@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import datetime as datetime_module
+import hashlib
+import json
+import shutil
+import signal
+import sys
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import schedule
+from click.testing import CliRunner
+from watch_helpers import NOW, ROUND, drop, log_text, make_workspace, passes_done, start_watch, wait_for
 
 from excelflow import passlog
+from excelflow.cli import main
+from excelflow.files import atomic_write_bytes
 from excelflow.passlog import append_log, log_exception, read_last_pass, record_failure, record_success
-from excelflow.watch import Trigger, parse_at, parse_every, run_loop
+from excelflow.watch import Trigger, guarded_pass, parse_at, parse_every, run_loop
 from excelflow.workspace import Workspace
 
 
@@ -168,3 +177,113 @@ def test_log_holds_traceback_and_stays_bounded(tmp_path: Path, monkeypatch: pyte
     assert files == ["excelflow.log", "excelflow.log.1", "excelflow.log.2", "excelflow.log.3"]
     assert all((ws.state / name).stat().st_size < 2_200 for name in files)
     assert "第 199 次收集完成" in passlog.log_path(ws).read_text(encoding="utf-8")
+
+
+# -- the real thing: `excelflow watch` in a child process on a real working folder ---------------
+
+
+@pytest.fixture(scope="module")
+def fresh_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A working folder with the 2021 register and its H1 workbooks, nothing returned yet."""
+    root = tmp_path_factory.mktemp("base") / "督查 2021"
+    make_workspace(root)
+    return root
+
+
+def entry_units(root: Path) -> set[str]:
+    """Units with at least one received entry in the round's state file."""
+    data = json.loads((root / "outbox" / ROUND / "状态.json").read_text(encoding="utf-8"))
+    return {e["unit"] for e in data["entries"] if e["state"] != "missing"}
+
+
+def output_stats(root: Path) -> dict[str, tuple[int, str]]:
+    out = {}
+    for path in sorted((root / "outbox").rglob("*")):
+        if path.is_file():
+            out[path.relative_to(root).as_posix()] = (path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest())
+    return out
+
+
+def test_watch_collects_each_tick_and_survives_a_failing_one(fresh_folder: Path, tmp_path: Path) -> None:
+    root = tmp_path / "共享" / "督查 2021"
+    shutil.copytree(fresh_folder, root)
+    templates = root / "outbox" / ROUND / "templates"
+    register = root / "workbooks" / "register.xlsx"
+    proc = start_watch(root, "--every", "2s")
+    try:
+        wait_for(lambda: len(passes_done(root)) >= 1)
+        assert "新收 0 份" in passes_done(root)[0]
+
+        drop(root, templates, ["区工信局", "丰溪街道"])  # between ticks
+        wait_for(lambda: any("新收 2 份" in line for line in passes_done(root)))
+        assert entry_units(root) == {"区工信局", "丰溪街道"}
+
+        before = output_stats(root)
+        seen = len(passes_done(root))
+        wait_for(lambda: len(passes_done(root)) >= seen + 1)  # a tick with nothing new ...
+        assert "新收 0 份" in passes_done(root)[-1] and "输出无变化" in passes_done(root)[-1]
+        assert output_stats(root) == before  # ... rewrote nothing, not even with the same bytes
+
+        good = register.read_bytes()
+        atomic_write_bytes(register, b"not a workbook: saved half-way by a crashed Excel")
+        wait_for(lambda: "收集失败" in log_text(root))
+        atomic_write_bytes(register, good)  # the clerk puts the register right
+        drop(root, templates, ["区发改委"])
+        wait_for(lambda: any("新收 1 份" in line for line in passes_done(root)))
+        assert entry_units(root) == {"区工信局", "丰溪街道", "区发改委"}
+        assert proc.poll() is None  # the failing tick did not end the loop
+
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+
+    log = log_text(root)
+    failure = log[log.index("收集失败"):]
+    assert "Traceback (most recent call last)" in failure.split("收集完成")[0]  # logged with its traceback
+    assert "停止值守" in log
+    assert not (root / ".excelflow" / "lock").exists() and not (root / ".excelflow" / "watch.lock").exists()
+    console = (root.parent / "watch.out").read_text(encoding="utf-8")
+    assert "收集失败" in console and "已停止值守" in console
+
+    shown = CliRunner().invoke(main, ["status", "--root", str(root), "--round", ROUND, "--now", NOW])
+    assert shown.exit_code == 0, shown.output
+    assert "上次成功收集:" in shown.output and "新收 1 份" in shown.output
+    assert "上次出错:" in shown.output and "(之后已成功收集)" in shown.output
+
+
+def test_pass_with_nothing_new_opens_no_workbook_and_changes_no_output(fresh_folder: Path, tmp_path: Path) -> None:
+    root = tmp_path / "督查 2021"
+    shutil.copytree(fresh_folder, root)
+    drop(root, root / "outbox" / ROUND / "templates", ["区工信局", "洋口镇"])
+    ws = Workspace(root)
+    now = datetime.fromisoformat(NOW)
+    first = guarded_pass(ws, round_id=ROUND, now=now)
+    assert len(first.new) == 2
+    before = output_stats(root)
+
+    opened: list[str] = []
+    OPENED.append(opened)
+    try:
+        again = guarded_pass(ws, round_id=ROUND, now=now)
+    finally:
+        OPENED.remove(opened)
+    workbooks = [p for p in opened if Path(p).suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods")]
+    assert workbooks == []  # neither a return, nor an archived copy, nor the register, nor an output
+    assert opened  # the hook did see the pass's own files (its cache, the lock, the log)
+    assert again.new == [] and again.outputs == []
+    assert output_stats(root) == before
+
+
+# Paths opened (Python's "open" audit event) while a list is on this stack. Audit hooks cannot
+# be removed, so the one hook installed here records only while a test asks it to.
+OPENED: list[list[str]] = []
+
+
+def _record_open(event: str, args: tuple[object, ...]) -> None:
+    if event == "open" and OPENED and isinstance(args[0], (str, Path)):
+        OPENED[-1].append(str(args[0]))
+
+
+sys.addaudithook(_record_open)
