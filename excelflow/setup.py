@@ -296,7 +296,7 @@ def _replaceable(base: Register, new: Register) -> bool:
     """Whether replacing `base` loses nothing of the clerk's: its tasks are the default's or the new ones."""
     def key(r: Register) -> tuple:
         return tuple((t.id, t.chapter, t.section, t.text, t.lead, t.co) for t in r.tasks)
-    return key(base) in (key(new), key(default_register()))
+    return key(base) == key(new) or key(base) == key(default_register())
 
 
 def _check_written(path: Path) -> list[str]:

@@ -20,7 +20,7 @@ from excelflow.model import Milestone, Register, Round, Task, Unit
 from excelflow.register import (
     NONE_CHOSEN, RegisterProblems, load_register, parse_date, register_warnings, split_names, write_register,
 )
-from tests.office import convert, requires_office
+from office import convert, requires_office
 
 REGISTERS = Path(__file__).resolve().parent / "data" / "registers"
 
