@@ -174,40 +174,43 @@ PASS_TIMES = (
 
 
 def plan_scenario(register: Register, rng: random.Random) -> dict[str, tuple[int, str]]:
-    """unit → (index of the pass that first sees its return, how it returns), or absent (silent)."""
-    units = sorted({e.unit for e in register.expected_entries()}, key=[u.name for u in register.units].index)
-    leads = sorted({e.unit for e in register.expected_entries() if e.role == "lead"}, key=units.index)
-    only_co = [u for u in units if u not in leads]
+    """unit → (index of the pass that first sees its return, how it returns); silent units absent.
+
+    A unit returns one workbook for all its entries. Units that co-host anything aim at the
+    co-unit deadline (passes 0–1), units that only lead at the lead deadline (passes 1–3). A few of
+    each are late (pass 2 for co-units, pass 4 for leads) or silent.
+    """
+    order = [u.name for u in register.units]
+    expected = register.expected_entries()
+    units = sorted({e.unit for e in expected}, key=lambda u: order.index(u) if u in order else len(order))
+    co_hosts = [u for u in units if any(e.unit == u and e.role == "co" for e in expected)]
+    lead_only = [u for u in units if u not in co_hosts]
+    rng.shuffle(co_hosts)
+    rng.shuffle(lead_only)
     plan: dict[str, tuple[int, str]] = {}
-    shuffled_co = only_co[:]
-    rng.shuffle(shuffled_co)
-    # co-only units (townships and co-hosting departments): report by 6-15, some late, some silent
-    for i, unit in enumerate(shuffled_co):
+    for i, unit in enumerate(co_hosts):
         if i < 3:
             continue  # silent
-        elif i < 7:
-            plan[unit] = (2, "late")
-        else:
-            plan[unit] = (rng.choice((0, 1)), "report")
-    shuffled_leads = leads[:]
-    rng.shuffle(shuffled_leads)
-    for i, unit in enumerate(shuffled_leads):
+        plan[unit] = (2, "late") if i < 7 else (rng.choice((0, 1)), "report")
+    for i, unit in enumerate(lead_only):
         if i < 2:
-            continue  # silent
-        elif i < 4:
-            plan[unit] = (4, "late")
-        else:
-            plan[unit] = (rng.choice((1, 2, 3)), "report")
-    specials = [u for u in shuffled_leads[4:] + shuffled_co[7:]]
-    kinds = ["incomplete", "invalid", "xls", "correction", "retyped"]
-    for unit, kind in zip(specials[::3], kinds, strict=False):
-        plan[unit] = (plan[unit][0] if kind != "correction" else 1, kind)
+            continue  # silent (one of them returns its rollup at the end)
+        plan[unit] = (4, "late") if i < 4 else (rng.choice((1, 2, 3)), "report")
+    on_time = [u for u in co_hosts[7:]]
+    # The retyped form comes from a unit with few entries (retyping 50 rows is not what people do).
+    small = sorted(on_time, key=lambda u: sum(1 for e in expected if e.unit == u))
+    retyper = small[0]
+    plan[retyper] = (plan[retyper][0], "retyped")
+    others = [u for u in on_time if u != retyper]
+    for unit, kind in zip(others[:4], ("incomplete", "invalid", "xls", "correction"), strict=True):
+        plan[unit] = (0 if kind == "correction" else plan[unit][0], kind)
     return plan
 
 
 def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: datetime | None = None) -> DemoResult:
     """Build, fill and collect the demo folder at `directory` (created; must be new or empty)."""
     from .collect import run_pass
+    from .ledger import round_title
     from .generate import generate_round
     from .register import load_register
     from .setup import init_workspace
@@ -225,7 +228,7 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
     rnd = register.round(ROUND)
     assert rnd is not None, "the shipped register has the 2021-H1 round"
     report = generate_round(ws, register, ROUND, now=datetime(2021, 6, 1, 9, 0))
-    echo(f"已生成 {len(report.written)} 个单位的 {rnd.name} 填报表:{ws.templates_dir(ROUND)}")
+    echo(f"已生成 {len(report.written)} 个单位的 {round_title(rnd)} 填报表:{ws.templates_dir(ROUND)}")
 
     rng = random.Random(SEED)
     plan = plan_scenario(register, rng)
@@ -248,7 +251,7 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
         name = f"{unit}-2021年半年重点工作进展.xlsx"
         target = staging / f"{unit}-{kind}.xlsx"
         if kind == "retyped":
-            retype_workbook(target, unit, rnd.name, sorted(values.items()))
+            retype_workbook(target, unit, round_title(rnd), sorted(values.items()))
             name = f"{unit}上半年工作进展(自制表).xlsx"
         else:
             fill_workbook(template, target, lambda task, _sheet, v=values: v.get(task))
@@ -261,7 +264,7 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
                          for t, v in values.items()}
             fixed = staging / f"{unit}-corrected.xlsx"
             fill_workbook(template, fixed, lambda task, _sheet, v=corrected: v.get(task))
-            deliveries.setdefault(3, []).append((fixed, f"{unit}/{unit}-2021年半年重点工作进展(更正).xlsx"))
+            deliveries.setdefault(2, []).append((fixed, f"{unit}/{unit}-2021年半年重点工作进展(更正).xlsx"))
     if xls_units:
         if soffice() is None:
             result.notes.append("本机没有安装 LibreOffice(soffice),跳过「另存为 .xls」的演示;该单位改为报送 .xlsx。")
@@ -313,7 +316,8 @@ def _return_a_rollup(ws: Workspace, register: Register, plan: Mapping[str, tuple
     """A lead unit that stayed silent so far fills its rollup and returns it (counts as its report)."""
     from .rollup import lead_units
 
-    silent_leads = [u for u in lead_units(register) if u not in plan]
+    silent_leads = [u for u in lead_units(register) if u not in plan
+                    and not any(e.unit == u and e.role == "co" for e in register.expected_entries())]
     if not silent_leads:
         return
     unit = silent_leads[0]

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
-from .model import Register, Role
+from .model import Register, Role, Round
 from .submission import EntryReport, Problem, Submission
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -217,3 +217,14 @@ def state_label(state: EntryState) -> str:
     if state.state == "late":
         return f"逾期{state.days_late}天"
     return STATE_NAMES[state.state]
+
+
+def round_title(rnd: Round) -> str:
+    """`2021年半年`: the round's name with its year (register names are often just `半年`)."""
+    import re
+
+    year = re.match(r"\s*(\d{4})", rnd.id)
+    name = rnd.name or rnd.id
+    if year and year.group(1) not in name:
+        return f"{year.group(1)}年{name}"
+    return name

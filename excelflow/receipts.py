@@ -18,7 +18,7 @@ from io import BytesIO
 from pathlib import PurePosixPath
 
 from .files import safe_filename
-from .ledger import date_text
+from .ledger import date_text, round_title
 from .model import ROLE_NAMES, Register, Round
 from .submission import LEVEL_NAMES, OUTCOME_NAMES, EntryReport, Submission
 
@@ -71,14 +71,14 @@ PROBLEM_HEADERS = ("级别", "工作表", "单元格", "序号", "说明")
 def make_receipt(sub: Submission, register: Register) -> Receipt:
     rnd = register.round(sub.round_id) if sub.round_id else None
     kind = KIND_NAMES.get(sub.kind or "", "文件")
-    title = f"回执:{sub.unit or '未能识别的文件'}{'' if rnd is None else ' ' + rnd.name}{kind}"
+    title = f"回执:{sub.unit or '未能识别的文件'}{'' if rnd is None else ' ' + round_title(rnd)}{kind}"
     facts: list[tuple[str, str]] = [
         ("报送单位", sub.unit or "未能识别(请在文件中注明单位,或使用下发的填报表)"),
         ("识别方式", CONFIDENCE_NAMES.get(sub.confidence or "", "未能识别")),
         ("文件", sub.path),
         ("接收时间", f"{sub.received_at:%Y年%m月%d日 %H:%M}"),
         ("文件校验码", sub.sha256[:16]),
-        ("轮次", f"{rnd.name}({rnd.id})" if rnd else (sub.round_id or "未能识别")),
+        ("轮次", f"{round_title(rnd)}({rnd.id})" if rnd else (sub.round_id or "未能识别")),
     ]
     if rnd is not None:
         roles = sorted({e.role for e in sub.entries}, key=("lead", "co").index)

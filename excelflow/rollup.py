@@ -25,7 +25,7 @@ from io import BytesIO
 
 from . import statuses
 from .identity import EntryRow, Identity, write_identity
-from .ledger import EntryState, date_text, state_label, time_text
+from .ledger import EntryState, date_text, round_title, state_label, time_text
 from .model import Register, Round, Task
 
 SHEET = "牵头汇总"
@@ -55,6 +55,8 @@ STATE_FILLS: Mapping[str, str] = {
     "incomplete": "#FFF2CC",
     "invalid": "#FFF2CC",
 }
+
+LEAD_FILL = "#DDEBF7"
 
 Key = tuple[int, str, str]
 
@@ -134,7 +136,7 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
     rows = rollup_rows(register, unit, states)
     buffer = BytesIO()
     workbook = new_workbook(buffer)
-    workbook.set_properties({"title": f"{round_.name}重点工作汇总表({unit})", "author": "excelflow",
+    workbook.set_properties({"title": f"{round_title(round_)}重点工作牵头汇总表({unit})", "author": "excelflow",
                              "created": as_of})
     formats = standard_formats(workbook)
     sheet = workbook.add_worksheet(SHEET)
@@ -143,7 +145,7 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
 
     co_rows = [r for r in rows if r.role == "co"]
     reported = sum(1 for r in co_rows if r.state != "missing")
-    sheet.merge_range(0, 0, 0, last_col, f"{round_.name}重点工作牵头汇总表(牵头单位:{unit})", formats.title)
+    sheet.merge_range(0, 0, 0, last_col, f"{round_title(round_)}重点工作牵头汇总表(牵头单位:{unit})", formats.title)
     sheet.set_row(0, 30)
     note = (f"协办单位应于{date_text(round_.co_deadline)}前报送牵头单位;牵头单位综合协办单位情况后,"
             f"于{date_text(round_.lead_deadline)}前报送区政府督查室。灰色行为协办单位已报内容(只读);"
@@ -162,6 +164,10 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
 
     fills = {state: workbook.add_format({**_locked_props(), "bg_color": color, "align": "center"})
              for state, color in STATE_FILLS.items()}
+    # The lead's own row stands out from its co-units' rows (it is the one to fill in).
+    fills["lead"] = workbook.add_format({**_locked_props(), "bg_color": LEAD_FILL, "bold": True})
+    fills["lead_center"] = workbook.add_format({**_locked_props(), "bg_color": LEAD_FILL, "bold": True,
+                                                "align": "center"})
     lists: dict[tuple[str, ...], str] = {}
     entry_rows: list[EntryRow] = []
     r = HEADER_ROW + 1
@@ -192,7 +198,7 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
     sheet.freeze_panes(HEADER_ROW + 1, 3)
     sheet.autofilter(HEADER_ROW, 0, max(r - 1, HEADER_ROW), last_col)
     setup_print(sheet, landscape=True, repeat_rows=(HEADER_ROW, HEADER_ROW),
-                footer_left=f"{unit} {round_.name}牵头汇总")
+                footer_left=f"{unit} {round_title(round_)}牵头汇总")
     protect(sheet)
     sheet.activate()
     write_identity(workbook, Identity(
@@ -216,6 +222,8 @@ def _write_row(sheet, r: int, row: RollupRow, formats, fills) -> None:  # type: 
             fmt = formats.input_center if c in (FIRST_INPUT_COLUMN, FIRST_INPUT_COLUMN + 1) else formats.input
         elif c == 4 and not lead:
             fmt = fills.get(row.state, formats.locked_center)
+        elif lead:
+            fmt = fills["lead_center"] if c in (0, 3, 4, 5) else fills["lead"]
         elif c in (0, 3, 4, 5, FIRST_INPUT_COLUMN, FIRST_INPUT_COLUMN + 1):
             fmt = formats.locked_center
         else:

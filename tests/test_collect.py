@@ -1,0 +1,297 @@
+"""`excelflow collect` on real generated workbooks: archive, states, rollups, receipts, reruns."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from collect_helpers import (
+    ROUND, build_pristine, collect, drop, fill, fresh_workspace, run_cli, status_json, tree_digest,
+    workbook_values,
+)
+from excelflow.collect import choose_round
+from excelflow.generate import generate_round
+from excelflow.model import Round
+from excelflow.register import load_register, write_register
+from excelflow.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_pristine(tmp_path_factory.mktemp("pristine") / "督查 2021").root
+
+
+@pytest.fixture
+def ws(pristine: Path, tmp_path: Path) -> Workspace:
+    return fresh_workspace(pristine, tmp_path / "共享盘 督查室")
+
+
+def entries_of(status: dict, unit: str) -> list[dict]:
+    return [e for e in status["entries"] if e["unit"] == unit]
+
+
+def test_returns_are_archived_once_and_a_rerun_changes_nothing(ws: Workspace, tmp_path: Path):
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "科技局/区科技局.xlsx")
+    first = collect(ws, "2021-06-14T10:00")
+    assert "本次新收 1 份" in first.output
+    archive_before, outbox_before = tree_digest(ws.archive), tree_digest(ws.outbox)
+    blobs = [p for p in archive_before if p.endswith(".xlsx")]
+    assert len(blobs) == 1
+    assert (ws.archive / blobs[0]).read_bytes() == (ws.inbox / "科技局/区科技局.xlsx").read_bytes()
+
+    again = collect(ws, "2021-06-20T10:00")
+    assert "本次新收 0 份" in again.output and "没有新的报送,输出文件未改动" in again.output
+    assert tree_digest(ws.archive) == archive_before
+    assert tree_digest(ws.outbox) == outbox_before
+
+
+def test_receipt_time_is_when_first_collected_not_the_file_time(ws: Workspace, tmp_path: Path):
+    target = drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "区科技局.xlsx")
+    import os
+
+    old = datetime(2021, 6, 1).timestamp()
+    os.utime(target, (old, old))  # copied with an early mtime: it must not make the return on time
+    collect(ws, "2021-06-17T08:30")
+    mine = entries_of(status_json(ws, "2021-06-30T00:00"), "区科技局")
+    co = [e for e in mine if e["role"] == "co"]
+    assert co and all(e["state"] == "late" and e["received_at"] == "2021-06-17T08:30:00" for e in co)
+    lead = [e for e in mine if e["role"] == "lead"]
+    assert lead and all(e["state"] == "on_time" for e in lead)
+
+
+def test_nothing_new_reads_no_workbook_and_imports_no_pandas(ws: Workspace, tmp_path: Path):
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "区科技局.xlsx")
+    collect(ws, "2021-06-14T10:00")
+    probe = f"""
+import sys
+opened = []
+def hook(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0].endswith((".xlsx", ".xls", ".ods", ".xlsm")):
+        opened.append(args[0])
+sys.addaudithook(hook)
+from datetime import datetime
+from pathlib import Path
+from excelflow.collect import run_pass
+from excelflow.workspace import Workspace
+report = run_pass(Workspace(Path({str(ws.root)!r})), round_id=None, now=datetime(2021, 6, 20, 9))
+heavy = sorted({{m.split(".")[0] for m in sys.modules}} & {{"pandas", "openpyxl", "xlsxwriter", "python_calamine"}})
+print(len(report.new), report.rendered, len(report.outputs), heavy, opened)
+"""
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "False", "0", "[]", "[]"]
+
+
+def test_originals_in_the_inbox_are_never_modified(ws: Workspace, tmp_path: Path):
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "区科技局.xlsx")
+    drop(ws, fill(ws, "永丰街道", tmp_path / "b.xlsx", status="差不多吧"), "乡镇/永丰街道.xlsx")
+    (ws.inbox / "~$区科技局.xlsx").write_bytes(b"lock")
+    before = tree_digest(ws.inbox)
+    collect(ws, "2021-06-14T10:00")
+    assert tree_digest(ws.inbox) == before
+
+
+def test_file_still_being_copied_is_pending_and_collected_next_pass(ws: Workspace, tmp_path: Path):
+    full = fill(ws, "区科技局", tmp_path / "a.xlsx").read_bytes()
+    (ws.inbox / "区科技局.xlsx").write_bytes(full[: len(full) // 2])
+    first = collect(ws, "2021-06-14T10:00")
+    assert "待重试 1 份" in first.output and "inbox/区科技局.xlsx" in first.output
+    assert {e["state"] for e in entries_of(status_json(ws, "2021-06-14T10:00"), "区科技局")} == {"missing"}
+
+    (ws.inbox / "区科技局.xlsx").write_bytes(full)
+    collect(ws, "2021-06-15T11:00")
+    mine = entries_of(status_json(ws, "2021-06-15T12:00"), "区科技局")
+    assert {e["state"] for e in mine} == {"on_time"}
+    assert {e["received_at"] for e in mine} == {"2021-06-15T11:00:00"}
+
+
+def test_blocking_error_makes_the_entry_invalid_and_the_receipt_names_the_cell(ws: Workspace, tmp_path: Path):
+    source = fill(ws, "区科技局", tmp_path / "a.xlsx", {2: {"完成状态": "差不多吧", "进展情况": "写了"}})
+    drop(ws, source, "区科技局.xlsx")
+    collect(ws, "2021-06-14T10:00")
+    states = {(e["task"], e["role"]): e["state"] for e in entries_of(status_json(ws, "2021-06-14T10:00"), "区科技局")}
+    assert states[(2, "co")] == "invalid"
+    assert states[(6, "co")] == "on_time"
+
+    # Where the bad status was typed, found independently of excelflow.
+    book = openpyxl.load_workbook(source)
+    [cell] = [c.coordinate for s in book.worksheets for row in s.iter_rows() for c in row if c.value == "差不多吧"]
+    [text] = list(ws.receipts_dir(ROUND).glob("回执-区科技局-*.txt"))
+    receipt = text.read_text(encoding="utf-8")
+    assert f"单元格 {cell}" in receipt and "差不多吧" in receipt and "第2项(协办):无效" in receipt
+    xlsx = text.with_suffix(".xlsx")
+    sheet = workbook_values(xlsx)["回执"]
+    assert any("差不多吧" in str(v) for row in sheet for v in row)
+
+
+def test_rollup_lists_each_co_unit_under_the_lead_row(ws: Workspace, tmp_path: Path):
+    drop(ws, fill(ws, "上饶高新区", tmp_path / "a.xlsx", {1: {"完成状态": "已完成", "完成进度(%)": 100,
+                                                              "进展情况": "高新区链长制已覆盖全部企业。"}}), "高新区.xlsx")
+    collect(ws, "2021-06-16T09:00")
+    register = load_register(ws.register_path)
+    rows = workbook_values(ws.rollup_file(ROUND, "区工信局"))["牵头汇总"]
+    header = next(i for i, r in enumerate(rows) if r and r[0] == "序号")
+    columns = {h: i for i, h in enumerate(rows[header])}
+    for name in ("序号", "完成状态", "完成进度(%)", "进展情况", "存在问题", "下步打算", "备注"):
+        assert name in columns
+    body = rows[header + 1:]
+    numbered = [int(float(r[0])) for r in body if str(r[0]).strip()]
+    led = [t.id for t in register.tasks if "区工信局" in register.lead_units(t)]
+    assert numbered == led
+    # Task 1's block: its co-units in register order, 序号 empty, 上饶高新区's report shown.
+    start = next(i for i, r in enumerate(body) if str(r[0]).strip() and int(float(r[0])) == 1)
+    block = body[start + 1: start + 1 + len(register.co_units(register.task(1)))]
+    assert [r[columns["单位"]] for r in block] == list(register.co_units(register.task(1)))
+    assert all(str(r[0]).strip() == "" for r in block)
+    gx = next(r for r in block if r[columns["单位"]] == "上饶高新区")
+    assert (gx[columns["报送情况"]], gx[columns["完成状态"]], gx[columns["进展情况"]]) == \
+        ("逾期1天", "已完成", "高新区链长制已覆盖全部企业。")
+    silent = next(r for r in block if r[columns["单位"]] == "永丰街道")
+    assert silent[columns["报送情况"]] == "未报送"
+
+
+def test_filled_rollup_returned_counts_as_the_lead_report(ws: Workspace, tmp_path: Path):
+    collect(ws, "2021-06-16T09:00")  # writes the rollups
+    rollup = ws.rollup_file(ROUND, "区工信局")
+    filled = fill(ws, "区工信局", tmp_path / "汇总.xlsx", source=rollup, status="滞后", text="综合各协办单位情况:推进偏慢。")
+    drop(ws, filled, "工信局/牵头汇总.xlsx")
+    collect(ws, "2021-06-26T10:00")
+    mine = entries_of(status_json(ws, "2021-06-27T00:00"), "区工信局")
+    lead = [e for e in mine if e["role"] == "lead"]
+    assert lead and all((e["state"], e["status"]) == ("late", "滞后") for e in lead)
+    assert {e["state"] for e in mine if e["role"] == "co"} == {"missing"}  # a rollup holds no co rows
+
+
+def test_resubmission_takes_content_from_latest_and_timeliness_from_first(ws: Workspace, tmp_path: Path):
+    drop(ws, fill(ws, "区科技局", tmp_path / "v1.xlsx", status="序时推进"), "区科技局.xlsx")
+    collect(ws, "2021-06-14T10:00")
+    drop(ws, fill(ws, "区科技局", tmp_path / "v2.xlsx", status="已完成", progress=100), "区科技局.xlsx")  # overwritten
+    collect(ws, "2021-06-18T10:00")
+    mine = entries_of(status_json(ws, "2021-06-30T00:00"), "区科技局")
+    co = [e for e in mine if e["role"] == "co"]
+    assert {(e["state"], e["status"], e["received_at"]) for e in co} == {("on_time", "已完成", "2021-06-14T10:00:00")}
+    assert len([p for p in tree_digest(ws.archive) if p.endswith(".xlsx")]) == 2
+    assert len(list(ws.receipts_dir(ROUND).glob("回执-区科技局-*.xlsx"))) == 2
+
+
+def test_same_bytes_under_two_names_count_once(ws: Workspace, tmp_path: Path):
+    source = fill(ws, "区科技局", tmp_path / "a.xlsx")
+    drop(ws, source, "区科技局.xlsx")
+    collect(ws, "2021-06-14T10:00")
+    drop(ws, source, "转发/区科技局(转发).xlsx")
+    again = collect(ws, "2021-06-16T10:00")
+    assert "与已收文件内容相同 1 份" in again.output
+    assert len([p for p in tree_digest(ws.archive) if p.endswith(".xlsx")]) == 1
+    assert {e["received_at"] for e in entries_of(status_json(ws, "2021-06-30T00:00"), "区科技局")} == {"2021-06-14T10:00:00"}
+
+
+def test_unidentifiable_file_is_listed_with_its_reason(ws: Workspace):
+    book = openpyxl.Workbook()
+    book.active.append(["姓名", "电话"])
+    book.active.append(["张三", "123"])
+    book.save(ws.inbox / "新建 Microsoft Excel 工作表.xlsx")
+    out = collect(ws, "2021-06-14T10:00").output
+    assert "未能识别的文件(1 份" in out
+    line = next(line for line in out.splitlines() if "新建 Microsoft Excel 工作表.xlsx" in line)
+    assert "填报单位" in line or "无法识别" in line or "找不到" in line
+
+
+def test_return_for_another_round_is_filed_under_its_own_round(ws: Workspace, tmp_path: Path):
+    register = load_register(ws.register_path)
+    generate_round(ws, register, "2021-FY", now=datetime(2021, 12, 1))
+    drop(ws, fill(ws, "区科技局", tmp_path / "fy.xlsx", source=ws.template_file("2021-FY", "区科技局")), "fy.xlsx")
+    drop(ws, fill(ws, "区科技局", tmp_path / "h1.xlsx"), "h1.xlsx")
+    out = collect(ws, "2021-06-14T10:00", "--round", ROUND).output
+    assert "另有 1 份属于轮次 2021-FY" in out
+    fy = entries_of(status_json(ws, "2021-12-31T00:00", "2021-FY"), "区科技局")
+    assert {e["state"] for e in fy} == {"on_time"}
+    assert list(ws.receipts_dir("2021-FY").glob("回执-区科技局-*.xlsx"))
+    assert json.loads((ws.round_dir("2021-FY") / "状态.json").read_text(encoding="utf-8"))["round"] == "2021-FY"
+
+
+def test_register_edit_is_seen_by_the_next_pass(ws: Workspace, tmp_path: Path):
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "区科技局.xlsx")
+    collect(ws, "2021-06-14T10:00")
+    register = load_register(ws.register_path)
+    earlier = tuple(replace(r, co_deadline=date(2021, 6, 10)) if r.id == ROUND else r for r in register.rounds)
+    write_register(ws.register_path, replace(register, rounds=earlier))
+    out = collect(ws, "2021-06-20T10:00").output
+    assert "没有新的报送" not in out
+    co = [e for e in entries_of(status_json(ws, "2021-06-20T10:00"), "区科技局") if e["role"] == "co"]
+    assert {e["state"] for e in co} == {"late"}
+
+
+def test_summary_counts_per_unit_and_names_unchosen_relevant_tasks(ws: Workspace, tmp_path: Path):
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "区科技局.xlsx")
+    out = collect(ws, "2021-06-16T10:00").output
+    register = load_register(ws.register_path)
+    unchosen = "、".join(str(t.id) for t in register.unchosen_relevant())
+    assert f"任务 {unchosen} 的「相关乡镇(街道)」尚未" in out
+    expected = len(register.entries_of("区科技局"))
+    co = sum(1 for e in register.entries_of("区科技局") if e.role == "co")
+    row = next(line for line in out.splitlines() if line.startswith("区科技局"))
+    assert row.split()[1:] == [str(expected), str(expected - co), str(co), "0", "0", "0"]
+
+
+def test_status_json_prints_exactly_the_contract_and_check_exits_3_on_gaps(ws: Workspace, tmp_path: Path):
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "区科技局.xlsx")
+    collect(ws, "2021-06-14T10:00")
+    data = status_json(ws, "2021-06-14T12:00")
+    assert set(data) == {"round", "as_of", "entries"}
+    assert (data["round"], data["as_of"]) == (ROUND, "2021-06-14T12:00:00")
+    register = load_register(ws.register_path)
+    assert [(e["task"], e["unit"], e["role"]) for e in data["entries"]] == \
+        [(e.task_id, e.unit, e.role) for e in register.expected_entries()]
+    assert all(set(e) == {"task", "unit", "role", "state", "received_at", "status"} for e in data["entries"])
+    checked = run_cli("status", "--root", str(ws.root), "--round", ROUND, "--json", "--check", "--now", "2021-06-14T12:00")
+    assert checked.exit_code == 3
+
+
+def test_check_exits_0_when_every_entry_is_in_on_time(tmp_path: Path):
+    """A two-task register, every unit returns on time: `collect --check` and `status --check` pass."""
+    from excelflow.model import Register, Task, Unit
+
+    ws = Workspace(tmp_path / "小")
+    for folder in (ws.workbooks, ws.inbox, ws.outbox):
+        folder.mkdir(parents=True)
+    register = Register("测试", (Unit("区工信局"), Unit("区科技局")),
+                        (Task(1, "一、工业", None, "产业链", ("区工信局",), ("区科技局",)),),
+                        (Round(ROUND, "半年", date(2021, 6, 15), date(2021, 6, 25)),))
+    write_register(ws.register_path, register)
+    from excelflow.setup import SHIPPED_TEMPLATE
+
+    ws.template_path.write_bytes(SHIPPED_TEMPLATE.read_bytes())
+    generate_round(ws, load_register(ws.register_path), ROUND, now=datetime(2021, 6, 1))
+    for unit in ("区工信局", "区科技局"):
+        drop(ws, fill(ws, unit, tmp_path / f"{unit}.xlsx"), f"{unit}.xlsx")
+    result = run_cli("collect", "--root", str(ws.root), "--now", "2021-06-15T10:00", "--check")
+    assert result.exit_code == 0, result.output
+    assert run_cli("status", "--root", str(ws.root), "--check", "--now", "2021-06-15T10:00").exit_code == 0
+
+
+@pytest.mark.parametrize(("now", "expected"), [
+    (datetime(2021, 6, 1), "2021-H1"),
+    (datetime(2021, 6, 28), "2021-H1"),     # chasing late H1 returns
+    (datetime(2021, 9, 24), "2021-H1"),     # still nearer the H1 deadline
+    (datetime(2021, 9, 26), "2021-FY"),     # past the midpoint
+    (datetime(2022, 3, 1), "2021-FY"),
+    (datetime(2021, 1, 5), "2021-H1"),
+])
+def test_round_without_flag_is_the_one_whose_lead_deadline_is_nearest(now: datetime, expected: str):
+    from excelflow.model import Register
+
+    rounds = (Round("2021-H1", "半年", date(2021, 6, 15), date(2021, 6, 25)),
+              Round("2021-FY", "全年", date(2021, 12, 15), date(2021, 12, 25)))
+    assert choose_round(Register("t", (), (), rounds), now).id == expected
+
+
+def test_unknown_round_is_an_error_naming_the_known_ones(ws: Workspace):
+    result = run_cli("collect", "--root", str(ws.root), "--round", "2022-H1", "--now", "2021-06-14T10:00")
+    assert result.exit_code == 1
+    assert "2022-H1" in result.output and "2021-H1" in result.output
