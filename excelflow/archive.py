@@ -70,6 +70,7 @@ class Archive:
         self._paths: dict[str, list[PathSighting]] = {}
         self._subs: dict[str, Submission] = {}
         self._by_path: dict[str, tuple[int, int | None, str]] = {}
+        self._mtimes: dict[str, int | None] = {}  # inbox mtime of the first path, for lookup_path
         self._loaded = False
 
     # -- reading ------------------------------------------------------------------------------
@@ -132,22 +133,26 @@ class Archive:
         if existing is not None:
             self._note_path(sha, original_path, len(data), mtime_ns)
             return existing
+        if not (self._dir / "index.json").exists():
+            self.compact()  # from now on a missing index means a lost one (rebuilt by a full walk)
         blob = self._blob_path(sha, original_path)
         _write_bytes_once(blob, data)
         record = ArchiveRecord(
             sha256=sha, original_path=original_path, size=len(data), received_at=received_at,
             blob=blob.relative_to(self._ws.root).as_posix(),
         )
-        atomic_write_text(self._record_path(sha), _dumps(_record_to_json(record)))  # commit point
+        atomic_write_text(self._record_path(sha), _dumps(_record_to_json(record, mtime_ns)))  # commit point
         self._records[sha] = record
-        self._note_path(sha, original_path, len(data), mtime_ns, journal=False)
+        self._mtimes[sha] = mtime_ns
+        self._by_path[original_path] = (record.size, mtime_ns, sha)
         self._journal(sha)
         return record
 
     def save_submission(self, sub: Submission) -> None:
         """Keep intake's result for `sub.sha256` beside its blob (replacing an earlier parse)."""
         self._load()
-        atomic_write_text(self._submission_path(sub.sha256), _dumps(submission_to_json(sub)))
+        # A cache, not the truth (the blob can be parsed again): no fsync, but still atomic.
+        _write_hint(self._submission_path(sub.sha256), _dumps(submission_to_json(sub)))
         self._subs[sub.sha256] = sub
         self._journal(sub.sha256)
 
@@ -157,7 +162,7 @@ class Archive:
         done = self._journal_entries()
         index = {
             "version": INDEX_VERSION,
-            "records": [_record_to_json(r) for r in self.records()],
+            "records": [_record_to_json(r, self._mtimes.get(r.sha256)) for r in self.records()],
             "paths": {sha: [_sighting_to_json(p) for p in ps] for sha, ps in self._paths.items()},
             "submissions": [submission_to_json(s) for s in self.submissions()],
         }
@@ -190,12 +195,16 @@ class Archive:
         if self._loaded:
             return
         self._loaded = True
-        index = _read_json(self._dir / "index.json")
+        index_path = self._dir / "index.json"
+        index = _read_json(index_path)
+        if index is None and not index_path.exists() and not self._has_shards():
+            index = {"version": INDEX_VERSION, "records": [], "paths": {}, "submissions": []}  # a new archive
         if isinstance(index, dict) and index.get("version") == INDEX_VERSION:
             try:
                 for item in index["records"]:
                     record = _record_from_json(item)
                     self._records[record.sha256] = record
+                    self._mtimes[record.sha256] = _mtime(item)
                 for sha, items in index["paths"].items():
                     self._paths[sha] = [_sighting_from_json(p) for p in items]
                 for item in index["submissions"]:
@@ -207,14 +216,21 @@ class Archive:
             for name in self._journal_entries():
                 self._adopt(name)
             self._reindex_paths()
-        elif self._dir.is_dir():
+        else:  # lost or damaged: the per-record files are the truth
             self._rebuild()
+
+    def _has_shards(self) -> bool:
+        try:
+            return any(len(n) == 2 for n in os.listdir(self._dir))
+        except FileNotFoundError:
+            return False
 
     def _rebuild(self) -> None:
         """Read every per-record file (the truth) when there is no usable index."""
         self._records.clear()
         self._paths.clear()
         self._subs.clear()
+        self._mtimes.clear()
         if self._dir.is_dir():
             for shard in sorted(self._dir.iterdir()):
                 if len(shard.name) != 2 or not shard.is_dir():
@@ -228,9 +244,11 @@ class Archive:
 
     def _adopt(self, sha: str) -> None:
         """Merge what is on disk for `sha` into memory (idempotent)."""
+        raw_record = _read_json(self._record_path(sha))
         record = self._read_record(sha)
         if record is not None:
             self._records[sha] = record
+            self._mtimes[sha] = _mtime(raw_record)
         raw = _read_json(self._paths_path(sha))
         if isinstance(raw, list):
             try:
@@ -257,6 +275,8 @@ class Archive:
 
     def _reindex_paths(self) -> None:
         self._by_path.clear()
+        for sha, record in self._records.items():
+            self._by_path[record.original_path] = (record.size, self._mtimes.get(sha), sha)
         for sha, sightings in self._paths.items():
             for s in sightings:
                 self._by_path[s.path] = (s.size, s.mtime_ns, sha)
@@ -272,24 +292,29 @@ class Archive:
     def _journal(self, sha: str) -> None:
         marker = self._dir / "journal" / sha
         if not marker.exists():
-            atomic_write_text(marker, "")
+            # Only its existence matters; if lost, `get` still finds the record on disk.
+            _write_hint(marker, "")
         if len(self._journal_entries()) >= COMPACT_AFTER:
             self.compact()
 
-    def _note_path(self, sha: str, path: str, size: int, mtime_ns: int | None, journal: bool = True) -> None:
+    def _note_path(self, sha: str, path: str, size: int, mtime_ns: int | None) -> None:
+        record = self._records.get(sha)
+        if record is not None and record.original_path == path:
+            known = self._mtimes.get(sha)
+            if size == record.size and (mtime_ns is None or known == mtime_ns):
+                return  # the first sighting, unchanged: nothing to write
         sightings = self._paths.setdefault(sha, [])
         for i, s in enumerate(sightings):
             if s.path == path:
-                if s.mtime_ns == mtime_ns and s.size == size:
-                    return
+                if s.size == size and (mtime_ns is None or s.mtime_ns == mtime_ns):
+                    return  # nothing new to remember: no write at all
                 sightings[i] = PathSighting(path, size, mtime_ns)
                 break
         else:
             sightings.append(PathSighting(path, size, mtime_ns))
         self._by_path[path] = (size, mtime_ns, sha)
-        atomic_write_text(self._paths_path(sha), _dumps([_sighting_to_json(s) for s in sightings]))
-        if journal:
-            self._journal(sha)
+        _write_hint(self._paths_path(sha), _dumps([_sighting_to_json(s) for s in sightings]))
+        self._journal(sha)
 
 
 # -- JSON ---------------------------------------------------------------------------------------
@@ -314,9 +339,22 @@ def _write_bytes_once(path: Path, data: bytes) -> None:
     atomic_write_bytes(path, data)
 
 
-def _record_to_json(r: ArchiveRecord) -> dict[str, Any]:
+def _record_to_json(r: ArchiveRecord, mtime_ns: int | None = None) -> dict[str, Any]:
     return {"sha256": r.sha256, "original_path": r.original_path, "size": r.size,
-            "received_at": r.received_at.isoformat(), "blob": r.blob}
+            "received_at": r.received_at.isoformat(), "blob": r.blob, "mtime_ns": mtime_ns}
+
+
+def _mtime(raw: Any) -> int | None:
+    value = raw.get("mtime_ns") if isinstance(raw, dict) else None
+    return int(value) if isinstance(value, int) else None
+
+
+def _write_hint(path: Path, text: str) -> None:
+    """Atomic (temp file + rename) but not fsynced: for what can be derived again after a crash."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}.part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _record_from_json(d: dict[str, Any]) -> ArchiveRecord:

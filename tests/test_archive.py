@@ -1,0 +1,195 @@
+"""The archive: byte-for-byte copies written once, found again cheaply, consistent after SIGKILL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from excelflow.archive import COMPACT_AFTER, Archive
+from excelflow.intake import read_return
+from excelflow.workspace import Workspace
+from test_intake import REGISTER, RETURNS
+
+ROOT = Path(__file__).resolve().parent.parent
+T0 = datetime(2021, 6, 10, 9, 30)
+CLEAN = (RETURNS / "clean-return.xlsx").read_bytes()
+CORRECTED = (RETURNS / "status-variants.xlsx").read_bytes()
+
+
+def tree(root: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(root).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in root.rglob("*") if p.is_file()}
+
+
+def test_store_keeps_the_exact_bytes_with_receipt_time_and_hash(tmp_path):
+    ws = Workspace(tmp_path)
+    record = Archive(ws).store(CLEAN, "区工信局/上半年.xlsx", T0)
+    assert record.sha256 == hashlib.sha256(CLEAN).hexdigest()
+    assert (record.original_path, record.size, record.received_at) == ("区工信局/上半年.xlsx", len(CLEAN), T0)
+    assert record.blob == f"archive/{record.sha256[:2]}/{record.sha256}.xlsx"
+    assert (tmp_path / record.blob).read_bytes() == CLEAN
+    again = Archive(ws)  # a later run
+    assert again.get(record.sha256) == record and again.records() == [record]
+
+
+def test_storing_known_bytes_again_writes_nothing_and_returns_the_first_record(tmp_path):
+    ws = Workspace(tmp_path)
+    first = Archive(ws).store(CLEAN, "a.xlsx", T0, mtime_ns=111)
+    before = tree(tmp_path)
+    time.sleep(0.01)
+    archive = Archive(ws)
+    assert archive.store(CLEAN, "a.xlsx", T0 + timedelta(days=3), mtime_ns=111) == first
+    assert tree(tmp_path) == before
+    assert archive.records() == [first]
+
+
+def test_same_bytes_under_a_second_name_add_only_the_path(tmp_path):
+    ws = Workspace(tmp_path)
+    first = Archive(ws).store(CLEAN, "a.xlsx", T0)
+    archive = Archive(ws)
+    assert archive.store(CLEAN, "转发/区工信局 副本.xlsx", T0 + timedelta(hours=2)) == first
+    blobs = [p for p in (tmp_path / "archive").rglob("*.xlsx")]
+    assert len(blobs) == 1 and len(archive.records()) == 1
+    assert Archive(ws).paths(first.sha256) == ["a.xlsx", "转发/区工信局 副本.xlsx"]
+
+
+def test_resubmission_is_kept_beside_the_first_in_receipt_order(tmp_path):
+    ws = Workspace(tmp_path)
+    archive = Archive(ws)
+    first = archive.store(CLEAN, "区工信局.xlsx", T0)
+    second = archive.store(CORRECTED, "区工信局.xlsx", T0 + timedelta(days=1))
+    assert first.sha256 != second.sha256
+    assert Archive(ws).records() == [first, second]
+    assert (tmp_path / first.blob).read_bytes() == CLEAN and (tmp_path / second.blob).read_bytes() == CORRECTED
+
+
+def test_lookup_path_recognises_an_unchanged_inbox_file_without_its_bytes(tmp_path):
+    ws = Workspace(tmp_path)
+    record = Archive(ws).store(CLEAN, "a.xlsx", T0, mtime_ns=42)
+    archive = Archive(ws)
+    assert archive.lookup_path("a.xlsx", len(CLEAN), 42) == record
+    assert archive.lookup_path("a.xlsx", len(CLEAN), 43) is None  # touched since: read it again
+    assert archive.lookup_path("b.xlsx", len(CLEAN), 42) is None
+
+
+def test_parsed_submission_round_trips_so_a_later_pass_reads_no_workbook(tmp_path):
+    ws = Workspace(tmp_path)
+    archive = Archive(ws)
+    subs = []
+    for i, name in enumerate(["clean-return.xlsx", "required-fields-empty.xlsx", "retyped-unknown-unit.xlsx"]):
+        data = (RETURNS / name).read_bytes()
+        record = archive.store(data, name, T0 + timedelta(minutes=i))
+        sub = read_return(data, name, record.received_at, REGISTER)
+        archive.save_submission(sub)
+        subs.append(sub)
+    later = Archive(ws)
+    assert later.submissions() == subs
+    assert later.load_submission(subs[1].sha256) == subs[1]
+    assert any(p.level == "warning" for p in subs[1].problems) and subs[1].entries
+
+
+def test_index_is_a_cache_rebuilt_from_the_per_record_files(tmp_path):
+    ws = Workspace(tmp_path)
+    archive = Archive(ws)
+    for i in range(COMPACT_AFTER + 5):  # crosses a compaction
+        data = CLEAN + i.to_bytes(4, "little")
+        record = archive.store(data, f"u{i}.xlsx", T0 + timedelta(seconds=i))
+        archive.save_submission(read_return(CLEAN, f"u{i}.xlsx", record.received_at, REGISTER).__class__(
+            path=f"u{i}.xlsx", sha256=record.sha256, size=record.size, received_at=record.received_at,
+            outcome="accepted"))
+    expected_records, expected_subs = Archive(ws).records(), Archive(ws).submissions()
+    assert len(expected_records) == COMPACT_AFTER + 5 and len(expected_subs) == COMPACT_AFTER + 5
+    index = tmp_path / "archive" / "index.json"
+    assert len(json.loads(index.read_text(encoding="utf-8"))["records"]) >= COMPACT_AFTER
+    index.write_text("{不是 JSON", encoding="utf-8")
+    assert Archive(ws).records() == expected_records and Archive(ws).submissions() == expected_subs
+    index.unlink()
+    assert Archive(ws).records() == expected_records
+
+
+# -- crash safety: a real process killed while storing ---------------------------------------------
+WRITER = r"""
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from excelflow.archive import Archive
+from excelflow.submission import Submission
+from excelflow.workspace import Workspace
+
+root, run, count = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+data = Path(sys.argv[4]).read_bytes()
+archive = Archive(Workspace(root))
+when = datetime(2021, 6, 1) + timedelta(days=run)
+print("ready", flush=True)
+for i in range(count):
+    blob = data + i.to_bytes(4, "little")
+    record = archive.store(blob, f"inbox/单位{i}.xlsx", when, mtime_ns=i)
+    archive.save_submission(Submission(path=record.original_path, sha256=record.sha256, size=record.size,
+                                       received_at=record.received_at, outcome="accepted"))
+archive.compact()
+print("done", flush=True)
+"""
+
+
+def _run_writer(root: Path, run: int, count: int, kill_after: float | None) -> tuple[bool, float]:
+    """Run the writer; kill it `kill_after` seconds after it starts storing. (finished, seconds storing)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(root), str(run), str(count),
+                             str(RETURNS / "clean-return.xlsx")], env=env, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == b"ready"
+    started = time.monotonic()
+    if kill_after is not None:
+        time.sleep(kill_after)
+        proc.send_signal(signal.SIGKILL)
+    out, _ = proc.communicate(timeout=120)
+    return b"done" in out, time.monotonic() - started
+
+
+def _check_consistent(root: Path) -> dict[str, tuple]:
+    archive = Archive(Workspace(root))
+    records = archive.records()
+    assert len({r.sha256 for r in records}) == len(records)
+    for record in records:
+        assert hashlib.sha256((root / record.blob).read_bytes()).hexdigest() == record.sha256
+    blobs = {p.name.split(".")[0] for p in (root / "archive").rglob("*.xlsx")}
+    assert {r.sha256 for r in records} <= blobs  # a stray blob may exist; a record never lacks one
+    for sub in archive.submissions():
+        assert archive.get(sub.sha256) is not None
+    return {r.sha256: (r.original_path, r.received_at) for r in records}
+
+
+def test_sigkill_at_random_points_never_loses_duplicates_or_rewrites_a_record(tmp_path):
+    count = 120
+    # Uninterrupted reference run: what the archive must end up holding, and how long storing takes.
+    finished, storing = _run_writer(tmp_path / "reference", 0, count, kill_after=None)
+    assert finished
+    reference = _check_consistent(tmp_path / "reference")
+    assert len(reference) == count
+
+    root = tmp_path / "killed"
+    rng = random.Random(4)
+    seen: dict[str, tuple] = {}
+    progress = []
+    for run in range(1, 7):
+        finished, _ = _run_writer(root, run, count, kill_after=rng.uniform(0, storing * 0.8))
+        assert not finished
+        now = _check_consistent(root)
+        assert all(now[sha] == first for sha, first in seen.items())  # written once, never changed
+        progress.append(len(now) - len(seen))
+        seen = now
+    assert sum(progress) > 0  # the kills did land while storing
+    finished, _ = _run_writer(root, 99, count, kill_after=None)
+    assert finished
+    final = _check_consistent(root)
+    assert set(final) == set(reference)
+    assert all(final[sha] == first for sha, first in seen.items())
+    assert len(Archive(Workspace(root)).submissions()) == count
