@@ -14,10 +14,9 @@ regenerated workbook is "unchanged" exactly when nothing a unit would see has ch
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
@@ -27,7 +26,7 @@ from . import identity as ident
 from . import statuses
 from .errors import RoundError
 from .files import atomic_write_bytes
-from .model import RELEVANT_PREFIX, ROLE_NAMES, TOWNSHIP_GROUP, Register, Role, Round
+from .model import RELEVANT_PREFIX, ROLE_NAMES, TOWNSHIP_GROUP, Milestone, Register, Role, Round, Task
 from .template_style import (
     CONDITIONAL_HEADERS, COS_HEADER, DEADLINE_HEADER, ID_HEADER, INPUT_HEADERS, LEADS_HEADER,
     MILESTONE_HEADER, NEXT_HEADER, PERCENT_HEADER, PREFILLED_HEADERS, PREV_PROGRESS_HEADER,
@@ -164,10 +163,25 @@ def _sheet_headers(style: TemplateStyle, role: Role, *, milestones: bool, previo
     return tuple(headers)
 
 
+@dataclass(frozen=True)
+class RoundIndex:
+    """Look-ups built once per round: the register's own are linear scans."""
+
+    tasks: Mapping[int, Task]
+    milestones: Mapping[int, Milestone]
+
+    @classmethod
+    def of(cls, register: Register, rnd: Round) -> RoundIndex:
+        return cls({t.id: t for t in register.tasks},
+                   {m.task_id: m for m in register.milestones if m.round_id == rnd.id})
+
+
 def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple[int, Role]],
-              style: TemplateStyle, previous: PreviousReports | None, has_previous_round: bool) -> UnitPlan:
-    """Everything the unit's workbook shows, as data."""
-    tasks = {t.id: t for t in register.tasks}
+              style: TemplateStyle, previous: PreviousReports | None, has_previous_round: bool,
+              index: RoundIndex | None = None) -> UnitPlan:
+    """Everything the unit's workbook shows, as data. Pass an `index` when planning many units."""
+    index = index or RoundIndex.of(register, rnd)
+    tasks = index.tasks
     year, label = round_labels(rnd)
     office, contact = _settings(register)
     sheets = []
@@ -176,7 +190,7 @@ def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple
         if not ids:
             continue
         deadline = cn_date(rnd.deadline(role))
-        milestones = {i: register.milestone(i, rnd.id) for i in ids}
+        milestones = {i: index.milestones.get(i) for i in ids}
         headers = _sheet_headers(style, role, milestones=any(milestones.values()), previous=has_previous_round)
         rows = []
         for task_id in ids:
@@ -205,7 +219,7 @@ def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple
     return UnitPlan(unit, rnd.id, f"{year}年{label}", office, contact, tuple(sheets), style.extra_inputs)
 
 
-def _milestone_text(milestone: Any) -> str:
+def _milestone_text(milestone: Milestone | None) -> str:
     if milestone is None:
         return ""
     text = milestone.goal
@@ -225,8 +239,13 @@ def _previous_text(previous: PreviousReports | None, task_id: int, unit: str, ro
     return (report.status or report.status_raw or ""), report.progress_text
 
 
-def template_version(plan: UnitPlan, style: TemplateStyle) -> str:
-    payload = json.dumps([GENERATOR_VERSION, style.digest(), asdict(plan)], ensure_ascii=False, default=str)
+def template_version(plan: UnitPlan, style_digest: str) -> str:
+    """Digest of everything the unit sees: the generator's layout, the template's style, the plan.
+
+    `repr` of the frozen plan is deterministic (tuples, strings and ints only) and much cheaper
+    than serialising it.
+    """
+    payload = repr((GENERATOR_VERSION, style_digest, plan))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
@@ -466,12 +485,6 @@ def existing_identity(path: Path) -> ident.Identity | None:
         return None
 
 
-def _same_content(old: ident.Identity | None, new: ident.Identity) -> bool:
-    return (old is not None and old.kind == new.kind and old.unit == new.unit
-            and old.round_id == new.round_id and old.template_version == new.template_version
-            and old.rows == new.rows)
-
-
 def load_style(ws: Workspace) -> tuple[TemplateStyle, list[str]]:
     """The clerk's template, or the shipped one (with a warning) when the working folder has none."""
     from .default_template import SHIPPED_TEMPLATE
@@ -531,6 +544,8 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
             warnings.append(f"单位「{name}」不在任务登记表的「单位」工作表中,仍为其生成了填报表;请核对单位名称。")
     skipped = tuple(u for u in known_units if u not in by_unit)
 
+    index = RoundIndex.of(register, rnd)
+    style_digest = style.digest()
     generated_at = now.isoformat(timespec="seconds")
     written: list[Path] = []
     unchanged: list[Path] = []
@@ -538,23 +553,26 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
     listing: list[tuple[str, Path, UnitPlan, str]] = []
     total = len(order)
     for done, unit in enumerate(order, start=1):
-        plan = plan_unit(register, rnd, unit, by_unit[unit], style, previous, has_previous)
-        version = template_version(plan, style)
+        plan = plan_unit(register, rnd, unit, by_unit[unit], style, previous, has_previous, index)
+        version = template_version(plan, style_digest)
         target = ws.template_file(round_id, unit)
-        data, new_identity = render_unit(plan, style, version, generated_at)
-        state = "新生成"
-        if target.exists() and not force:
-            old = existing_identity(target)
-            if _same_content(old, new_identity):
-                unchanged.append(target)
-                state = "未变化"
-            else:
-                would_change.append(target)
-                state = "内容有变化,未覆盖"
-        if state == "新生成":
+        # The version digests everything the unit would see, so an equal version on disk means
+        # an identical workbook: no need to render it again.
+        old = existing_identity(target) if target.exists() else None
+        if old is not None and (old.kind, old.unit, old.round_id, old.template_version) == \
+                ("report", unit, round_id, version):
+            unchanged.append(target)
+            state = "未变化"
+        elif target.exists() and not force:
+            would_change.append(target)
+            state = "内容有变化,未覆盖"
+        else:
+            existed = target.exists()
+            data, _ = render_unit(plan, style, version, generated_at)
             try:
                 atomic_write_bytes(target, data)
                 written.append(target)
+                state = "已覆盖重新生成" if existed else "新生成"
             except OSError as exc:
                 warnings.append(f"无法写入 {target}(可能正在被 Excel 或 WPS 打开):{exc.strerror or exc}")
                 state = "写入失败"
@@ -583,8 +601,9 @@ def write_distribution_list(path: Path, register: Register, rnd: Round,
     sheet = workbook.add_worksheet("分发清单")
     headers = ["序号", "单位", "文件", "牵头任务数", "协办任务数", "联系人", "联系电话", "生成情况", "发送情况"]
     rows: list[list[Any]] = []
+    units = {u.name: u for u in register.units}
     for i, (unit, target, plan, state) in enumerate(listing, start=1):
-        info = register.unit(unit)
+        info = units.get(unit)
         rel = target.relative_to(path.parent).as_posix() if target.is_relative_to(path.parent) else str(target)
         rows.append([i, unit, rel, plan.entry_count("lead"), plan.entry_count("co"),
                      info.contact if info else "", info.phone if info else "", state, ""])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from functools import lru_cache
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -46,6 +47,7 @@ def new_workbook(target: Path | BytesIO | str, *, in_memory: bool = True) -> Wor
     return xlsxwriter.Workbook(target if isinstance(target, BytesIO) else str(target), options)
 
 
+@lru_cache(maxsize=65536)
 def char_width(char: str) -> int:
     """Display columns of one character: 2 for East-Asian wide/fullwidth, 0 for combining."""
     if unicodedata.combining(char):
@@ -53,12 +55,19 @@ def char_width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
+@lru_cache(maxsize=16384)
+def line_width(line: str) -> int:
+    """Display columns of one line of text (cached: the same texts recur in every workbook)."""
+    if line.isascii():
+        return len(line)
+    return sum(map(char_width, line))
+
+
 def display_width(text: Any) -> int:
     """Display columns of `text` (its widest line), counting wide/fullwidth characters as 2."""
     if text is None:
         return 0
-    lines = str(text).split("\n")
-    return max(sum(char_width(c) for c in line) for line in lines)
+    return max(map(line_width, str(text).split("\n")))
 
 
 def wrapped_lines(text: Any, width: float) -> int:
@@ -66,7 +75,7 @@ def wrapped_lines(text: Any, width: float) -> int:
     usable = max(width - 1.0, 1.0)  # cell padding eats about one column
     total = 0
     for line in ("" if text is None else str(text)).split("\n"):
-        total += max(1, math.ceil(sum(char_width(c) for c in line) / usable))
+        total += max(1, math.ceil(line_width(line) / usable))
     return max(total, 1)
 
 
