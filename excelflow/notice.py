@@ -106,7 +106,7 @@ class ParsedNotice:
         }
 
 
-LineRole = Literal["blank", "clutter", "head", "chapter", "section", "task", "unplaced"]
+LineRole = Literal["blank", "clutter", "head", "chapter", "section", "task", "continued", "unplaced"]
 
 
 @dataclass(frozen=True)
@@ -141,11 +141,12 @@ def read_notice_text(path: Path) -> str:
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise NoticeError(f"{name}是空文件,里面没有通知内容")
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _read_zip(data, name)
-    kind = _binary_kind(data)
-    if kind is not None:
-        raise NoticeError(f"{name}是{kind},不是通知原文;请提供通知的文字版(.txt 或 .docx)")
-    text = _decode(data, name)
+        text = _read_zip(data, name)
+    else:
+        kind = _binary_kind(data)
+        if kind is not None:
+            raise NoticeError(f"{name}是{kind},不是通知原文;请提供通知的文字版(.txt 或 .docx)")
+        text = _decode(data, name)
     if not text.strip():
         raise NoticeError(f"{name}是空文件,里面没有通知内容")
     return text
@@ -296,6 +297,12 @@ def _matching_close(folded: str, opening: int) -> int | None:
     return None
 
 
+def _head_name(kind: str, numeral: str, title: str) -> str:
+    if kind == "section":
+        return f"({numeral}){title}"
+    return f"{numeral} {title}".strip() if numeral.startswith("第") else f"{numeral}、{title}"
+
+
 def _heading(line: str) -> tuple[str, str, str, int | None] | None:
     """(kind, numeral, title, count) of a chapter or section head, or None."""
     for kind, regex in (("section", _SECTION_RE), ("chapter", _CHAPTER_RE), ("chapter", _CHAPTER_PART_RE)):
@@ -314,6 +321,19 @@ def _heading(line: str) -> tuple[str, str, str, int | None] | None:
     return None
 
 
+def _head_ending_at(folded: list[str], k: int) -> tuple[int, str] | None:
+    """(first line, kind) of a head whose last (wrapped) line is `k`; heads wrap over ≤3 lines."""
+    for top in range(k, max(k - 3, -1), -1):
+        if not folded[top] or _TASK_RE.match(folded[top]):
+            return None
+        if _heading(folded[top]) is not None:
+            if any(_heading(line) for line in folded[top + 1: k + 1]):
+                return None
+            head = _heading("".join(folded[top: k + 1]))
+            return None if head is None else (top, head[0])
+    return None
+
+
 def _list_start(folded: list[str]) -> int | None:
     """Index of the first line of the task list (see the module docstring), or None."""
     tasks = [i for i, line in enumerate(folded) if _TASK_RE.match(line)]
@@ -321,12 +341,12 @@ def _list_start(folded: list[str]) -> int | None:
         return None
 
     def labelled(i: int) -> bool:
-        for k in range(i, min(len(folded), i + 60)):
-            if k > i and (_TASK_RE.match(folded[k]) or _heading(folded[k])):
-                return False
-            if _LABEL_RE.search(folded[k]):
-                return True
-        return False
+        block = folded[i]
+        for k in range(i + 1, min(len(folded), i + 60)):
+            if _TASK_RE.match(folded[k]) or _heading(folded[k]):
+                break
+            block += folded[k]
+        return _LABEL_RE.search(block) is not None
 
     def number(i: int) -> int:
         match = _TASK_RE.match(folded[i])
@@ -339,23 +359,25 @@ def _list_start(folded: list[str]) -> int | None:
         or next((i for i in tasks if number(i) == 1), None)
         or tasks[0]
     )
-    # Take in the section and chapter heads right above it.
+    # Take in the section and chapter heads right above it (a long head may be wrapped).
     start, k, seen_chapter, seen_section = first, first - 1, False, False
     while k >= 0:
-        line = folded[k]
-        if not line or _CLUTTER_RE.search(line):
+        if not folded[k] or _CLUTTER_RE.search(folded[k]):
             k -= 1
             continue
-        head = _heading(line)
-        if head is None or seen_chapter or (head[0] == "section" and seen_section):
+        found = _head_ending_at(folded, k)
+        if found is None:
             break
-        seen_chapter = seen_chapter or head[0] == "chapter"
-        seen_section = seen_section or head[0] == "section"
-        start, k = k, k - 1
+        top, kind = found
+        if seen_chapter or (kind == "section" and seen_section):
+            break
+        seen_chapter = seen_chapter or kind == "chapter"
+        seen_section = seen_section or kind == "section"
+        start, k = top, top - 1
     return start
 
 
-def _chinese(n: int) -> str:
+def chinese_numeral(n: int) -> str:
     """1 → 一, 10 → 十, 13 → 十三, 21 → 二十一 (heading numerals)."""
     if n <= 10:
         return "零一二三四五六七八九十"[n]
@@ -383,39 +405,47 @@ def parse_with_layout(text: str, resolver: UnitResolver | None = None) -> tuple[
     sections: list[_Heading] = []
     drafts: list[_Draft] = []
     draft: _Draft | None = None
+    open_head: tuple[_Heading, str] | None = None  # the head just read, and its text so far
     after_blank = True
     for i in range(end_of_head, len(folded)):
         line, lineno = folded[i], i + 1
         if not line:
             if draft is not None and _LABEL_RE.search(fold_width(draft.text)):
                 draft.closed = True  # an unbracketed label ends at a blank line
-            after_blank = True
+            after_blank, open_head = True, None
             continue
         if _CLUTTER_RE.search(line):
             roles[i] = "clutter"
             continue
-        head = None if _TASK_RE.match(line) else _heading(line)
+        task = _TASK_RE.match(line)
+        head = None if task else _heading(line)
+        if open_head is not None and task is None and head is None and not _LABEL_LINE_RE.match(line):
+            # A wrapped head: `二、充分挖掘内需潜力,着力稳定经` / `济增长(22项)`.
+            heading, raw = open_head
+            joined = _heading(raw + line)
+            if joined is not None and joined[1] == heading.numeral and joined[0] == _heading(raw)[0]:  # type: ignore[index]
+                heading.name, heading.count = _head_name(*joined[:3]), joined[3]
+                open_head = (heading, raw + line)
+                roles[i] = roles[i - 1]
+                continue
+        open_head = None
         if head is not None:
             kind, numeral, title, count = head
             chapter = len(chapters) - 1
             if kind == "chapter":
-                expected = _chinese(len(chapters) + 1)
+                expected = chinese_numeral(len(chapters) + 1)
             else:
-                expected = _chinese(sum(1 for s in sections if s.chapter == chapter) + 1)
+                expected = chinese_numeral(sum(1 for s in sections if s.chapter == chapter) + 1)
             # Inside an open task a head must be the next one in order: a wrapped line that happens
             # to start with `一、` is text.
             if draft is None or draft.closed or after_blank or numeral in (expected, f"第{expected}"):
                 draft = None
-                if kind == "chapter":
-                    name = f"{numeral} {title}".strip() if numeral.startswith("第") else f"{numeral}、{title}"
-                    chapters.append(_Heading(name, numeral, count, lineno, len(chapters)))
-                    roles[i] = "chapter"
-                else:
-                    sections.append(_Heading(f"({numeral}){title}", numeral, count, lineno, chapter))
-                    roles[i] = "section"
-                after_blank = False
+                heading = _Heading(_head_name(kind, numeral, title), numeral, count, lineno,
+                                   len(chapters) if kind == "chapter" else chapter)
+                (chapters if kind == "chapter" else sections).append(heading)
+                roles[i] = kind  # type: ignore[assignment]
+                open_head, after_blank = (heading, line), False
                 continue
-        task = _TASK_RE.match(line)
         if task is not None:
             section = sections[-1] if sections and sections[-1].chapter == len(chapters) - 1 else None
             draft = _Draft(
@@ -429,7 +459,7 @@ def parse_with_layout(text: str, resolver: UnitResolver | None = None) -> tuple[
             roles[i] = "task"
         elif draft is not None and (not draft.closed or _LABEL_LINE_RE.match(line)):
             draft.add(originals[i], lineno)
-            roles[i] = "task"
+            roles[i] = "continued"
         else:
             roles[i] = "unplaced"
             shown = originals[i] if len(originals[i]) <= 30 else originals[i][:30] + "…"
@@ -664,14 +694,23 @@ def _check_total(head_lines: list[tuple[int, str]], found: int) -> list[NoticeWa
 
 
 def _title(head_lines: list[tuple[int, str]]) -> str:
-    """The `关于…的通知` line (possibly wrapped over two lines), else the last heading-like line."""
-    for k, (number, text) in enumerate(head_lines):
+    """The `…的通知` paragraph (it may be hard-wrapped), else the last heading-like line."""
+    numbers = {number for number, _ in head_lines}
+    texts = dict(head_lines)
+    spans = []
+    for number, _ in head_lines:
+        if number - 1 in numbers:
+            continue  # only a paragraph's first line starts a wrapped title
+        joined = ""
+        for end in range(number, number + 5):
+            if end not in texts:
+                break
+            joined += texts[end]
+            spans.append(joined)
+    spans += [text for _, text in head_lines]
+    for text in spans:
         if len(text) <= _TITLE_MAX and text.endswith("通知"):
             return text
-        if "关于" in text and k + 1 < len(head_lines) and head_lines[k + 1][0] == number + 1:
-            joined = text + head_lines[k + 1][1]
-            if len(joined) <= _TITLE_MAX and joined.endswith("通知"):
-                return joined
     for _, text in reversed(head_lines):
         folded = fold_width(text)
         if len(text) <= 40 and "。" not in text and not folded.startswith("(") and not folded.endswith(":"):

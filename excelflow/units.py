@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from types import MappingProxyType
 
 from .model import ALL_PREFIX, RELEVANT_PREFIX, TOWNSHIP_GROUP
@@ -33,7 +34,7 @@ DEFAULT_ALIASES: Mapping[str, str] = MappingProxyType({
 PREFIXES = ("区", "县", "市")
 # Words that start with a prefix character without being one (`市政集团` is 区市政集团 when listed
 # after a 区 unit, `市场监督管理局` likewise).
-_PREFIX_WORDS = ("市政", "市场", "区域", "县域")
+_PREFIX_WORDS = ("市政", "市场", "市管局", "市监局", "区域", "县域")
 # A bare name carrying its own place is not given the list's prefix (`上饶高新区`, `永丰街道`,
 # `饶丰灌区水资源保护中心`).
 _OWN_PLACE_INSIDE = ("区", "县")
@@ -46,23 +47,18 @@ _SEPARATORS = "、,; \t\r\n"
 _STRIP = " \t\u3000\u2002\u2003\xa0。.:：\"'“”‘’"
 
 
+_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {ord(c): " " for c in "\u3000\u2002\u2003\xa0"}
+
+
 def fold_width(text: str) -> str:
     """Full-width ASCII forms (`（`, `，`, `：`, `１`) to ASCII, ideographic space to space.
 
     One character in, one character out, so positions found in the folded text index the original.
     """
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - 0xFEE0))
-        elif ch in "\u3000\u2002\u2003\xa0":
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
+@lru_cache(maxsize=4096)
 def normalize_name(name: str) -> str:
     """A name as written, with ASCII brackets, no inner spaces and no surrounding punctuation."""
     text = re.sub(r"\s+", "", fold_width(name))
@@ -160,14 +156,15 @@ def near_miss(a: str, b: str) -> bool:
     (`区广投集团` / `区广投集团(自来水公司)`) are different units on purpose, and so are short names
     one character apart (`区创卫办` / `区创文办`).
     """
-    if a == b or _bare(a) == _bare(b) or is_group(a) or is_group(b):
-        return False
     short, long = sorted((a, b), key=len)
+    if a == b or not short or short[0] != long[0] or len(long) > 2 * len(short):
+        return False  # cheap tests first: suggest() runs this for every pair of names
     core = short[1:] if own_prefix(short) else short
-    if len(core) >= 3 and short[0] == long[0] and short[-1] == long[-1]:
-        if len(long) - len(short) <= len(short) and _is_subsequence(short, long):
-            return True
-    return len(core) >= 6 and len(a) == len(b) and _edit_distance(a, b) == 1
+    if len(core) >= 3 and short[-1] == long[-1] and _is_subsequence(short, long):
+        close = True
+    else:
+        close = len(core) >= 5 and len(a) == len(b) and _edit_distance(a, b) == 1
+    return close and _bare(a) != _bare(b) and not is_group(a) and not is_group(b)
 
 
 class UnitResolver:
@@ -269,7 +266,7 @@ class UnitResolver:
         text = self.canonical(name)
         pool = self.known | self.seen if candidates is None else {normalize_name(c) for c in candidates}
         matches = sorted(
-            (c for c in pool if c != text and self.canonical(c) != text and near_miss(text, c)),
+            (c for c in pool if near_miss(text, c) and self.canonical(c) != text),
             key=lambda c: (-len(c), c),
         )
         return matches[0] if matches else None
