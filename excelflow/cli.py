@@ -285,5 +285,42 @@ def demo_command(directory: Path, now_text: str | None) -> None:
     run_demo(directory, echo=click.echo, last_now=None if now_text is None else _parse_now(now_text))
 
 
+@main.command("compare")
+@click.option("--round", "round_id", metavar="R", help="轮次(默认:牵头单位截止日期离现在最近的轮次)。")
+@root_option
+@now_option
+def compare_command(round_id: str | None, root: Path, now_text: str | None) -> None:
+    """按已收集的报送写出对比通报、催报提醒和通报草稿(不扫描 inbox/)。"""
+    from .archive import Archive
+    from .collect import choose_round, round_states
+    from .collect_cache import PassCache
+    from .compare import period_name
+    from .comparison_workbook import write_comparison
+    from .errors import RoundError
+    from .ledger import latest_content
+
+    ws = Workspace(root)
+    ws.require_register()
+    now = _parse_now(now_text)
+    cache = PassCache(ws)
+    register = cache.register()
+    cache.save()
+    rnd = register.round(round_id) if round_id is not None else choose_round(register, now)
+    if rnd is None:
+        known = "、".join(r.id for r in register.rounds) or "(无)"
+        raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}")
+    subs = list(Archive(ws).submissions())
+    states = round_states(register, rnd.id, subs, now)
+    previous_round = register.previous_round(rnd.id)
+    previous = latest_content(subs, previous_round.id) if previous_round is not None else None
+    written = write_comparison(ws, register, rnd.id, states, previous, now)
+    click.echo(f"{period_name(rnd)}({rnd.id})对比通报,统计截至 {now:%Y-%m-%d}:")
+    for path in written:
+        note = "(原文件被占用,已另存)" if "原文件被占用" in path.name else ""
+        click.echo(f"  已写出 {path}{note}")
+    if not written:
+        click.echo(f"  与上次相同,未改写:{ws.round_dir(rnd.id)}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -210,32 +210,45 @@ def round_states(register: Register, round_id: str, subs: Sequence[Submission], 
 def _bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: Round,
                             all_subs: Sequence[Submission], now: datetime
                             ) -> tuple[list[EntryState], list[Path], list[Path], bool]:
-    """States of `rnd`; its outputs rendered only if their inputs changed or a file is missing."""
+    """States of `rnd`; outputs rendered only where their inputs changed or the file is missing.
+
+    Three levels keep a pass cheap: the round's key (register + the round's returns) unchanged,
+    every output present and the comparison already made today → nothing is rendered at all;
+    otherwise each rollup is rendered only if its own digest changed, each receipt only if it is
+    missing (it depends on its return alone), and the comparison (which counts days overdue, so
+    it changes with the date) only if the key or the day changed.
+    """
     subs = [s for s in all_subs if s.received_at <= now]
     states = round_states(register, rnd.id, subs, now)
     mine = [s for s in subs if s.round_id == rnd.id]
     receipts = {s.sha256: _receipt_paths(ws, rnd.id, s) for s in mine}
     from .rollup import lead_units
 
-    expected_files = [ws.rollup_file(rnd.id, u) for u in lead_units(register)]
+    leads = lead_units(register)
+    expected_files = [ws.rollup_file(rnd.id, u) for u in leads]
     expected_files += [p for pair in receipts.values() for p in pair]
     expected_files.append(state_file(ws, rnd.id))
     key = _output_key(cache, rnd.id, mine)
-    if cache.output_key(rnd.id) == key and all(p.exists() for p in expected_files):
+    comparison_key = f"{key}:{now.date().isoformat()}"
+    if (cache.output_key(rnd.id) == key and cache.output_key(f"{rnd.id}:comparison") == comparison_key
+            and all(p.exists() for p in expected_files)):
         return states, [], [], False
 
     written: list[Path] = []
     fallbacks: list[Path] = []
 
-    def publish(path: Path, data: bytes) -> None:
+    def publish(path: Path, data: bytes) -> bool:
+        """Write `path`; False when it went beside a file held open (so it is retried next pass)."""
         result = publish_bytes(path, data)
         if result is not None:
             written.append(result)
             if result != path:
                 fallbacks.append(result)
+                return False
+        return True
 
     from .receipts import build_receipt, make_receipt, receipt_text
-    from .rollup import build_rollup, rollup_states
+    from .rollup import build_rollup, rollup_digest, rollup_states
 
     for sub in mine:
         xlsx_path, txt_path = receipts[sub.sha256]
@@ -245,12 +258,21 @@ def _bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register,
         publish(xlsx_path, build_receipt(receipt, sub.received_at))
         publish(txt_path, receipt_text(receipt).encode("utf-8"))
     by_key = rollup_states(states)
-    for unit in lead_units(register):
-        publish(ws.rollup_file(rnd.id, unit), build_rollup(register, rnd, unit, by_key, _as_of(register, unit, states, rnd)))
+    for unit in leads:
+        path = ws.rollup_file(rnd.id, unit)
+        as_of = _as_of(register, unit, states, rnd)
+        digest = rollup_digest(register, rnd, unit, by_key, as_of)
+        name = path.relative_to(ws.round_dir(rnd.id)).as_posix()
+        if path.exists() and cache.file_digest(rnd.id, name) == digest:
+            continue
+        if publish(path, build_rollup(register, rnd, unit, by_key, as_of)):
+            cache.set_file_digest(rnd.id, name, digest)
     publish(state_file(ws, rnd.id), state_file_bytes(rnd, states))
-    for path in write_comparison(ws, register, rnd, states, now):
-        written.append(path)
-    cache.set_output_key(rnd.id, key)
+    if cache.output_key(f"{rnd.id}:comparison") != comparison_key:
+        written.extend(write_comparison(ws, register, rnd, states, now))
+        cache.set_output_key(f"{rnd.id}:comparison", comparison_key)
+    if not fallbacks:
+        cache.set_output_key(rnd.id, key)
     return states, written, fallbacks, True
 
 
@@ -259,10 +281,16 @@ def write_comparison(ws: Workspace, register: Register, rnd: Round, states: Sequ
     """HOOK for issue 5: write `ws.comparison_path(rnd.id)` (R-对比通报.xlsx) from `states`.
 
     Called whenever the round's outputs are re-rendered (new returns, changed register, or a
-    missing output), after the rollups. Must write through `files.publish_bytes` and return the
-    paths written. Not written yet: collection itself does not need it.
+    missing output), after the rollups. Writes through `files.publish_bytes` and returns the
+    paths written: the comparison workbook, the reminders and the draft notification
+    (`comparison_workbook.write_comparison`), with the previous round's reports beside.
     """
-    return []
+    from .comparison_workbook import write_comparison as write_comparison_outputs
+    from .ledger import load_reported
+
+    previous_round = register.previous_round(rnd.id)
+    previous = load_reported(ws, previous_round.id) if previous_round is not None else None
+    return write_comparison_outputs(ws, register, rnd.id, states, previous, now)
 
 
 def _as_of(register: Register, unit: str, states: Sequence[EntryState], rnd: Round) -> datetime:

@@ -174,6 +174,8 @@ class Comparison:
     office_phone: str
     round: Round
     previous_round: Round | None
+    period: str  # the round's name with its year, e.g. 2021年半年
+    previous_period: str | None
     as_of: date
     links: tuple[LinkFigures, ...]  # co, lead, all
     chapters: tuple[str, ...]
@@ -206,6 +208,14 @@ def plan_class(status: str | None, milestone: Milestone | None, rnd: Round) -> P
     if status == ON_SCHEDULE:
         return "欠进度" if milestone.due is not None and milestone.due <= rnd.lead_deadline else "达进度"
     return "欠进度"
+
+
+def period_name(rnd: Round) -> str:
+    """The round's name as a heading says it: `半年` of round `2021-H1` → `2021年半年`."""
+    year = re.match(r"\d{4}", rnd.id)
+    if year is None or re.search(r"\d{4}", rnd.name):
+        return rnd.name
+    return f"{year.group(0)}年{rnd.name}"
 
 
 def overdue_days(deadline: date, as_of: date) -> int:
@@ -244,6 +254,8 @@ def compare(register: Register, round_id: str, states: Sequence[EntryState],
         office_phone=register.settings.get(SETTING_OFFICE_PHONE, ""),
         round=rnd,
         previous_round=prev_round,
+        period=period_name(rnd),
+        previous_period=period_name(prev_round) if prev_round is not None else None,
         as_of=as_of,
         links=tuple(_link(key, rnd, states) for key in ("co", "lead", "all")),
         chapters=chapters,
@@ -376,8 +388,11 @@ def _mark(states: Sequence[EntryState], as_of: date) -> Mark:
 
 def _lead_late_note(register: Register, states: Sequence[EntryState], by_key: Mapping[Key, EntryState],
                     as_of: date) -> str:
-    """Tasks the unit leads that are late (or overdue), whose co-units were late or silent too."""
-    parts: list[str] = []
+    """Tasks the unit leads that are late (or overdue), whose co-units were late or silent too.
+
+    Tasks with the same co-units to name are said together (`第70、73项牵头逾期，其协办单位…`).
+    """
+    grouped: dict[str, list[int]] = {}
     for s in states:
         lead_late = s.state == "late" or (s.state == "missing" and as_of > s.deadline)
         if s.role != "lead" or not lead_late:
@@ -397,8 +412,9 @@ def _lead_late_note(register: Register, states: Sequence[EntryState], by_key: Ma
             elif co.state == "invalid":
                 causes.append(f"{unit}报送无效")
         if causes:
-            parts.append(f"第{task.id}项牵头逾期，其协办单位" + "、".join(causes))
-    return "；".join(parts)
+            grouped.setdefault("、".join(causes), []).append(task.id)
+    return "；".join(f"第{'、'.join(map(str, ids))}项牵头逾期，其协办单位{causes}"
+                    for causes, ids in grouped.items())
 
 
 def _chase_rows(register: Register, states: Sequence[EntryState], as_of: date) -> tuple[ChaseRow, ...]:
@@ -439,10 +455,10 @@ def _chase_rows(register: Register, states: Sequence[EntryState], as_of: date) -
 
 
 def send_to(register: Register, task: Task, role: Role) -> str:
-    """Whom an entry goes to: co-units report to the task's lead units, copying 督查室."""
+    """Whom an entry goes to: co-units report to the task's lead units (copying 督查室)."""
     if role == "lead":
         return OFFICE
-    return "、".join(register.lead_units(task)) + f"（抄送{OFFICE}）"
+    return "、".join(register.lead_units(task))
 
 
 def role_name(role: Role) -> str:

@@ -67,6 +67,11 @@ PLAN_COLOURS: Mapping[str, tuple[str, str]] = {
     "达进度": ("#E2EFDA", "#375623"),
     "超进度": ("#C6EFCE", "#006100"),
 }
+# Charts need stronger colours than cell fills to tell the buckets apart.
+CHART_COLOURS: Mapping[str, str] = {
+    DONE: "#548235", ON_SCHEDULE: "#A9D08E", NOT_STARTED: "#FFC000", BEHIND: "#FF5050",
+    INCOMPLETE_LABEL: "#F4B183", INVALID_LABEL: "#C00000", MISSING_LABEL: "#A6A6A6",
+}
 CHASE_TEXT_CHARS = 30  # task text in the chase list is cut: it is for phoning, not reading
 
 
@@ -76,7 +81,7 @@ def comparison_bytes(c: Comparison) -> bytes:
     book = new_workbook(buffer)
     # A fixed creation time (the as-of day) keeps the bytes identical between passes.
     book.set_properties({
-        "title": f"{c.round.name}重点工作推进情况对比表",
+        "title": f"{c.period}重点工作推进情况对比表",
         "author": c.office,
         "created": datetime.combine(c.as_of, time()),
     })
@@ -202,7 +207,7 @@ def _overview(book: Workbook, sheet: Worksheet, fmt: _Formats, c: Comparison) ->
     widths = [26] + [8.5] * last
     _widths(sheet, widths)
     chart_width = int(sum(widths) * 7)  # ≈ pixels of the tables above (7 px per column unit)
-    _title(sheet, fmt, last, f"{c.round.name}重点工作推进情况对比表",
+    _title(sheet, fmt, last, f"{c.period}重点工作推进情况对比表",
            f"{_as_of(c)}。协办单位报牵头单位截止{_cn_date(c.round.co_deadline)}，"
            f"牵头单位报{c.office}截止{_cn_date(c.round.lead_deadline)}（截止日当天报送算按时）。")
     row = 3
@@ -288,8 +293,8 @@ def _overview(book: Workbook, sheet: Worksheet, fmt: _Formats, c: Comparison) ->
             "name": ["总览", header_row, col],
             "categories": ["总览", first_chapter_row, 0, last_chapter_row, 0],
             "values": ["总览", first_chapter_row, col, last_chapter_row, col],
-            "fill": {"color": STATUS_COLOURS[bucket][0]},
-            "border": {"color": "#7F7F7F"},
+            "fill": {"color": CHART_COLOURS[bucket]},
+            "border": {"color": "#FFFFFF"},
             "gap": 60,
         })
     chart.set_title({"name": "各章节任务完成状态（牵头单位报送条目）", "name_font": {"size": 11, "bold": True}})
@@ -316,14 +321,14 @@ def _overview(book: Workbook, sheet: Worksheet, fmt: _Formats, c: Comparison) ->
             "gap": 40,
         })
         bar.set_title({"name": "各单位按时率（按排名）", "name_font": {"size": 11, "bold": True}})
-        bar.set_y_axis({"reverse": True, "num_font": {"size": 7}})
+        bar.set_y_axis({"reverse": True, "num_font": {"size": 7}, "interval_unit": 1})
         bar.set_x_axis({"min": 0, "max": 1, "num_format": "0%", "num_font": {"size": 8},
                         "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         bar.set_legend({"none": True})
-        bar.set_size({"width": chart_width, "height": max(300, 70 + 12 * len(c.units))})
+        bar.set_size({"width": chart_width, "height": max(300, 70 + 14 * len(c.units))})
         sheet.set_h_pagebreaks([row])
         sheet.insert_chart(row, 0, bar, {"x_offset": 4, "y_offset": 4})
-    setup_print(sheet, landscape=False, footer_left=f"{c.round.name}对比通报 总览")
+    setup_print(sheet, landscape=False, footer_left=f"{c.period}对比通报 总览")
     sheet.fit_to_pages(1, 0)
 
 
@@ -332,8 +337,8 @@ def task_columns(c: Comparison) -> list[tuple[str, float]]:
     """(header, width) of the 任务进展 sheet; previous-round and plan columns only when they apply."""
     cols: list[tuple[str, float]] = [("序号", 5), ("任务内容", 34), ("牵头单位", 12)]
     if c.previous_round is not None:
-        cols += [(f"上轮状态\n（{c.previous_round.name}）", 10), ("上轮进展情况", 26)]
-    cols += [(f"本轮状态\n（{c.round.name}）", 10), ("完成进度（%）", 7), ("进展情况", 34),
+        cols += [(f"上轮状态\n（{c.previous_period}）", 10), ("上轮进展情况", 26)]
+    cols += [(f"本轮状态\n（{c.period}）", 10), ("完成进度（%）", 7), ("进展情况", 34),
              ("存在问题", 20), ("协办单位\n有效报送", 9)]
     if c.has_milestones:
         cols += [("计划目标（落实方案）", 20), ("对照计划", 8)]
@@ -351,7 +356,7 @@ def _tasks(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
     if c.has_milestones:
         legend += ("对照计划：已完成且早于方案完成时限为超进度；序时推进而方案要求本轮完成、滞后、未启动为欠进度；"
                    "其余为达进度。")
-    _title(sheet, fmt, len(cols) - 1, f"{c.round.name}重点工作推进情况（按任务）", f"{_as_of(c)}。{legend}")
+    _title(sheet, fmt, len(cols) - 1, f"{c.period}重点工作推进情况（按任务）", f"{_as_of(c)}。{legend}")
     sheet.set_row(1, row_height([(legend, sum(w for _, w in cols))], font_size=10))
     header = TASK_FIRST_ROW - 1
     for col, (name, _) in enumerate(cols):
@@ -369,7 +374,7 @@ def _tasks(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
         _task_row(sheet, fmt, c, row, t, cols)
     sheet.freeze_panes(TASK_FIRST_ROW, 0)
     sheet.autofilter(header, 0, max(row, header), len(cols) - 1)
-    setup_print(sheet, landscape=True, repeat_rows=(header, header), footer_left=f"{c.round.name}对比通报 任务进展")
+    setup_print(sheet, landscape=True, repeat_rows=(header, header), footer_left=f"{c.period}对比通报 任务进展")
 
 
 def _task_row(sheet: Worksheet, fmt: _Formats, c: Comparison, row: int, t: TaskRow,
@@ -421,7 +426,7 @@ def _units(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
     rule = ("排名依次按按时率、报送率（均为高者在前）和逾期天数合计（少者在前），三者相同者并列。"
             "标识：红=有逾期未报或无效的条目，黄=有逾期报送或内容不完整的条目，待报=仅有未到截止日的条目未报，绿=全部按时。"
             "完成率=报告「已完成」的条目÷应报条目。")
-    _title(sheet, fmt, len(UNIT_COLUMNS) - 1, f"{c.round.name}各单位报送情况对比", f"{_as_of(c)}。{rule}")
+    _title(sheet, fmt, len(UNIT_COLUMNS) - 1, f"{c.period}各单位报送情况对比", f"{_as_of(c)}。{rule}")
     sheet.set_row(1, row_height([(rule, sum(UNIT_WIDTHS))], font_size=10))
     header = UNIT_FIRST_ROW - 1
     for col, name in enumerate(UNIT_COLUMNS):
@@ -445,7 +450,7 @@ def _units(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
         sheet.set_row(row, row_height([(u.unit, UNIT_WIDTHS[1]), (u.note, UNIT_WIDTHS[16])], font_size=10))
     sheet.freeze_panes(UNIT_FIRST_ROW, 2)
     sheet.autofilter(header, 0, header + max(len(c.units), 1), len(UNIT_COLUMNS) - 1)
-    setup_print(sheet, landscape=True, repeat_rows=(header, header), footer_left=f"{c.round.name}对比通报 单位对比")
+    setup_print(sheet, landscape=True, repeat_rows=(header, header), footer_left=f"{c.period}对比通报 单位对比")
 
 
 # -- 逾期未报 ----------------------------------------------------------------------------------------
@@ -467,8 +472,9 @@ def _chase(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
     last = len(CHASE_COLUMNS) - 1
     units = len({r.unit for r in c.chase})
     overdue = sum(1 for r in c.chase if r.situation == "逾期未报")
-    _title(sheet, fmt, last, f"{c.round.name}逾期未报及需补报事项",
-           f"{_as_of(c)}。共{units}个单位{len(c.chase)}项，其中逾期未报{overdue}项。按单位排列，逾期最久的单位在前。")
+    _title(sheet, fmt, last, f"{c.period}逾期未报及需补报事项",
+           f"{_as_of(c)}。共{units}个单位{len(c.chase)}项，其中逾期未报{overdue}项。按单位排列，逾期最久的单位在前。"
+           f"牵头单位报{c.office}；协办单位报牵头单位，并抄送{c.office}。")
     header = CHASE_FIRST_ROW - 1
     for col, name in enumerate(CHASE_COLUMNS):
         sheet.write_string(header, col, name, fmt.header)
@@ -498,7 +504,7 @@ def _chase(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
         sheet.write_string(row, 0, "全部条目均已有效报送。", fmt.center)
 
     sheet.freeze_panes(CHASE_FIRST_ROW, 0)
-    setup_print(sheet, landscape=True, repeat_rows=(header, header), footer_left=f"{c.round.name}逾期未报")
+    setup_print(sheet, landscape=True, repeat_rows=(header, header), footer_left=f"{c.period}逾期未报")
 
 
 def _reminders(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
@@ -508,7 +514,7 @@ def _reminders(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
     _widths(sheet, REMINDER_WIDTHS)
     items = reminders(c)
     last = len(REMINDER_COLUMNS) - 1
-    _title(sheet, fmt, last, f"{c.round.name}催报提醒",
+    _title(sheet, fmt, last, f"{c.period}催报提醒",
            f"{_as_of(c)}。共{len(items)}个单位；与「逾期未报」表一致，同样内容另存为 {c.round.id}-催报提醒.txt。")
     header = CHASE_FIRST_ROW - 1
     for col, name in enumerate(REMINDER_COLUMNS):
@@ -527,4 +533,4 @@ def _reminders(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
         sheet.merge_range(row, 0, row, last, "", fmt.center)
         sheet.write_string(row, 0, "全部条目均已有效报送，无需催报。", fmt.center)
     sheet.freeze_panes(CHASE_FIRST_ROW, 0)
-    setup_print(sheet, landscape=True, repeat_rows=(header, header), footer_left=f"{c.round.name}催报提醒")
+    setup_print(sheet, landscape=True, repeat_rows=(header, header), footer_left=f"{c.period}催报提醒")

@@ -56,9 +56,9 @@ def _short(text: str) -> str:
 # -- the words ---------------------------------------------------------------------------------
 def paragraphs(c: Comparison) -> list[tuple[str, str]]:
     """The notice as (style, text) pairs: title, addressee, body, h1, h2, attachment, sign, date."""
-    out: list[tuple[str, str]] = [("title", f"关于{c.round.name}重点工作推进情况的通报"), ("addressee", ADDRESSEE)]
+    out: list[tuple[str, str]] = [("title", f"关于{c.period}重点工作推进情况的通报"), ("addressee", ADDRESSEE)]
     source = f"《{c.title}》" if c.title else "区政府重点工作责任分工"
-    out.append(("body", f"为推动{source}确定的各项重点工作落到实处，{c.office}对{c.round.name}重点工作"
+    out.append(("body", f"为推动{source}确定的各项重点工作落到实处，{c.office}对{c.period}重点工作"
                         f"推进情况进行了调度。现将有关情况通报如下："))
 
     co, lead, both = c.link("co"), c.link("lead"), c.link("all")
@@ -104,7 +104,8 @@ def paragraphs(c: Comparison) -> list[tuple[str, str]]:
         out.append(("body", "无。"))
     notes = [u for u in c.units if u.note]
     if notes:
-        out.append(("body", "另外，" + "；".join(f"{u.unit}：{u.note}" for u in notes) + "。"))
+        out.append(("h2", f"（四）牵头单位逾期、其协办单位亦逾期或未报的情况（{len(notes)}个牵头单位）。"))
+        out.extend(("body", f"{u.unit}：{u.note}。") for u in notes)
 
     out.append(("h1", "三、推进滞后的任务"))
     behind = [t for t in c.tasks if t.status_label in (BEHIND, NOT_STARTED) or t.plan_class == "欠进度"]
@@ -126,7 +127,7 @@ def paragraphs(c: Comparison) -> list[tuple[str, str]]:
     out.append(("body", "（三）各牵头单位要切实履行牵头抓总职责，及时督促协办单位按时报送，"
                         "综合协办单位情况后统一报送。"))
     out.append(("body", f"（四）{c.office}将持续跟踪调度，在下一轮调度中对比通报各单位推进情况。"))
-    out.append(("attachment", f"附件：{c.round.name}重点工作推进情况对比表（{c.round.id}-对比通报.xlsx）"))
+    out.append(("attachment", f"附件：{c.period}重点工作推进情况对比表（{c.round.id}-对比通报.xlsx）"))
     out.append(("sign", c.office))
     out.append(("sign", _cn_date(c.as_of)))
     return out
@@ -196,7 +197,7 @@ def notification_bytes(c: Comparison) -> bytes:
     stamp = datetime.combine(c.as_of, time())
     props = doc.core_properties
     props.author = props.last_modified_by = c.office
-    props.title = f"关于{c.round.name}重点工作推进情况的通报"
+    props.title = f"关于{c.period}重点工作推进情况的通报"
     props.created = props.modified = stamp
     props.revision = 1
     buffer = BytesIO()

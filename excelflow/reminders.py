@@ -16,6 +16,8 @@ from .compare import ChaseRow, Comparison
 from .files import safe_filename
 from .workspace import Workspace
 
+MAX_TARGETS_NAMED = 4  # beyond this many lead units, the text points to the chase list
+
 
 @dataclass(frozen=True)
 class Reminder:
@@ -34,7 +36,8 @@ def _cn_date(d: date) -> str:
 
 
 def _ids(rows: Sequence[ChaseRow]) -> str:
-    return "、".join(f"第{r.task.id}项" for r in rows)
+    """`第1、5、8项`: task numbers in one short phrase (a chat message should stay short)."""
+    return "第" + "、".join(str(r.task.id) for r in rows) + "项"
 
 
 def _missing_line(rows: Sequence[ChaseRow], office: str) -> str:
@@ -47,11 +50,13 @@ def _missing_line(rows: Sequence[ChaseRow], office: str) -> str:
     if role == "lead":
         return (f"作为牵头单位，{_ids(rows)}重点工作进展未报送（{state}），"
                 f"请综合协办单位情况后{when}报{office}。")
-    cc = f"（抄送{office}）"
     by_lead: dict[str, list[ChaseRow]] = {}
     for r in rows:
-        by_lead.setdefault(r.send_to.removesuffix(cc), []).append(r)
-    targets = "、".join(f"{_ids(rs)}报{to}" for to, rs in by_lead.items())
+        by_lead.setdefault(r.send_to, []).append(r)
+    if len(by_lead) <= MAX_TARGETS_NAMED:
+        targets = "，".join(f"{_ids(rs)}报{to}" for to, rs in by_lead.items())
+    else:  # a silent township owes dozens of tasks to dozens of leads: point to the list
+        targets = "各项分别报该项牵头单位（见逾期未报清单）"
     return f"作为协办单位，{_ids(rows)}重点工作进展未报送（{state}），请{when}报送：{targets}，并抄送{office}。"
 
 
@@ -72,7 +77,7 @@ def reminder_for(c: Comparison, unit: str, rows: Sequence[ChaseRow]) -> Reminder
     numbered = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
     contact = " ".join(x for x in (c.office_contact, c.office_phone) if x)
     tail = f"如有疑问请联系{c.office}" + (f"（{contact}）" if contact else "") + "。如已报送，请忽略本提醒。"
-    text = (f"{unit}：截至{c.as_of.month}月{c.as_of.day}日，{c.round.name}重点工作进展报送中，"
+    text = (f"{unit}：截至{c.as_of.month}月{c.as_of.day}日，{c.period}重点工作进展报送中，"
             f"贵单位尚有以下事项：\n{numbered}\n{tail}")
     first = rows[0]
     return Reminder(unit=unit, contact=first.contact, phone=first.phone, text=text)
@@ -93,7 +98,7 @@ def reminders_text(c: Comparison) -> str:
     Chinese text and the line breaks correctly.
     """
     items = reminders(c)
-    head = f"{c.round.name}重点工作进展催报提醒（截至{c.as_of.year}年{c.as_of.month}月{c.as_of.day}日，共{len(items)}个单位）"
+    head = f"{c.period}重点工作进展催报提醒（截至{c.as_of.year}年{c.as_of.month}月{c.as_of.day}日，共{len(items)}个单位）"
     blocks = [head, "=" * 40]
     if not items:
         blocks.append("全部条目均已有效报送，无需催报。")

@@ -34,6 +34,11 @@ def row_starting(rows: list[list], first: str, after: int = 0) -> int:
     raise AssertionError(f"no row starting with {first!r}")
 
 
+def task_numbers(text: str) -> set[int]:
+    """Task numbers a reminder names: `第1、5项` → {1, 5}."""
+    return {int(n) for group in re.findall(r"第([\d、]+)项", text) for n in group.split("、")}
+
+
 def label(state) -> str:
     return state.content.status if state.state in VALID else STATE_LABEL[state.state]
 
@@ -276,7 +281,7 @@ def test_chase_list_holds_every_entry_still_owed_with_contact_and_days_overdue(f
     texts = {r[1]: r[4] for r in reminders[rhead + 1:] if isinstance(r[0], float)}
     assert set(texts) == {u for u, _, _ in owed}
     for (unit, task, _), s in owed.items():
-        assert f"第{task}项" in texts[unit]
+        assert task in task_numbers(texts[unit])
 
 
 def test_chase_list_before_the_deadline_says_not_yet_due(tmp_path: Path):
@@ -316,3 +321,29 @@ def test_workbook_opens_in_libreoffice_and_prints(fy, tmp_path: Path):
     _, _, _, ws, _ = fy
     pdf = convert([ws.comparison_path("2021-FY")], "pdf", tmp_path / "pdf")[0]
     assert pdf.stat().st_size > 10_000
+
+
+def test_compare_command_writes_the_outputs_from_the_archive_and_then_nothing(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from excelflow.cli import main
+    from excelflow.setup import default_register
+
+    root = tmp_path / "督查 工作"
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    args = ["compare", "--round", "2021-H1", "--now", "2021-06-28T09:00", "--root", str(root)]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0, first.output
+    ws = Workspace(root)
+    assert str(ws.comparison_path("2021-H1")) in first.output
+    # nothing collected yet: every expected entry is missing and overdue
+    expected = len(default_register().expected_entries())
+    rows = sheets(ws.comparison_path("2021-H1"))["总览"]
+    total = rows[row_starting(rows, "合计")]
+    assert total[2:4] == [expected, 0] and total[8] == expected
+    again = runner.invoke(main, args)
+    assert again.exit_code == 0 and "未改写" in again.output
+
+    unknown = runner.invoke(main, ["compare", "--round", "2030-H1", "--root", str(root)])
+    assert unknown.exit_code == 1 and "2030-H1" in unknown.output
