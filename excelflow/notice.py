@@ -29,6 +29,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Literal
 
@@ -122,7 +123,8 @@ class Layout:
 
 def read_notice_text(path: Path) -> str:
     """The notice as text: .txt in UTF-8 (with or without BOM), UTF-16 with BOM, GBK/GB18030;
-    .docx paragraphs and tables in reading order (tables flattened one row a line).
+    a web page saved as .html (one line per paragraph); .docx paragraphs and tables in reading
+    order (tables flattened one row a line).
 
     The format is told from the bytes, not the file name. Anything else — an image, an empty file,
     a workbook, a PDF, an old binary .doc — raises `NoticeError` naming the file.
@@ -147,6 +149,8 @@ def read_notice_text(path: Path) -> str:
         if kind is not None:
             raise NoticeError(f"{name}是{kind},不是通知原文;请提供通知的文字版(.txt 或 .docx)")
         text = _decode(data, name)
+        if _HTML_RE.match(text):
+            text = _html_text(text)
     if not text.strip():
         raise NoticeError(f"{name}是空文件,里面没有通知内容")
     return text
@@ -212,6 +216,47 @@ def _decode(data: bytes, name: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+_HTML_RE = re.compile(r"\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<\?xml[^>]*>\s*<html)", re.I | re.S)
+_HTML_BLOCKS = frozenset(
+    "p div br li ul ol tr table h1 h2 h3 h4 h5 h6 title section article header footer blockquote pre hr dd dt"
+    .split())
+
+
+class _HtmlText(HTMLParser):
+    """A saved web page as text: one line per block element, scripts and styles left out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "noscript", "template"):
+            self.hidden += 1
+        elif tag in _HTML_BLOCKS:
+            self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "noscript", "template"):
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _HTML_BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            # The page source's own line breaks are not the reader's: browsers join them.
+            self.parts.append(re.sub(r"[ \t]*\n\s*", "", data))
+
+
+def _html_text(html: str) -> str:
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts))
+
+
 # ---------------------------------------------------------------------------------------------
 # Parsing
 
@@ -229,32 +274,6 @@ def parse_notice(path: Path, resolver: UnitResolver | None = None) -> ParsedNoti
 
 def parse_notice_text(text: str, resolver: UnitResolver | None = None) -> ParsedNotice:
     return parse_with_layout(text, resolver)[0]
-
-
-@dataclass
-class _Draft:
-    """A task being read: its lines joined, where each line starts in the joined text."""
-
-    number: int
-    line: int
-    chapter: str
-    chapter_index: int
-    section: str | None
-    text: str = ""
-    starts: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, line number)
-    closed: bool = False
-
-    def add(self, piece: str, line: int) -> None:
-        self.starts.append((len(self.text), line))
-        self.text += piece
-        self.closed = _label_closed(fold_width(self.text))
-
-    def line_at(self, offset: int) -> int:
-        line = self.line
-        for start, number in self.starts:
-            if start <= offset:
-                line = number
-        return line
 
 
 @dataclass
@@ -405,7 +424,7 @@ def parse_with_layout(text: str, resolver: UnitResolver | None = None) -> tuple[
     sections: list[_Heading] = []
     drafts: list[_Draft] = []
     draft: _Draft | None = None
-    open_head: tuple[_Heading, str] | None = None  # the head just read, and its text so far
+    open_head: tuple[_Heading, str, LineRole] | None = None  # the head just read, its text so far
     after_blank = True
     for i in range(end_of_head, len(folded)):
         line, lineno = folded[i], i + 1
@@ -421,12 +440,11 @@ def parse_with_layout(text: str, resolver: UnitResolver | None = None) -> tuple[
         head = None if task else _heading(line)
         if open_head is not None and task is None and head is None and not _LABEL_LINE_RE.match(line):
             # A wrapped head: `二、充分挖掘内需潜力,着力稳定经` / `济增长(22项)`.
-            heading, raw = open_head
+            heading, raw, role = open_head
             joined = _heading(raw + line)
-            if joined is not None and joined[1] == heading.numeral and joined[0] == _heading(raw)[0]:  # type: ignore[index]
+            if joined is not None and joined[0] == role and joined[1] == heading.numeral:
                 heading.name, heading.count = _head_name(*joined[:3]), joined[3]
-                open_head = (heading, raw + line)
-                roles[i] = roles[i - 1]
+                open_head, roles[i] = (heading, raw + line, role), role
                 continue
         open_head = None
         if head is not None:
@@ -438,13 +456,13 @@ def parse_with_layout(text: str, resolver: UnitResolver | None = None) -> tuple[
                 expected = chinese_numeral(sum(1 for s in sections if s.chapter == chapter) + 1)
             # Inside an open task a head must be the next one in order: a wrapped line that happens
             # to start with `一、` is text.
-            if draft is None or draft.closed or after_blank or numeral in (expected, f"第{expected}"):
+            if draft is None or draft.closed or after_blank or numeral.strip("第部分章篇") == expected:
                 draft = None
                 heading = _Heading(_head_name(kind, numeral, title), numeral, count, lineno,
                                    len(chapters) if kind == "chapter" else chapter)
                 (chapters if kind == "chapter" else sections).append(heading)
-                roles[i] = kind  # type: ignore[assignment]
-                open_head, after_blank = (heading, line), False
+                roles[i] = "chapter" if kind == "chapter" else "section"
+                open_head, after_blank = (heading, line, roles[i]), False
                 continue
         if task is not None:
             section = sections[-1] if sections and sections[-1].chapter == len(chapters) - 1 else None
@@ -530,17 +548,17 @@ def _split_label(draft: _Draft) -> _Label:
         rest = folded[end + 1:] if close is not None else ""
         match = _LABEL_RE.search(folded, end + 1) if close is not None else None
         if match is None:
-            leftover = rest.strip(" \t。.;,、()")
+            leftover += rest.strip(" \t。.;,、()")
         else:
-            between = folded[end + 1: match.start()].strip(" \t。.;,、(")
-            leftover = leftover + between
-    return _Label(text.rstrip(" \t;,、:;,:\u3000"), segments, leftover)
+            leftover += folded[end + 1: match.start()].strip(" \t。.;,、(")
+    return _Label(text.rstrip(" \t;,、:；，：\u3000"), segments, leftover)
 
 
 def _finish(
     drafts: list[_Draft], chapters: list[_Heading], sections: list[_Heading], resolver: UnitResolver
 ) -> tuple[list[ParsedTask], list[NoticeWarning]]:
     warnings: list[NoticeWarning] = []
+    ids = _ids(drafts, warnings)
     labels = [_split_label(d) for d in drafts]
     lead_named = any(word in LEAD_LABELS for label in labels for word, _, _ in label.segments)
     if not lead_named and any(w == AMBIGUOUS_LABEL for label in labels for w, _, _ in label.segments):
@@ -549,7 +567,7 @@ def _finish(
 
     # Split every list first: a short form (`工信局`) resolves against every name the notice uses.
     written: list[tuple[list[tuple[str, int]], list[tuple[str, int]]]] = []
-    for draft, label in zip(drafts, labels):
+    for task_id, draft, label in zip(ids, drafts, labels):
         lead: list[tuple[str, int]] = []
         co: list[tuple[str, int]] = []
         roles_seen: Counter[str] = Counter()
@@ -557,7 +575,7 @@ def _finish(
             role = "lead" if word in LEAD_LABELS or (word == AMBIGUOUS_LABEL and not lead_named) else "co"
             roles_seen[role] += 1
             if roles_seen[role] == 2:
-                warnings.append(NoticeWarning(draft.line_at(offset), f"第{draft.number}项有两处「{word}」,已合并"))
+                warnings.append(NoticeWarning(draft.line_at(offset), f"第{task_id}项有两处「{word}」,已合并"))
             line = draft.line_at(offset)
             pieces = split_top_level(content, ";") if role == "lead" else [content]
             lead_or_co = lead if role == "lead" else co
@@ -566,14 +584,13 @@ def _finish(
             if unlabelled:
                 co.extend((n, line) for n in unlabelled)
                 warnings.append(NoticeWarning(line, (
-                    f"第{draft.number}项的「{'、'.join(unlabelled)}」前没有「协办单位」等字样,按协办单位读入")))
+                    f"第{task_id}项的「{'、'.join(unlabelled)}」前没有「协办单位」等字样,按协办单位读入")))
         if label.leftover:
             warnings.append(NoticeWarning(draft.line_at(len(draft.text) - 1), (
-                f"第{draft.number}项的单位说明后还有文字「{label.leftover[:30]}」,已忽略")))
+                f"第{task_id}项的单位说明后还有文字「{label.leftover[:30]}」,已忽略")))
         written.append((lead, co))
 
     resolver = resolver.seeing(n for lead, co in written for n, _ in (*lead, *co))
-    ids = _ids(drafts, chapters, warnings)
     tasks: list[ParsedTask] = []
     uses: dict[str, list[tuple[int, int]]] = {}  # canonical name → (task id, line) where used
     for task_id, draft, label, (lead_written, co_written) in zip(ids, drafts, labels, written):
@@ -616,7 +633,7 @@ def _canonical_list(
     return names
 
 
-def _ids(drafts: list[_Draft], chapters: list[_Heading], warnings: list[NoticeWarning]) -> list[int]:
+def _ids(drafts: list[_Draft], warnings: list[NoticeWarning]) -> list[int]:
     """Task ids: the notice's numbers, checked for gaps and repeats, unless every chapter restarts
     at 1 (then the tasks are numbered through in order)."""
     firsts: dict[int, _Draft] = {}

@@ -199,17 +199,38 @@ def test_docx_of_paragraphs_gives_the_same_register(real: ParsedNotice, tmp_path
 
 
 def test_docx_with_word_automatic_numbering_gives_the_same_register(tmp_path: Path) -> None:
-    """Numbers typed by Word's list numbering are not in the paragraph text; the parser adds them."""
+    """Numbers shown by Word's list numbering are not in the paragraph text; the parser adds them:
+    tasks in the built-in 编号列表 style (1. 2. …), chapters and sections in a Chinese-counting list
+    (一、 and (一), the section level restarting under each chapter)."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
     document = Document()
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+        "</w:abstractNum>"))
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    in_list = False  # the preamble's own 一、二、三、 paragraphs are typed text
     for line in list_lines():
-        match = re.match(r"^\d+\.(.*)$", line)
-        if match:
-            document.add_paragraph(match.group(1), style="List Number")
+        in_list = in_list or line.startswith("2021年区政府工作报告所列重点工作责任分工")
+        task = re.match(r"^\d+\.(.*)$", line)
+        head = re.match(r"^(?:[一二三四五六七]、|\([一二三四五]\))(.*)$", line)
+        if task:
+            document.add_paragraph(task.group(1), style="List Number")
+        elif head and in_list:
+            paragraph = document.add_paragraph(head.group(1))
+            number = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+            number.get_or_add_numId().val = 90
+            number.get_or_add_ilvl().val = 0 if line[1] == "、" else 1
         else:
             document.add_paragraph(line)
     path = tmp_path / "自动编号.docx"
     document.save(path)
-    assert "1.聚焦首位产业" in read_notice_text(path)
+    text = read_notice_text(path)
+    assert "1.聚焦首位产业" in text and "七、全力改善民生福祉" in text and "（三）维护社会安全稳定" in text
     assert register(parse_notice(path)) == EXPECTED["tasks"]
 
 
@@ -420,3 +441,17 @@ def test_a_damaged_docx_raises_notice_error(tmp_path: Path) -> None:
         archive.writestr("word/document.xml", "<not xml")
     with pytest.raises(NoticeError, match="「坏.docx」不是能打开的 Word 文档"):
         read_notice_text(path)
+
+
+def test_a_web_page_saved_as_html_reads_as_its_paragraphs(tmp_path: Path) -> None:
+    from html import escape
+
+    paragraphs = "\n".join(f"<p style='text-indent:2em'>{escape(line)}</p>" for line in real_text().split("\n"))
+    page = (f"<!DOCTYPE html>\n<html><head><meta charset='gbk'><title>{TITLE}</title>"
+            "<script>var a = '1.不是任务(主办单位:区工信局)';</script></head>\n"
+            f"<body><div class='content'>\n{paragraphs}\n</div></body></html>")
+    path = tmp_path / "通知网页.html"
+    path.write_bytes(page.replace("\u2002", " ").replace("\xa0", "&nbsp;").encode("gbk"))
+    notice = parse_notice(path)
+    assert register(notice) == EXPECTED["tasks"]
+    assert notice.title == TITLE
