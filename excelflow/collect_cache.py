@@ -80,7 +80,7 @@ class PassCache:
         self._ws = ws
         self._path = ws.state / CACHE_NAME
         self._data: dict[str, Any] = {"version": CACHE_VERSION, "excelflow": __version__,
-                                      "register": None, "outputs": {}}
+                                      "register": None, "outputs": {}, "files": {}}
         self._dirty = False
         try:
             loaded = json.loads(self._path.read_text(encoding="utf-8"))
@@ -109,6 +109,7 @@ class PassCache:
         register = load_register(self._ws.register_path)
         self._data["register"] = {"key": key, "data": register_to_json(register)}
         self._data["outputs"] = {}  # outputs were made from another register
+        self._data["files"] = {}
         self._dirty = True
         return register
 
@@ -124,6 +125,16 @@ class PassCache:
     def set_output_key(self, round_id: str, key: str) -> None:
         if self.output_key(round_id) != key:
             self._data.setdefault("outputs", {})[round_id] = key
+            self._dirty = True
+
+    def file_digest(self, round_id: str, name: str) -> str | None:
+        """Digest of the inputs output `name` (relative to the round folder) was last written from."""
+        value = self._data.get("files", {}).get(round_id, {}).get(name)
+        return value if isinstance(value, str) else None
+
+    def set_file_digest(self, round_id: str, name: str, digest: str) -> None:
+        if self.file_digest(round_id, name) != digest:
+            self._data.setdefault("files", {}).setdefault(round_id, {})[name] = digest
             self._dirty = True
 
     def save(self) -> None:

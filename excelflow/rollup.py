@@ -116,6 +116,17 @@ def rollup_rows(register: Register, unit: str, states: Mapping[Key, EntryState])
     return rows
 
 
+LAYOUT_VERSION = 1  # bump when the rollup's look changes, so every rollup is rendered again
+
+
+def rollup_digest(register: Register, round_: Round, unit: str, states: Mapping[Key, EntryState],
+                  as_of: datetime) -> str:
+    """Digest of everything `build_rollup` draws: equal digests give equal bytes (no need to render)."""
+    rows = rollup_rows(register, unit, states)
+    text = repr((LAYOUT_VERSION, round_, unit, as_of.isoformat(), [(r.role, r.task_id, r.values, r.state) for r in rows]))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def template_version(register: Register, round_: Round, unit: str) -> str:
     """Digest of what the rollup's locked lead cells were made from (tasks, round, unit)."""
     text = "\x1f".join([round_.id, unit, *(f"{t.id}\x1e{t.text}" for t in led_tasks(register, unit))])
