@@ -36,8 +36,23 @@ def _cn_date(d: date) -> str:
 
 
 def _ids(rows: Sequence[ChaseRow]) -> str:
-    """`第1、5、8项`: task numbers in one short phrase (a chat message should stay short)."""
-    return "第" + "、".join(str(r.task.id) for r in rows) + "项"
+    """`第1、5、8至11项`: task numbers in one short phrase (a chat message should stay short).
+
+    Runs of three or more consecutive numbers are written as a range (`8至11`).
+    """
+    ids = sorted(dict.fromkeys(r.task.id for r in rows))
+    parts: list[str] = []
+    start = 0
+    while start < len(ids):
+        end = start
+        while end + 1 < len(ids) and ids[end + 1] == ids[end] + 1:
+            end += 1
+        if end - start >= 2:
+            parts.append(f"{ids[start]}至{ids[end]}")
+        else:
+            parts.extend(str(i) for i in ids[start:end + 1])
+        start = end + 1
+    return "第" + "、".join(parts) + "项"
 
 
 def _missing_line(rows: Sequence[ChaseRow], office: str) -> str:
@@ -63,7 +78,7 @@ def _missing_line(rows: Sequence[ChaseRow], office: str) -> str:
 def _fix_line(r: ChaseRow) -> str:
     role = "牵头" if r.role == "lead" else "协办"
     what = "内容不完整" if r.situation == "内容不完整" else "报送无效"
-    reason = f"（{r.reason}）" if r.reason else ""
+    reason = f"（{r.reason.rstrip('。.')}）" if r.reason else ""
     return f"第{r.task.id}项（{role}）{what}{reason}，请修改后重新报送。"
 
 

@@ -91,3 +91,15 @@ def previous_content(states_: Sequence[EntryState]) -> dict[tuple[int, str, str]
     """What `ledger.load_reported` would give for a past round: usable content by key."""
     return {(s.task_id, s.unit, s.role): s.content for s in states_
             if s.content is not None and s.content.usable}
+
+
+def expand(group: str) -> list[int]:
+    """Task numbers of a reminder's `1、5、8至11` (the test's own reading of the phrase)."""
+    numbers: list[int] = []
+    for part in group.split("、"):
+        if "至" in part:
+            first, last = (int(x) for x in part.split("至"))
+            numbers.extend(range(first, last + 1))
+        else:
+            numbers.append(int(part))
+    return numbers

@@ -36,7 +36,7 @@ def row_starting(rows: list[list], first: str, after: int = 0) -> int:
 
 def task_numbers(text: str) -> set[int]:
     """Task numbers a reminder names: `第1、5项` → {1, 5}."""
-    return {int(n) for group in re.findall(r"第([\d、]+)项", text) for n in group.split("、")}
+    return {n for group in re.findall(r"第([\d、至]+)项", text) for n in sc.expand(group)}
 
 
 def label(state) -> str:

@@ -112,7 +112,7 @@ def test_reminder_file_has_one_block_per_owing_unit(h1):
     for s in states:
         if s.state == "missing" and s.role == "co":
             block = text.split(f"】{s.unit}  ")[1].split("----")[0]
-            named = {int(n) for group in re.findall(r"第([\d、]+)项", block) for n in group.split("、")}
+            named = {n for group in re.findall(r"第([\d、至]+)项", block) for n in sc.expand(group)}
             assert s.task_id in named and "6月15日" in block
 
 
@@ -137,3 +137,36 @@ def test_draft_opens_in_libreoffice_writer(h1, tmp_path: Path):
                        check=True, capture_output=True, timeout=300)
     pdf = tmp_path / (source.stem + ".pdf")
     assert pdf.is_file() and pdf.stat().st_size > 5_000
+
+
+def test_reminder_names_the_lead_units_to_send_to_and_shortens_runs_of_tasks():
+    from excelflow.compare import compare
+    from excelflow.reminders import reminders
+
+    reg = sc.register()
+    # 洋口镇 (a township) co-hosts tasks 1, 5 and 6; everything else arrived on time
+    states = [s if s.unit != "洋口镇" else s.__class__(s.task_id, s.unit, s.role, "missing", None, 0,
+                                                      s.deadline, None, ())
+              for s in sc.states(reg, sc.H1, seed=5)]
+    states = [s if s.unit == "洋口镇" else s.__class__(s.task_id, s.unit, s.role, "on_time", None, 0,
+                                                      s.deadline, None, ()) for s in states]
+    c = compare(reg, "2021-H1", states, None, NOW)
+    (only,) = reminders(c)
+    assert only.unit == "洋口镇" and (only.contact, only.phone) == ("周杰", "13600000002")
+    assert "第1、5、6项重点工作进展未报送（截止6月15日，已逾期13天）" in only.text
+    # each task goes to its own lead units; task 5 has two
+    assert "第1项报区工信局，第5项报区人社局、区教体局，第6项报区人社局，并抄送区政府督查室" in only.text
+
+
+def test_reminder_writes_runs_of_three_or_more_tasks_as_a_range():
+    from excelflow.compare import compare
+    from excelflow.ledger import EntryState
+    from excelflow.model import Register, Task, Unit
+    from excelflow.reminders import reminders
+
+    tasks = tuple(Task(i, "一", None, f"任务{i}", ("甲",), ()) for i in (1, 2, 3, 4, 6, 8, 9))
+    reg = Register("通知", (Unit("甲"),), tasks, (sc.H1,))
+    states = [EntryState(t.id, "甲", "lead", "missing", None, 0, sc.H1.lead_deadline, None, ()) for t in tasks]
+    (only,) = reminders(compare(reg, "2021-H1", states, None, NOW))
+    assert "作为牵头单位，第1至4、6、8、9项重点工作进展未报送（截止6月25日，已逾期3天）" in only.text
+    assert sc.expand("1至4、6、8、9") == [1, 2, 3, 4, 6, 8, 9]
