@@ -32,7 +32,7 @@ DEFAULT_COLUMNS: tuple[tuple[str, float, str], ...] = (
     (COS_HEADER, 13, "协办单位(牵头任务表显示)"),
     (DEADLINE_HEADER, 10, "报送截止日期"),
     (MILESTONE_HEADER, 18, "落实方案中本轮的阶段目标(有则显示)"),
-    (PREV_STATUS_HEADER, 8, "上轮状态"),
+    (PREV_STATUS_HEADER, 10, "上轮状态"),
     (PREV_PROGRESS_HEADER, 24, "上轮填报的进展情况(第二轮起显示)"),
     (STATUS_HEADER, 9, "下拉选择"),
     (PERCENT_HEADER, 7, "0–100"),
