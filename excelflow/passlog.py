@@ -71,14 +71,14 @@ def _rotate_if_full(path: Path) -> None:
             return
     except FileNotFoundError:
         return
-    for index in range(LOG_BACKUPS - 1, 0, -1):
-        older = path.with_name(f"{path.name}.{index}")
-        if older.exists():
-            os.replace(older, path.with_name(f"{path.name}.{index + 1}"))
     try:
+        for index in range(LOG_BACKUPS - 1, 0, -1):
+            older = path.with_name(f"{path.name}.{index}")
+            if older.exists():
+                os.replace(older, path.with_name(f"{path.name}.{index + 1}"))
         os.replace(path, path.with_name(f"{path.name}.1"))
-    except PermissionError:
-        pass  # someone has the log open on Windows: keep appending, rotate next time
+    except OSError:
+        pass  # someone has a log file open on Windows: keep appending, rotate next time
 
 
 @dataclass(frozen=True)
