@@ -18,8 +18,9 @@ How the lines are read:
   of `LEAD_LABELS`/`CO_LABELS`, either punctuation width) may sit at the end of its paragraph or on a
   line of its own, and wrapped lines are joined. A bracketed label ends the task; an unbracketed
   one ends it at the next blank line.
-* Known web clutter (`扫一扫在手机打开当前页`, `相关阅读`, dates, signatures…) is skipped anywhere.
-  Any other line of the list that belongs to no task is reported.
+* Known web clutter (`扫一扫在手机打开当前页`, `相关阅读`…) is skipped anywhere; a signature, a date
+  or page metadata (`来源:`) only where no task is open. Any other line of the list that belongs
+  to no task is reported (`unplaced`).
 """
 
 from __future__ import annotations
@@ -54,12 +55,18 @@ _LABEL_LINE_RE = re.compile(r"^\(?[ \t]*(?:" + "|".join(_LABEL_WORDS) + r")[ \t]
 _COUNT_RE = re.compile(r"(?:\([ \t]*共?[ \t]*(\d{1,4})[ \t]*项[ \t]*\)?|共?[ \t]*(\d{1,4})[ \t]*项[ \t]*\))[ \t]*$")
 _TOTAL_RE = re.compile(r"共[ \t]*(\d{1,4})[ \t]*项")
 _HEADING_MAX = 60
+# Lines of the web page around a notice. Skipped anywhere: no task line starts like these.
 _CLUTTER_RE = re.compile(
-    r"^(?:分享到|【?字体[:\s【]|【?打印|【?关闭|扫一扫|相关阅读|相关链接|打印本页|关闭窗口|返回顶部|"
-    r"上一篇|下一篇|来源[:\s]|信息来源|发布时间|发布日期|发布机构|浏览次数|阅读次数|访问次数|点击数|"
-    r"责任编辑|索引号|主题分类|成文日期|附件下载|网站地图|版权所有|主办[:\s]|承办[:\s]|联系我们)"
+    r"^(?:分享到|【?字体[:\s【]|【打印|【关闭|扫一扫|相关阅读|相关链接|打印本页|关闭窗口|返回顶部|"
+    r"上一篇[:\s]|下一篇[:\s]|浏览次数|阅读次数|访问次数|点击数[:\s]|网站地图|版权所有)"
+)
+# A page's metadata, the signature and the date: skipped outside a task only, since a wrapped
+# line inside one may read `府办公室` or `2021年3月25日`.
+_CLOSING_RE = re.compile(
+    r"^(?:来源[:\s]|信息来源|发布时间|发布日期|发布机构|责任编辑|索引号|主题分类|成文日期|附件下载|"
+    r"主办[:\s]|承办[:\s]|联系我们|打印|关闭)"
     r"|^\d{4}[-年./]?\d{1,2}[-月./]?\d{1,2}日?$"
-    r"|^\S{2,30}(?:人民政府办公室|人民政府|办公室|委员会)$"
+    r"|^[\u4e00-\u9fff]{2,30}(?:人民政府办公室|人民政府|办公室|委员会)$"
 )
 _TITLE_MAX = 80
 _MAX_BYTES = 20 * 1024 * 1024
@@ -381,7 +388,7 @@ def _list_start(folded: list[str]) -> int | None:
     # Take in the section and chapter heads right above it (a long head may be wrapped).
     start, k, seen_chapter, seen_section = first, first - 1, False, False
     while k >= 0:
-        if not folded[k] or _CLUTTER_RE.search(folded[k]):
+        if not folded[k] or _CLUTTER_RE.search(folded[k]) or _CLOSING_RE.search(folded[k]):
             k -= 1
             continue
         found = _head_ending_at(folded, k)
@@ -417,7 +424,7 @@ def parse_with_layout(text: str, resolver: UnitResolver | None = None) -> tuple[
     start = _list_start(folded)
     end_of_head = len(folded) if start is None else start
     for i in range(end_of_head):
-        if folded[i] and _CLUTTER_RE.search(folded[i]):
+        if folded[i] and (_CLUTTER_RE.search(folded[i]) or _CLOSING_RE.search(folded[i])):
             roles[i] = "clutter"
 
     chapters: list[_Heading] = []
@@ -433,7 +440,7 @@ def parse_with_layout(text: str, resolver: UnitResolver | None = None) -> tuple[
                 draft.closed = True  # an unbracketed label ends at a blank line
             after_blank, open_head = True, None
             continue
-        if _CLUTTER_RE.search(line):
+        if _CLUTTER_RE.search(line) or ((draft is None or draft.closed) and _CLOSING_RE.search(line)):
             roles[i] = "clutter"
             continue
         task = _TASK_RE.match(line)

@@ -408,6 +408,7 @@ def write_xlsx(path: Path) -> None:
     ("截图.txt", lambda p: p.write_bytes(png_bytes()), "是PNG 图片,不是通知原文"),
     ("空.txt", lambda p: p.write_bytes(b""), "是空文件"),
     ("空白.docx", lambda p: p.write_bytes(b"\xef\xbb\xbf \r\n\r\n"), "是空文件"),
+    ("空文档.docx", lambda p: Document().save(p), "是空文件"),
     ("register.xlsx", write_xlsx, "是Excel 工作簿,不是通知原文"),
     ("通知.pdf", lambda p: p.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"), "是PDF 文件"),
     ("通知.doc", lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)), "旧版 Office 文件"),
@@ -455,3 +456,26 @@ def test_a_web_page_saved_as_html_reads_as_its_paragraphs(tmp_path: Path) -> Non
     notice = parse_notice(path)
     assert register(notice) == EXPECTED["tasks"]
     assert notice.title == TITLE
+
+
+def test_a_wrapped_line_that_looks_like_a_signature_or_date_stays_in_its_open_task() -> None:
+    notice, layout = parse_with_layout(
+        "1.任务甲,力争\n2021年3月25日\n前完成。(主办单位:区政\n府办公室;协办单位:区工信局)\n区政府办公室\n2021年3月25日")
+    assert [(t.text, t.lead) for t in notice.tasks] == [("任务甲,力争2021年3月25日前完成。", ("区政府办公室",))]
+    assert layout.roles == ("task", "continued", "continued", "continued", "clutter", "clutter")
+    assert notice.warnings == ()
+
+
+def test_a_task_table_without_number_column_is_numbered_in_row_order(tmp_path: Path) -> None:
+    document = Document()
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate((("重点工作", "牵头责任单位", "参与单位"), ("任务甲。", "区工信局", "商务局"),
+                             ("任务乙。", "区农业农村局", ""))):
+        for cell, value in zip(table.rows[r].cells, row):
+            cell.text = value
+    path = tmp_path / "无序号.docx"
+    document.save(path)
+    notice = parse_notice(path)
+    assert [(t.id, t.text, t.lead, t.co) for t in notice.tasks] == [
+        (1, "任务甲。", ("区工信局",), ("商务局",)), (2, "任务乙。", ("区农业农村局",), ()),
+    ]
