@@ -16,6 +16,7 @@ memory: a size cap on the file and on the unpacked sheet XML, and a row cap per 
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import unicodedata
@@ -122,6 +123,7 @@ class Workbook:
         return self._cache[name]
 
 
+_XLS_FILEPASS = re.compile(rb"\x09\x08\x10\x00.{16}\x2f\x00", re.DOTALL)
 _ENCRYPTED = "文件设置了打开密码(已加密),无法读取。请让填报单位取消密码(文件→信息→保护工作簿→用密码进行加密,清空密码)后重新报送。"
 
 
@@ -144,6 +146,9 @@ def _check_container(data: bytes, path: str) -> None:
     if data.startswith(OLE_MAGIC):
         # An encrypted .xlsx is an OLE container holding these streams (names in UTF-16).
         if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+            raise WorkbookUnreadable(_ENCRYPTED)
+        # An encrypted .xls: the workbook stream's BOF record is followed by a FILEPASS record.
+        if _XLS_FILEPASS.search(data):
             raise WorkbookUnreadable(_ENCRYPTED)
         return
     lower = head.lower()
@@ -183,6 +188,13 @@ def _check_zip(data: bytes) -> None:
 # -- header and rows ------------------------------------------------------------------------------
 def canonical_header(value: Any) -> str | None:
     """The contract header text a header cell stands for, or None."""
+    if not isinstance(value, str) or not value or len(value) > 30:
+        return None  # headers are short text; numbers, dates and long notes are not
+    return _canonical_text(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_text(value: str) -> str | None:
     text = normalise_header(value).replace("（", "(").replace("）", ")")
     text = text.strip(":*")  # `完成状态*` marks a required column in some retyped forms
     return _HEADER_VARIANTS.get(text)

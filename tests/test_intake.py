@@ -239,6 +239,8 @@ def test_workbook_returned_unfilled_counts_every_entry_as_incomplete():
     ("image-renamed.xlsx", "图片"),
     ("damaged-zip.xlsx", "损坏"),
     ("html-saved-as.xls", "网页"),
+    ("zip-bomb.xlsx", "解压后超过"),
+    ("password-protected.xls", "密码"),
 ])
 def test_file_that_is_not_a_readable_workbook_is_rejected_with_a_reason(name, words):
     sub = read(name)

@@ -86,6 +86,20 @@ def edited(data: bytes, edit: Callable[[openpyxl.Workbook], None]) -> bytes:
     edit(book)
     out = io.BytesIO()
     book.save(out)
+    return _fixed_times(out.getvalue())
+
+
+def _fixed_times(data: bytes) -> bytes:
+    """The same bytes on every rebuild: fixed zip entry times and document modification time."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2021-06-01T09:00:00Z", body)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2021, 6, 1, 9, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(fixed, body)
     return out.getvalue()
 
 
@@ -342,6 +356,21 @@ def damaged_zip() -> bytes:
     return out.getvalue()
 
 
+def zip_bomb() -> bytes:
+    """A small .xlsx whose sheet XML unpacks to 300 MB: must be refused before it is parsed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for name, text in (("[Content_Types].xml", "<Types/>"), ("xl/workbook.xml", "<workbook/>")):
+            z.writestr(zipfile.ZipInfo(name, date_time=(2021, 6, 1, 9, 0, 0)), text)
+        entry = zipfile.ZipInfo("xl/worksheets/sheet1.xml", date_time=(2021, 6, 1, 9, 0, 0))
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        with z.open(entry, "w", force_zip64=True) as sheet:
+            chunk = b" " * (1 << 20)
+            for _ in range(300):
+                sheet.write(chunk)
+    return out.getvalue()
+
+
 def html_as_xls() -> bytes:
     return ("<html><head><meta charset='utf-8'></head><body><table><tr><td>序号</td><td>完成状态</td></tr>"
             "<tr><td>1</td><td>已完成</td></tr></table></body></html>").encode("utf-8")
@@ -385,6 +414,7 @@ CASES: dict[str, Callable[[], bytes]] = {
     "image-renamed.xlsx": image_renamed,
     "damaged-zip.xlsx": damaged_zip,
     "html-saved-as.xls": html_as_xls,
+    "zip-bomb.xlsx": zip_bomb,
     "zero-bytes.xlsx": lambda: b"",
     "truncated-copy.xlsx": lambda: filled()[:5000],
 }
@@ -421,6 +451,12 @@ def _office(target: Path) -> None:
     filters = {"xls": "xls:MS Excel 97", "ods": "ods:calc8"}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        profile = work / "profile"
+
+        def run(*args: str) -> None:
+            subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore", *args],
+                           check=True, capture_output=True, timeout=300)
+
         by_format: dict[str, list[tuple[str, Path]]] = {}
         for name, source in OFFICE_CASES.items():
             stem, ext = name.rsplit(".", 1)
@@ -430,14 +466,39 @@ def _office(target: Path) -> None:
             by_format.setdefault(ext, []).append((name, copy))
         for ext, items in by_format.items():
             outdir = work / "out" / ext
-            with tempfile.TemporaryDirectory() as profile:
-                subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-                                "--convert-to", filters[ext], "--outdir", str(outdir), *(str(p) for _, p in items)],
-                               check=True, capture_output=True, timeout=300)
+            run("--convert-to", filters[ext], "--outdir", str(outdir), *(str(p) for _, p in items))
             for name, _ in items:
                 (target / name).write_bytes((outdir / name).read_bytes())
+        # A password set on save (文件→另存为→设置密码) through LibreOffice's own API, by a Basic
+        # macro placed in the profile the conversions above initialised.
+        module = profile / "user" / "basic" / "Standard" / "Module1.xba"
+        module.write_text(_SAVE_WITH_PASSWORD, encoding="utf-8")
+        source, encrypted = work / "in" / "clean.xlsx", work / "out" / "password-protected.xls"
+        source.write_bytes((target / "clean-return.xlsx").read_bytes())
+        run(f'macro:///Standard.Module1.SaveWithPassword("{source}","{encrypted}","MS Excel 97")')
+        (target / "password-protected.xls").write_bytes(encrypted.read_bytes())
+
+
+_SAVE_WITH_PASSWORD = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
+<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" script:language="StarBasic">
+Sub SaveWithPassword(src As String, dst As String, filter As String)
+  Dim load(0) As New com.sun.star.beans.PropertyValue
+  load(0).Name = &quot;Hidden&quot;
+  load(0).Value = True
+  doc = StarDesktop.loadComponentFromURL(ConvertToURL(src), &quot;_blank&quot;, 0, load())
+  Dim save(1) As New com.sun.star.beans.PropertyValue
+  save(0).Name = &quot;FilterName&quot;
+  save(0).Value = filter
+  save(1).Name = &quot;Password&quot;
+  save(1).Value = &quot;123456&quot;
+  doc.storeToURL(ConvertToURL(dst), save())
+  doc.close(True)
+End Sub
+</script:module>
+"""
 
 
 if __name__ == "__main__":
     build()
-    print(f"wrote {len(CASES) + len(OFFICE_CASES)} fixtures to {HERE}")
+    print(f"wrote {len(CASES) + len(OFFICE_CASES) + 1} fixtures to {HERE}")
