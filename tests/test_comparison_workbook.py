@@ -347,3 +347,83 @@ def test_compare_command_writes_the_outputs_from_the_archive_and_then_nothing(tm
 
     unknown = runner.invoke(main, ["compare", "--round", "2030-H1", "--root", str(root)])
     assert unknown.exit_code == 1 and "2030-H1" in unknown.output
+
+
+def test_collect_writes_a_comparison_whose_figures_follow_from_the_returns(tmp_path: Path):
+    """End to end on the shipped register: real returns in the inbox, `collect` passes, then the
+    workbook collect wrote is checked against states derived here from the scenario alone."""
+    from collect_helpers import build_pristine, collect, drop, fill
+
+    from excelflow.register import load_register
+
+    ws = build_pristine(tmp_path / "督查室")
+    reg = load_register(ws.register_path)
+    work = tmp_path / "filled"
+    # unit → (pass it arrives in, status it reports); per-task exceptions below
+    plan = {"区科技局": ("2021-06-14T10:00", "序时推进"), "区商务局": ("2021-06-14T10:00", "序时推进"),
+            "区工信局": ("2021-06-14T10:00", "序时推进"), "上饶高新区": ("2021-06-17T09:00", "滞后"),
+            "永丰街道": ("2021-06-27T08:00", "已完成")}
+    overrides = {"区商务局": {7: {"完成状态": "差不多", "进展情况": "有进展"}},
+                 "区工信局": {1: {"完成状态": None, "进展情况": None, "完成进度(%)": None}}}
+    for when in sorted({w for w, _ in plan.values()}):
+        for unit, (at, status) in plan.items():
+            if at == when:
+                path = fill(ws, unit, work / f"{unit}.xlsx", overrides.get(unit), status=status)
+                drop(ws, path, f"{unit}.xlsx")
+        collect(ws, when)
+    collect(ws, "2021-06-28T09:00")  # nothing new, but a new day: days overdue move on
+
+    def expected(task: int, unit: str, role: str) -> str:
+        if unit not in plan:
+            return "missing"
+        if (unit, task) == ("区商务局", 7):
+            return "invalid"
+        if (unit, task) == ("区工信局", 1):
+            return "incomplete"
+        deadline = sc.H1.deadline(role)
+        return "late" if datetime.fromisoformat(plan[unit][0]).date() > deadline else "on_time"
+
+    want = {(e.task_id, e.unit, e.role): expected(e.task_id, e.unit, e.role) for e in reg.expected_entries()}
+    assert set(want.values()) == {"on_time", "late", "missing", "invalid", "incomplete"}
+    book = sheets(ws.comparison_path("2021-H1"))
+
+    overview = book["总览"]
+    head = row_starting(overview, "报送环节")
+    for offset, role in enumerate(("co", "lead", None)):
+        row = dict(zip(overview[head], overview[head + 1 + offset]))
+        count = Counter(s for (_, _, r), s in want.items() if role is None or r == role)
+        n = sum(count.values())
+        assert (row["应报条目"], row["按时"], row["逾期"], row["不完整"], row["无效"], row["未报送"]) == (
+            n, count["on_time"], count["late"], count["incomplete"], count["invalid"], count["missing"])
+        assert row["按时率"] == pytest.approx(count["on_time"] / n)
+
+    units = book["单位对比"]
+    uh = row_starting(units, "排名")
+    table = {r[1]: dict(zip(units[uh], r)) for r in units[uh + 1:] if r[0] != ""}
+    for unit in (*plan, "横山镇"):
+        count = Counter(s for (_, u, _), s in want.items() if u == unit)
+        row = table[unit]
+        assert (row["按时"], row["逾期"], row["不完整"], row["无效"], row["未报送"]) == (
+            count["on_time"], count["late"], count["incomplete"], count["invalid"], count["missing"])
+    assert table["区科技局"]["标识"] == "绿" and table["横山镇"]["标识"] == "红"
+    assert table["上饶高新区"]["逾期天数合计"] == 2 * sum(
+        1 for (_, u, r) in want if u == "上饶高新区" and r == "co")
+
+    chase = book["逾期未报"]
+    ch = row_starting(chase, "序")
+    rows = [dict(zip(chase[ch], r)) for r in chase[ch + 1:] if isinstance(r[0], float)]
+    role_of = {"牵头单位": "lead", "协办单位": "co"}
+    assert {(int(r["任务序号"]), r["单位"], role_of[r["角色"]]) for r in rows} == {
+        k for k, s in want.items() if s in ("missing", "invalid", "incomplete")}
+    for r in rows:
+        if r["情况"] == "逾期未报":
+            assert r["逾期天数"] == (date(2021, 6, 28) - sc.H1.deadline(role_of[r["角色"]])).days
+
+    tasks = book["任务进展"]
+    th = row_starting(tasks, "序号")
+    status_col = next(i for i, c in enumerate(tasks[th]) if str(c).startswith("本轮状态"))
+    for r in tasks[th + 1:]:
+        if isinstance(r[0], float) and r[2] in plan:
+            state = want[(int(r[0]), r[2], "lead")]
+            shown = {"invalid": "无效", "incomplete": "不完整"}.get(state, plan[r[2]][1])
+            assert r[status_col] == shown
