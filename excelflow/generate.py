@@ -28,7 +28,7 @@ from .errors import RoundError
 from .files import atomic_write_bytes
 from .model import RELEVANT_PREFIX, ROLE_NAMES, TOWNSHIP_GROUP, Milestone, Register, Role, Round, Task
 from .template_style import (
-    CONDITIONAL_HEADERS, COS_HEADER, DEADLINE_HEADER, ID_HEADER, INPUT_HEADERS, LEADS_HEADER,
+    CONDITIONAL_HEADERS, COS_HEADER, DEADLINE_HEADER, ID_HEADER, LEADS_HEADER,
     MILESTONE_HEADER, NEXT_HEADER, PERCENT_HEADER, PREFILLED_HEADERS, PREV_PROGRESS_HEADER,
     PREV_STATUS_HEADER, PROBLEMS_HEADER, PROGRESS_HEADER, REMARKS_HEADER, STATUS_HEADER,
     TASK_HEADER, TemplateStyle, load_template_style,
@@ -262,6 +262,10 @@ def render_unit(plan: UnitPlan, style: TemplateStyle, version: str, generated_at
     extra = {
         "block_input": workbook.add_format({**style.fonts.input.properties(), "bottom": 1,
                                             "locked": False, "valign": "vcenter"}),
+        # A typed date (2021-6-20, 6月20日) shows the way Chinese forms write it.
+        "block_date": workbook.add_format({**style.fonts.input.properties(), "bottom": 1, "locked": False,
+                                           "valign": "vcenter", "align": "left",
+                                           "num_format": 'yyyy"年"m"月"d"日"'}),
         "block_unit": workbook.add_format({**style.fonts.input.properties(), "bottom": 1,
                                            "locked": True, "valign": "vcenter", "bold": True}),
     }
@@ -329,7 +333,8 @@ def _render_data_sheet(workbook: Any, sp: SheetPlan, plan: UnitPlan, style: Temp
         sheet.set_row(1 + r, 24)
     for label, (r, lc, first, last) in zip(HEADER_BLOCK_LABELS, layout):
         sheet.write_string(1 + r, lc, label, fmt.label)
-        value, cell_fmt = (plan.unit, extra["block_unit"]) if label == "填报单位" else ("", extra["block_input"])
+        value, cell_fmt = ((plan.unit, extra["block_unit"]) if label == "填报单位"
+                           else ("", extra["block_date" if label == "填报日期" else "block_input"]))
         if last > first:
             sheet.merge_range(1 + r, first, 1 + r, last, value, cell_fmt)
         elif value:

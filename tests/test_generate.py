@@ -335,3 +335,15 @@ def test_shipped_2021_register_gives_every_unit_a_workbook_holding_exactly_its_e
     assert from_identity == expected and from_cells == expected
     unchosen = [w for w in report.warnings if "尚未选定" in w]
     assert len(unchosen) == len(register.unchosen_relevant())
+
+
+def test_fit_widths_sizes_chinese_columns_by_display_width(tmp_path: Path) -> None:
+    from excelflow.xlsx import fit_widths
+
+    workbook = new_workbook(tmp_path / "widths.xlsx")
+    sheet = workbook.add_worksheet("表")
+    widths = fit_widths(sheet, [["单位", "file"], ["区政府办(政务服务办)", "templates/a.xlsx"]],
+                        minimum=4, maximum=60, padding=2, fixed={1: 30})
+    assert widths == [2 + display_width("区政府办(政务服务办)"), 30]
+    assert widths[0] == 2 + 2 * 9 + 2  # nine Chinese characters count double, brackets single
+    workbook.close()
