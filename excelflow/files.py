@@ -73,6 +73,7 @@ def publish_bytes(path: Path, data: bytes) -> Path | None:
     """
     try:
         if path.read_bytes() == data:
+            _drop_stale_fallback(path)
             return None
     except FileNotFoundError:
         pass
@@ -80,8 +81,18 @@ def publish_bytes(path: Path, data: bytes) -> Path | None:
         pass  # unreadable (locked): try to replace it below, fall back if that fails too
     try:
         atomic_write_bytes(path, data)
+        _drop_stale_fallback(path)
         return path
     except PermissionError:
         target = fallback_path(path)
         atomic_write_bytes(target, data)
         return target
+
+
+def _drop_stale_fallback(path: Path) -> None:
+    """Once `path` itself is current again, a fallback written beside it earlier is outdated:
+    remove it so that the clerk does not open the "新版" file and read old figures."""
+    try:
+        fallback_path(path).unlink()
+    except OSError:
+        pass  # none (the usual case), or it is open in Excel itself: leave it for next time

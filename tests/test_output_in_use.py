@@ -79,15 +79,12 @@ def test_open_output_is_kept_and_new_version_written_beside_it(held_open: tuple[
     assert f"原文件被占用,新版写在 {beside}" in status.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="collect records the round's output key even when an output fell back, so the next pass "
-    "renders nothing and the closed original stays stale until another return arrives (collect.py)",
-)
-def test_closed_output_is_replaced_by_the_next_pass(held_open: tuple[Path, Path]) -> None:
+def test_closed_output_is_replaced_by_the_next_pass_and_the_outdated_copy_removed(held_open: tuple[Path, Path]) -> None:
     root, rollup = held_open
     drop(root, root / "outbox" / ROUND / "templates", ["丰溪街道"], progress="丰溪街道已完成园区道路建设")
     run_collect(root)
+    assert fallback_path(rollup).exists()
     assert _chattr("-i", rollup)  # the clerk closes Excel
     run_collect(root)
     assert "丰溪街道已完成园区道路建设" in texts(rollup)
+    assert not fallback_path(rollup).exists()  # no outdated "新版" file left to mislead the clerk
