@@ -20,9 +20,7 @@ import re
 import unicodedata
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .model import Register, Role, Round
 from .scan import Candidate, looks_incomplete, read_bytes, scan_inbox
@@ -239,7 +237,7 @@ class _Reader:
                  round_id: str) -> list[EntryReport]:
         from .extract import entry_rows, header_block_text, prefilled_values, title_ref
         from .identity import fingerprint
-        from .model import ROLE_NAMES, ExpectedEntry
+        from .model import ROLE_NAMES
         from .template_style import ID_HEADER, TASK_HEADER
         from .validate import Blocker, judge_entry
 

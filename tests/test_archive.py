@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import random
@@ -15,10 +16,11 @@ from pathlib import Path
 
 from excelflow.archive import COMPACT_AFTER, Archive
 from excelflow.intake import read_return
+from excelflow.submission import Submission
 from excelflow.workspace import Workspace
-from test_intake import REGISTER, RETURNS
 
 ROOT = Path(__file__).resolve().parent.parent
+RETURNS = ROOT / "tests" / "data" / "returns"
 T0 = datetime(2021, 6, 10, 9, 30)
 CLEAN = (RETURNS / "clean-return.xlsx").read_bytes()
 CORRECTED = (RETURNS / "status-variants.xlsx").read_bytes()
@@ -27,6 +29,14 @@ CORRECTED = (RETURNS / "status-variants.xlsx").read_bytes()
 def tree(root: Path) -> dict[str, tuple[int, int]]:
     return {p.relative_to(root).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
             for p in root.rglob("*") if p.is_file()}
+
+
+def _fixture_register():
+    spec = importlib.util.spec_from_file_location("make_fixtures", RETURNS / "make_fixtures.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.REGISTER
 
 
 def test_store_keeps_the_exact_bytes_with_receipt_time_and_hash(tmp_path):
@@ -83,11 +93,12 @@ def test_lookup_path_recognises_an_unchanged_inbox_file_without_its_bytes(tmp_pa
 def test_parsed_submission_round_trips_so_a_later_pass_reads_no_workbook(tmp_path):
     ws = Workspace(tmp_path)
     archive = Archive(ws)
+    register = _fixture_register()
     subs = []
     for i, name in enumerate(["clean-return.xlsx", "required-fields-empty.xlsx", "retyped-unknown-unit.xlsx"]):
         data = (RETURNS / name).read_bytes()
         record = archive.store(data, name, T0 + timedelta(minutes=i))
-        sub = read_return(data, name, record.received_at, REGISTER)
+        sub = read_return(data, name, record.received_at, register)
         archive.save_submission(sub)
         subs.append(sub)
     later = Archive(ws)
@@ -102,9 +113,8 @@ def test_index_is_a_cache_rebuilt_from_the_per_record_files(tmp_path):
     for i in range(COMPACT_AFTER + 5):  # crosses a compaction
         data = CLEAN + i.to_bytes(4, "little")
         record = archive.store(data, f"u{i}.xlsx", T0 + timedelta(seconds=i))
-        archive.save_submission(read_return(CLEAN, f"u{i}.xlsx", record.received_at, REGISTER).__class__(
-            path=f"u{i}.xlsx", sha256=record.sha256, size=record.size, received_at=record.received_at,
-            outcome="accepted"))
+        archive.save_submission(Submission(path=f"u{i}.xlsx", sha256=record.sha256, size=record.size,
+                                           received_at=record.received_at, outcome="accepted"))
     expected_records, expected_subs = Archive(ws).records(), Archive(ws).submissions()
     assert len(expected_records) == COMPACT_AFTER + 5 and len(expected_subs) == COMPACT_AFTER + 5
     index = tmp_path / "archive" / "index.json"
