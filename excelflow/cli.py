@@ -80,7 +80,7 @@ def init_command(directory: Path, force: bool) -> None:
 @click.option("--round", "round_id", required=True, metavar="R", help="轮次,如 2021-H1(见任务登记表「轮次」工作表)。")
 @root_option
 @click.option("--force", is_flag=True, help="覆盖内容有变化的已生成填报表(可能已经发出)。")
-@now_option
+@click.option("--now", "now_text", metavar="ISO-TIME", help="记入填报表标识的生成时间(默认:现在)。")
 def generate_command(round_id: str, root: Path, force: bool, now_text: str | None) -> None:
     """为每个单位生成本轮填报表:outbox/R/templates/<单位>.xlsx,以及分发清单。"""
     from .generate import generate_round, require_round
