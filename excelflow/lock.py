@@ -230,9 +230,14 @@ class FolderLock:
                 )
                 if reason is not None:
                     takeover = self._break(owner, reason)
-                    if takeover is not None and on_takeover is not None:
-                        on_takeover(takeover)
-                    continue  # the folder is free (or someone beat us to it): try mkdir again
+                    if takeover is not None:
+                        if on_takeover is not None:
+                            on_takeover(takeover)
+                        continue  # the folder is free: try mkdir again
+                    if not self.path.exists():
+                        continue  # released meanwhile
+                    # Another contender took it over first, or the share refused the rename:
+                    # wait like for any holder (never spin).
                 if time.monotonic() >= deadline:
                     raise LockError(self._busy_message(owner, wait)) from None
                 time.sleep(POLL_EVERY)

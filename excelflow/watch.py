@@ -178,7 +178,10 @@ def run_loop(
 
 def _log_takeover(ws: Workspace) -> Callable[[Takeover], None]:
     def log(takeover: Takeover) -> None:
-        append_log(ws, "warning", takeover.describe(), at=takeover.at)
+        try:
+            append_log(ws, "warning", takeover.describe(), at=takeover.at)
+        except OSError:
+            pass  # the takeover itself is done; a log hiccup must not undo the acquisition
 
     return log
 
