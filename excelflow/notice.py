@@ -404,7 +404,9 @@ def _list_start(folded: list[str]) -> int | None:
 
 
 def chinese_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 13 → 十三, 21 → 二十一 (heading numerals)."""
+    """1 → 一, 10 → 十, 13 → 十三, 21 → 二十一 (heading numerals); digits from 100 on."""
+    if not 0 <= n < 100:
+        return str(n)
     if n <= 10:
         return "零一二三四五六七八九十"[n]
     tens, ones = divmod(n, 10)

@@ -27,7 +27,6 @@ DEFAULT_ALIASES: Mapping[str, str] = MappingProxyType({
     "区市场监管局": "区市场监督管理局",
     "各乡镇街道": "各乡镇(街道)",
     "相关乡镇街道": "相关乡镇(街道)",
-    "各乡镇(办事处)": "各乡镇(街道)",
 })
 
 # Administrative-level prefixes that a list shares: `区工信局、商务局` → `区商务局`.

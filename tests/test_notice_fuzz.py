@@ -101,3 +101,40 @@ def test_the_real_notice_with_lines_dropped_or_doubled_is_still_placed_or_report
             else:
                 lines.insert(index, lines[index])
     check_layout_rule("\n".join(lines))
+
+
+def test_a_notice_of_more_than_a_hundred_chapters_parses() -> None:
+    numerals = "一二三四五六七八九"
+    text = "\n".join(f"{numerals[i % 9]}、第{i}章\n{i + 1}.任务。(主办单位:区工信局)" for i in range(120))
+    notice = check_layout_rule(text)
+    assert len(notice.tasks) == 120
+
+
+cells = st.lists(st.one_of(line_text, st.sampled_from(["序号", "工作任务", "牵头单位", "责任单位", "", "1", "一、工业"])),
+                 min_size=1, max_size=4)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(cells, min_size=1, max_size=6), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3)), max_size=3))
+def test_any_word_table_with_merged_cells_reads_and_parses(tmp_path_factory, rows, merges) -> None:  # type: ignore[no-untyped-def]
+    from docx import Document
+
+    from excelflow.errors import NoticeError
+    from excelflow.notice import read_notice_text
+
+    document = Document()
+    table = document.add_table(rows=len(rows), cols=4)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    for r, c in merges:  # across the row, or down the column
+        if r < len(rows) and c < 3:
+            table.cell(r, c).merge(table.cell(r, c + 1) if r % 2 else table.cell(len(rows) - 1, c))
+    path = tmp_path_factory.mktemp("docx") / "表.docx"
+    document.save(path)
+    try:
+        text = read_notice_text(path)
+    except NoticeError as error:  # a table of empty cells: an empty notice, said so
+        assert "「表.docx」是空文件" in str(error)
+        return
+    check_layout_rule(text)
