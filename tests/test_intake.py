@@ -296,3 +296,27 @@ def test_return_saved_by_a_live_libreoffice_as_xls_and_ods_reads_like_the_origin
         sub = read_return(saved.read_bytes(), saved.name, RECEIVED, REGISTER)
         assert sub.outcome == "accepted" and content(sub.entries) == expected
 
+
+
+def test_every_workbook_handed_out_for_the_shipped_2021_register_reads_back_whole():
+    # The real notice: 101 tasks, 79 units, 共同牵头 notes, township groups, long task texts.
+    from excelflow.default_template import SHIPPED_TEMPLATE
+    from excelflow.generate import plan_unit, render_unit, template_version
+    from excelflow.setup import default_register
+    from excelflow.template_style import load_template_style
+
+    register = default_register()
+    style = load_template_style(SHIPPED_TEMPLATE)
+    rnd = register.round("2021-H1")
+    owed: dict[str, set] = {}
+    for entry in register.expected_entries():
+        owed.setdefault(entry.unit, set()).add((entry.task_id, entry.role))
+    assert len(owed) > 70
+    for unit, entries in owed.items():
+        plan = plan_unit(register, rnd, unit, sorted(entries), style, None, False)
+        data, _ = render_unit(plan, style, template_version(plan, style), "2021-06-01T09:00:00")
+        sub = read_return(data, f"{unit}.xlsx", RECEIVED, register)
+        assert (sub.unit, sub.round_id, sub.confidence) == (unit, "2021-H1", "identity")
+        assert {(e.task_id, e.role) for e in sub.entries} == entries, unit
+        assert not errors(sub), [p.describe() for p in errors(sub)][:3]
+        assert all(e.usable and not e.complete for e in sub.entries)  # handed out empty: incomplete, not invalid
