@@ -556,11 +556,20 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
     unchanged: list[Path] = []
     would_change: list[Path] = []
     listing: list[tuple[str, Path, UnitPlan, str]] = []
+    claimed: dict[Path, str] = {}
     total = len(order)
     for done, unit in enumerate(order, start=1):
         plan = plan_unit(register, rnd, unit, by_unit[unit], style, previous, has_previous, index)
         version = template_version(plan, style_digest)
         target = ws.template_file(round_id, unit)
+        if target in claimed:
+            # Two names that only differ in characters a file name cannot hold (`/`, `:` …).
+            warnings.append(f"单位「{unit}」与「{claimed[target]}」的文件名相同({target.name}),"
+                            f"未为「{unit}」生成填报表。请在任务登记表中修改其中一个单位名称。")
+            if progress is not None:
+                progress(done, total)
+            continue
+        claimed[target] = unit
         # The version digests everything the unit would see, so an equal version on disk means
         # an identical workbook: no need to render it again.
         old = existing_identity(target) if target.exists() else None

@@ -347,3 +347,17 @@ def test_fit_widths_sizes_chinese_columns_by_display_width(tmp_path: Path) -> No
     assert widths == [2 + display_width("区政府办(政务服务办)"), 30]
     assert widths[0] == 2 + 2 * 9 + 2  # nine Chinese characters count double, brackets single
     workbook.close()
+
+
+def test_two_units_with_the_same_file_name_do_not_overwrite_each_other(ws: Workspace) -> None:
+    from dataclasses import replace
+
+    from excelflow.model import Task, Unit
+
+    register = sample_register()
+    register = replace(register, units=(*register.units, Unit("区城投/集团"), Unit("区城投_集团")),
+                       tasks=(*register.tasks, Task(9, "三、民生", None, "城市更新。", ("区城投/集团",), ("区城投_集团",))))
+    report = generate_round(ws, register, "2021-H1", now=NOW)
+    path = ws.template_file("2021-H1", "区城投/集团")
+    assert read_identity(path).unit == "区城投/集团"
+    assert any("区城投_集团" in w and "文件名相同" in w for w in report.warnings)
