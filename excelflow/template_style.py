@@ -239,8 +239,10 @@ def _user_width(stored: float) -> float:
 
 
 def _font(cell: Any, default: Font) -> Font:
+    # A cell without a style of its own (e.g. the clerk cleared the sample row) says nothing
+    # about fonts: keep the default rather than Excel's Calibri.
     font = cell.font
-    if font is None or not font.name:
+    if not cell.has_style or font is None or not font.name:
         return default
     color = None
     if font.color is not None and font.color.type == "rgb" and isinstance(font.color.rgb, str):
@@ -252,6 +254,8 @@ def _font(cell: Any, default: Font) -> Font:
 
 
 def _fill(cell: Any) -> str | None:
+    if not cell.has_style:
+        return None
     fill = cell.fill
     if fill is None or fill.fill_type != "solid":
         return None

@@ -147,3 +147,30 @@ def test_unknown_title_placeholder_names_the_cell_and_lists_the_known_ones(ws: W
 def test_fullwidth_brackets_in_a_header_are_accepted_as_the_contract_text(ws: Workspace) -> None:
     edit_template(ws, lambda sheet: setattr(header_cells(sheet)["完成进度(%)"], "value", "完成进度（%）"))
     assert "完成进度(%)" in load_template_style(ws.template_path).headers
+
+
+def test_deleted_optional_columns_stay_out_of_the_workbooks(ws: Workspace) -> None:
+    def drop(sheet) -> None:
+        cells = header_cells(sheet)
+        for header in ("完成时限", "协办单位", "备注"):
+            sheet.delete_cols(cells[header].column)
+            cells = header_cells(sheet)
+
+    edit_template(ws, drop)
+    generate_round(ws, sample_register(), "2021-H1", now=NOW)
+    rows = read_book(ws.template_file("2021-H1", "区工信局"))["牵头任务"]
+    header = [h for h in next(r for r in rows if r and r[0] == "序号") if h]
+    assert header == ["序号", "任务内容", "完成状态", "完成进度(%)", "进展情况", "存在问题", "下步打算"]
+
+
+def test_cleared_sample_row_keeps_the_default_fonts(ws: Workspace) -> None:
+    from openpyxl.styles.cell_style import StyleArray
+
+    def clear(sheet) -> None:
+        for cell in sheet[4]:
+            cell.value = None
+            cell._style = StyleArray()
+
+    edit_template(ws, clear)
+    style = load_template_style(ws.template_path)
+    assert style.fonts.body.name == "宋体" and style.fonts.input.name == "宋体"
