@@ -30,7 +30,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from .ledger import EntryState
-from .model import ROLE_NAMES, Milestone, Register, Role, Round, Task
+from .model import ROLE_NAMES, Milestone, Register, Role, Round, Task, Unit
 from .statuses import BEHIND, CHOICES, DONE, NOT_STARTED, ON_SCHEDULE
 from .submission import EntryReport
 
@@ -227,6 +227,30 @@ def short_chapter(chapter: str) -> str:
     return re.sub(r"[（(]\s*\d+\s*项\s*[)）]\s*$", "", chapter.strip())
 
 
+@dataclass(frozen=True)
+class _Index:
+    """Look-ups built once per comparison (the register's own look-ups scan lists)."""
+
+    tasks: Mapping[int, Task]
+    units: Mapping[str, Unit]
+    leads: Mapping[int, list[EntryState]]  # task → its lead entries, register order
+    cos: Mapping[int, list[EntryState]]  # task → its co entries, register order
+    milestones: Mapping[int, Milestone]  # task → milestone of the round
+
+    @staticmethod
+    def of(register: Register, round_id: str, states: Sequence[EntryState]) -> _Index:
+        leads: dict[int, list[EntryState]] = {}
+        cos: dict[int, list[EntryState]] = {}
+        for s in states:
+            (leads if s.role == "lead" else cos).setdefault(s.task_id, []).append(s)
+        return _Index(
+            tasks={t.id: t for t in register.tasks},
+            units={u.name: u for u in register.units},
+            leads=leads, cos=cos,
+            milestones={m.task_id: m for m in register.milestones if m.round_id == round_id},
+        )
+
+
 def compare(register: Register, round_id: str, states: Sequence[EntryState],
             previous: Mapping[Key, EntryReport] | None, now: datetime) -> Comparison:
     """All figures of round `round_id` as of `now` (only its date counts: figures are per day)."""
@@ -237,10 +261,10 @@ def compare(register: Register, round_id: str, states: Sequence[EntryState],
         raise RoundError(f"任务登记表中没有轮次「{round_id}」")
     as_of = now.date()
     prev_round = register.previous_round(round_id)
-    by_key = {(s.task_id, s.unit, s.role): s for s in states}
-    tasks = tuple(t for t in register.tasks if any((t.id, u, "lead") in by_key for u in register.lead_units(t)))
+    index = _Index.of(register, round_id, states)
+    tasks = tuple(t for t in register.tasks if t.id in index.leads)
 
-    task_rows = tuple(_task_rows(register, rnd, tasks, by_key, previous, prev_round, as_of))
+    task_rows = tuple(_task_rows(index, rnd, tasks, previous, prev_round, as_of))
     chapters = tuple(dict.fromkeys(t.chapter for t in tasks))
     by_chapter: dict[str, dict[str, int]] = {c: dict.fromkeys(STATUS_BUCKETS, 0) for c in chapters}
     for row in task_rows:
@@ -262,9 +286,9 @@ def compare(register: Register, round_id: str, states: Sequence[EntryState],
         by_chapter=by_chapter,
         status_totals=totals,
         tasks=task_rows,
-        units=_unit_rows(register, states, by_key, as_of),
-        chase=_chase_rows(register, states, as_of),
-        has_milestones=any(m.round_id == round_id for m in register.milestones),
+        units=_unit_rows(index, states, as_of),
+        chase=_chase_rows(index, states, as_of),
+        has_milestones=bool(index.milestones),
     )
 
 
@@ -285,17 +309,15 @@ def _link(key: LinkKey, rnd: Round, states: Sequence[EntryState]) -> LinkFigures
     )
 
 
-def _task_rows(register: Register, rnd: Round, tasks: Sequence[Task], by_key: Mapping[Key, EntryState],
+def _task_rows(index: _Index, rnd: Round, tasks: Sequence[Task],
                previous: Mapping[Key, EntryReport] | None, prev_round: Round | None,
                as_of: date) -> Iterable[TaskRow]:
     for task in tasks:
-        co_states = [by_key[k] for u in register.co_units(task) if (k := (task.id, u, "co")) in by_key]
+        co_states = index.cos.get(task.id, [])
         not_valid = tuple(s.unit for s in co_states if s.state not in ("on_time", "late"))
-        milestone = register.milestone(task.id, rnd.id)
-        for lead in register.lead_units(task):
-            state = by_key.get((task.id, lead, "lead"))
-            if state is None:
-                continue
+        milestone = index.milestones.get(task.id)
+        for state in index.leads[task.id]:
+            lead = state.unit
             label = status_label(state)
             valid = state.state in ("on_time", "late")
             before = previous.get((task.id, lead, "lead")) if previous is not None else None
@@ -340,8 +362,7 @@ def _flags(state: EntryState, label: str, prev_label: str | None, co_not_valid: 
     return tuple(flags)
 
 
-def _unit_rows(register: Register, states: Sequence[EntryState], by_key: Mapping[Key, EntryState],
-               as_of: date) -> tuple[UnitRow, ...]:
+def _unit_rows(index: _Index, states: Sequence[EntryState], as_of: date) -> tuple[UnitRow, ...]:
     per_unit: dict[str, list[EntryState]] = {}
     for s in states:
         per_unit.setdefault(s.unit, []).append(s)
@@ -371,7 +392,7 @@ def _unit_rows(register: Register, states: Sequence[EntryState], by_key: Mapping
             tasks_led=sum(1 for s in ss if s.role == "lead"),
             tasks_co=sum(1 for s in ss if s.role == "co"),
             tally=tally, done=done, days_late=days_late, rank=rank,
-            mark=_mark(ss, as_of), note=_lead_late_note(register, ss, by_key, as_of),
+            mark=_mark(ss, as_of), note=_lead_late_note(index, ss, as_of),
         ))
     return tuple(rows)
 
@@ -386,8 +407,7 @@ def _mark(states: Sequence[EntryState], as_of: date) -> Mark:
     return "绿"
 
 
-def _lead_late_note(register: Register, states: Sequence[EntryState], by_key: Mapping[Key, EntryState],
-                    as_of: date) -> str:
+def _lead_late_note(index: _Index, states: Sequence[EntryState], as_of: date) -> str:
     """Tasks the unit leads that are late (or overdue), whose co-units were late or silent too.
 
     Tasks with the same co-units to name are said together (`第70、73项牵头逾期，其协办单位…`).
@@ -397,14 +417,9 @@ def _lead_late_note(register: Register, states: Sequence[EntryState], by_key: Ma
         lead_late = s.state == "late" or (s.state == "missing" and as_of > s.deadline)
         if s.role != "lead" or not lead_late:
             continue
-        task = register.task(s.task_id)
-        if task is None:
-            continue
         causes: list[str] = []
-        for unit in register.co_units(task):
-            co = by_key.get((task.id, unit, "co"))
-            if co is None:
-                continue
+        for co in index.cos.get(s.task_id, []):
+            unit = co.unit
             if co.state == "late":
                 causes.append(f"{unit}逾期{co.days_late}天")
             elif co.state == "missing" and as_of > co.deadline:
@@ -412,20 +427,21 @@ def _lead_late_note(register: Register, states: Sequence[EntryState], by_key: Ma
             elif co.state == "invalid":
                 causes.append(f"{unit}报送无效")
         if causes:
-            grouped.setdefault("、".join(causes), []).append(task.id)
+            grouped.setdefault("、".join(causes), []).append(s.task_id)
     return "；".join(f"第{'、'.join(map(str, ids))}项牵头逾期，其协办单位{causes}"
                     for causes, ids in grouped.items())
 
 
-def _chase_rows(register: Register, states: Sequence[EntryState], as_of: date) -> tuple[ChaseRow, ...]:
+def _chase_rows(index: _Index, states: Sequence[EntryState],
+                as_of: date) -> tuple[ChaseRow, ...]:
     rows: list[ChaseRow] = []
     for s in states:
         if s.state in ("on_time", "late"):
             continue
-        task = register.task(s.task_id)
+        task = index.tasks.get(s.task_id)
         if task is None:
             continue
-        unit = register.unit(s.unit)
+        unit = index.units.get(s.unit)
         days = overdue_days(s.deadline, as_of)
         situation: Situation
         if s.state == "missing":
@@ -442,10 +458,10 @@ def _chase_rows(register: Register, states: Sequence[EntryState], as_of: date) -
             unit=s.unit, contact=unit.contact if unit else "", phone=unit.phone if unit else "",
             task=task, role=s.role, deadline=s.deadline,
             days_overdue=days if s.state == "missing" else 0, situation=situation,
-            send_to=send_to(register, task, s.role), reason=reason,
+            send_to=_send_to(index, task, s.role), reason=reason,
         ))
     # Phone-down order: the unit owing the longest first, then register order; tasks within it.
-    order = {u.name: i for i, u in enumerate(register.units)}
+    order = {name: i for i, name in enumerate(index.units)}
     worst: dict[str, int] = {}
     for r in rows:
         worst[r.unit] = max(worst.get(r.unit, 0), r.days_overdue)
@@ -454,11 +470,11 @@ def _chase_rows(register: Register, states: Sequence[EntryState], as_of: date) -
     return tuple(rows)
 
 
-def send_to(register: Register, task: Task, role: Role) -> str:
+def _send_to(index: _Index, task: Task, role: Role) -> str:
     """Whom an entry goes to: co-units report to the task's lead units (copying 督查室)."""
     if role == "lead":
         return OFFICE
-    return "、".join(register.lead_units(task))
+    return "、".join(s.unit for s in index.leads.get(task.id, []))
 
 
 def role_name(role: Role) -> str:
