@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,44 @@ def test_killed_watch_is_recovered_with_same_outputs_as_uninterrupted_run(filled
     assert outputs_digest(root) == expected
     assert archive_listing(root) == archive_listing(single)
     assert not lock_dir.exists() and not (root / ".excelflow" / "watch.lock").exists()
+
+
+def test_sigterm_mid_pass_finishes_the_pass_then_stops(filled_folder: Path, tmp_path: Path) -> None:
+    root = tmp_path / "督查 2021"
+    shutil.copytree(filled_folder, root)
+    proc = start_watch(root, "--every", "2s", env=child_env(EXCELFLOW_TEST_SLOW_PASS="0.3"))
+    try:
+        wait_for(lambda: len(archive_listing(root)) >= 1, timeout=60)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+    done = passes_done(root)
+    assert len(done) == 1 and f"新收 {len(UNITS)} 份" in done[0]  # the pass ran to its end, no other began
+    assert len(archive_listing(root)) == len(UNITS)
+    assert not (root / ".excelflow" / "lock").exists() and not (root / ".excelflow" / "watch.lock").exists()
+
+
+def test_second_interrupt_abandons_the_pass_and_releases_the_locks(filled_folder: Path, tmp_path: Path) -> None:
+    root = tmp_path / "督查 2021"
+    shutil.copytree(filled_folder, root)
+    proc = start_watch(root, "--every", "1h", env=child_env(EXCELFLOW_TEST_SLOW_PASS="0.5"))
+    try:
+        wait_for(lambda: len(archive_listing(root)) >= 1, timeout=60)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)  # two signals sent at once can arrive as one
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 130
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not passes_done(root)
+    assert len(archive_listing(root)) < len(UNITS)  # abandoned part-way ...
+    assert "放弃当前收集" in log_text(root)
+    assert not (root / ".excelflow" / "lock").exists() and not (root / ".excelflow" / "watch.lock").exists()
+    # ... and safely: the next collect needs no takeover and finishes the work.
+    again = excelflow("collect", "--root", str(root), "--round", ROUND, "--now", NOW)
+    assert again.returncode == 0, again.stderr
+    assert "接管" not in log_text(root)
+    assert len(archive_listing(root)) == len(UNITS)
