@@ -1,8 +1,8 @@
 """The notice parser: a published task-allocation notice (通知) → numbered tasks with their units.
 
-Notices come as web text pasted into a .txt (UTF-8 or GBK), as Word paragraphs, or as a Word table;
-`read_notice_text` turns each into lines of text (`notice_docx` flattens Word documents), and
-`parse_notice_text` reads the lines. What the parser cannot place is never dropped in silence: it
+Notices come as web text pasted into a .txt (UTF-8 or GBK), as a saved web page, as Word
+paragraphs, or as a Word table; `read_notice_text` turns each into lines of text (`notice_docx`
+flattens Word documents), and `parse_notice_text` reads the lines. What the parser cannot place is never dropped in silence: it
 becomes a `NoticeWarning` with its line number, and so does every doubt (counts that do not add up,
 numbering gaps, a task without a lead unit, a unit name that looks like a slip).
 
@@ -25,10 +25,10 @@ How the lines are read:
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -70,9 +70,6 @@ _CLOSING_RE = re.compile(
 )
 _TITLE_MAX = 80
 _MAX_BYTES = 20 * 1024 * 1024
-
-Role = Literal["lead", "co"]
-
 
 @dataclass(frozen=True)
 class NoticeWarning:
@@ -164,8 +161,6 @@ def read_notice_text(path: Path) -> str:
 
 
 def _read_zip(data: bytes, name: str) -> str:
-    import io
-
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = set(archive.namelist())

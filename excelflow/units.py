@@ -47,6 +47,7 @@ _STRIP = " \t\u3000\u2002\u2003\xa0。.:：\"'“”‘’"
 
 
 _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {ord(c): " " for c in "\u3000\u2002\u2003\xa0"}
+_NEEDS_FOLD = re.compile("[\uff01-\uff5e\u3000\u2002\u2003\xa0]")  # translate() is slow; most text needs none
 
 
 def fold_width(text: str) -> str:
@@ -54,7 +55,7 @@ def fold_width(text: str) -> str:
 
     One character in, one character out, so positions found in the folded text index the original.
     """
-    return text.translate(_FOLD)
+    return text.translate(_FOLD) if _NEEDS_FOLD.search(text) else text
 
 
 @lru_cache(maxsize=4096)
