@@ -46,10 +46,18 @@ def test_returns_are_archived_once_and_a_rerun_changes_nothing(ws: Workspace, tm
     assert len(blobs) == 1
     assert (ws.archive / blobs[0]).read_bytes() == (ws.inbox / "科技局/区科技局.xlsx").read_bytes()
 
-    again = collect(ws, "2021-06-20T10:00")
+    again = collect(ws, "2021-06-14T18:00")
     assert "本次新收 0 份" in again.output and "没有新的报送,输出文件未改动" in again.output
     assert tree_digest(ws.archive) == archive_before
     assert tree_digest(ws.outbox) == outbox_before
+
+    # Days overdue change with the date: on a later day only the comparison outputs are redone.
+    next_day = collect(ws, "2021-06-20T10:00")
+    assert "本次新收 0 份" in next_day.output
+    changed = {p for p, h in tree_digest(ws.outbox).items() if outbox_before.get(p) != h}
+    assert not any(p.startswith((f"{ROUND}/rollups/", f"{ROUND}/receipts/")) for p in changed)
+    assert f"{ROUND}/状态.json" not in changed
+    assert tree_digest(ws.archive) == archive_before
 
 
 def test_receipt_time_is_when_first_collected_not_the_file_time(ws: Workspace, tmp_path: Path):
@@ -80,7 +88,7 @@ from datetime import datetime
 from pathlib import Path
 from excelflow.collect import run_pass
 from excelflow.workspace import Workspace
-report = run_pass(Workspace(Path({str(ws.root)!r})), round_id=None, now=datetime(2021, 6, 20, 9))
+report = run_pass(Workspace(Path({str(ws.root)!r})), round_id=None, now=datetime(2021, 6, 14, 18))
 heavy = sorted({{m.split(".")[0] for m in sys.modules}} & {{"pandas", "openpyxl", "xlsxwriter", "python_calamine"}})
 print(len(report.new), report.rendered, len(report.outputs), heavy, opened)
 """
