@@ -77,17 +77,27 @@ def init_command(directory: Path, force: bool) -> None:
 
 
 @main.command("generate")
-@click.option("--round", "round_id", required=True, metavar="R", help="轮次,如 2021-H1(见任务登记表「轮次」工作表)。")
+@click.option("--round", "round_id", metavar="R", help="轮次,如 2021-H1(见任务登记表「轮次」工作表);--plan 时不需要。")
 @root_option
 @click.option("--force", is_flag=True, help="覆盖内容有变化的已生成填报表(可能已经发出)。")
 @click.option("--now", "now_text", metavar="ISO-TIME", help="记入填报表标识的生成时间(默认:现在)。")
-def generate_command(round_id: str, root: Path, force: bool, now_text: str | None) -> None:
+@click.option("--plan", "plan", is_flag=True, help="改为生成落实方案表:每个牵头单位一份,outbox/落实方案/<单位>-落实方案.xlsx。")
+def generate_command(round_id: str | None, root: Path, force: bool, now_text: str | None, plan: bool) -> None:
     """为每个单位生成本轮填报表:outbox/R/templates/<单位>.xlsx,以及分发清单。"""
     from .generate import generate_round, require_round
     from .register import load_register
 
     ws = Workspace(root)
     register = load_register(ws.require_register())
+    if plan:
+        from .plans import generate_plans, lead_units, plans_dir
+
+        written = generate_plans(ws, register, _parse_now(now_text))
+        click.echo(f"落实方案表文件夹:{plans_dir(ws)}")
+        click.echo(f"新生成 {len(written)} 个,未变化 {len(lead_units(register)) - len(written)} 个。")
+        return
+    if round_id is None:
+        raise click.UsageError("缺少 --round(例如 --round 2021-H1);生成落实方案表请用 --plan。")
     require_round(register, round_id)
     previous = None
     prev_round = register.previous_round(round_id)
@@ -298,6 +308,7 @@ def compare_command(round_id: str | None, root: Path, now_text: str | None) -> N
     from .comparison_workbook import write_comparison
     from .errors import RoundError
     from .ledger import latest_content
+    from .plans import archived_milestones, with_plans
 
     ws = Workspace(root)
     ws.require_register()
@@ -313,7 +324,8 @@ def compare_command(round_id: str | None, root: Path, now_text: str | None) -> N
     states = round_states(register, rnd.id, subs, now)
     previous_round = register.previous_round(rnd.id)
     previous = latest_content(subs, previous_round.id) if previous_round is not None else None
-    written = write_comparison(ws, register, rnd.id, states, previous, now)
+    planned = with_plans(register, archived_milestones(ws, register))  # returned 落实方案
+    written = write_comparison(ws, planned, rnd.id, states, previous, now)
     click.echo(f"{period_name(rnd)}({rnd.id})对比通报,统计截至 {now:%Y-%m-%d}:")
     for path in written:
         note = "(原文件被占用,已另存)" if "原文件被占用" in path.name else ""

@@ -287,10 +287,12 @@ def write_comparison(ws: Workspace, register: Register, rnd: Round, states: Sequ
     """
     from .comparison_workbook import write_comparison as write_comparison_outputs
     from .ledger import load_reported
+    from .plans import archived_milestones, with_plans
 
     previous_round = register.previous_round(rnd.id)
     previous = load_reported(ws, previous_round.id) if previous_round is not None else None
-    return write_comparison_outputs(ws, register, rnd.id, states, previous, now)
+    planned = with_plans(register, archived_milestones(ws, register))  # returned 落实方案
+    return write_comparison_outputs(ws, planned, rnd.id, states, previous, now)
 
 
 def _as_of(register: Register, unit: str, states: Sequence[EntryState], rnd: Round) -> datetime:
