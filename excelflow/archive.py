@@ -391,7 +391,10 @@ def submission_from_json(d: dict[str, Any]) -> Submission:
 
 
 def _from_fields(cls: Any, d: dict[str, Any]) -> Any:
-    return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+    try:
+        return cls(**d)  # the usual case: written by this version
+    except TypeError:  # written by another version: keep the fields this one knows
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
 def with_archive_path(sub: Submission, record: ArchiveRecord) -> Submission:
