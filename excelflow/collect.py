@@ -126,22 +126,18 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
             pending.append(c.path)
         else:
             sha = hashlib.sha256(data).hexdigest()
-            known = archive.get(sha)
+            # Commit the bytes first (the receipt time is fixed here, once), then the parse: a
+            # pass killed in between finds the file unparsed next time and parses it then.
             record = archive.store(data, c.path, now, mtime_ns=c.mtime_ns)
-            sub = archive.load_submission(sha)
-            if sub is None:
-                # Parse after the bytes are committed: a pass killed in between finds the file
-                # unparsed next time and parses it then, with the receipt time kept above.
+            if archive.load_submission(sha) is not None:
+                duplicates.append(c.path)  # these bytes were collected before (other name, or re-saved)
+            else:
                 from .intake import read_return
 
                 sub = read_return(data, c.path, record.received_at, register)
                 sub = replace(sub, path=record.original_path, archived_as=record.blob, modified_ns=c.mtime_ns)
                 archive.save_submission(sub)
                 new.append(sub)
-            elif known is not None and record.original_path != c.path:
-                duplicates.append(c.path)
-            else:
-                new.append(sub)  # parsed by a pass that was killed before it finished
         if progress is not None:
             progress(i, len(fresh))
         if slow:

@@ -52,6 +52,19 @@ def unit_counts(states: Iterable[EntryState]) -> list[UnitCounts]:
     return sorted(rows, key=lambda r: (-(r.counts["missing"] + r.counts["invalid"]), -r.gaps, order[r.unit]))
 
 
+def unit_table(states: Sequence[EntryState]) -> list[str]:
+    """The per-unit table with a 合计 line, CJK-aligned."""
+    rows = unit_counts(states)
+    name_width = max([width("单位"), *(width(r.unit) for r in rows)]) + 2
+    lines = [pad("单位", name_width) + "".join(pad(c, 8, right=True) for c in COLUMNS)]
+    for r in rows:
+        values = [r.expected, *(r.counts[s] for s in STATE_ORDER)]
+        lines.append(pad(r.unit, name_width) + "".join(pad(str(v), 8, right=True) for v in values))
+    totals = [len(states), *(sum(r.counts[s] for r in rows) for s in STATE_ORDER)]
+    lines.append(pad("合计", name_width) + "".join(pad(str(v), 8, right=True) for v in totals))
+    return lines
+
+
 def rates(states: Sequence[EntryState]) -> tuple[float, float]:
     """(reporting rate, on-time rate) as domain.md defines them (÷ entries expected)."""
     if not states:
@@ -86,14 +99,7 @@ def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool =
                      "请在登记表「任务」表的相关单位列中填写后重新收集。")
     lines.append("")
 
-    rows = unit_counts(report.states)
-    name_width = max([width("单位"), *(width(r.unit) for r in rows)]) + 2
-    lines.append(pad("单位", name_width) + "".join(pad(c, 8, right=True) for c in COLUMNS))
-    for r in rows:
-        values = [r.expected, *(r.counts[s] for s in STATE_ORDER)]
-        lines.append(pad(r.unit, name_width) + "".join(pad(str(v), 8, right=True) for v in values))
-    totals = [len(report.states), *(sum(r.counts[s] for r in rows) for s in STATE_ORDER)]
-    lines.append(pad("合计", name_width) + "".join(pad(str(v), 8, right=True) for v in totals))
+    lines += unit_table(report.states)
     reporting, on_time = rates(report.states)
     lines.append(f"报送率 {reporting:.1%},按时报送率 {on_time:.1%}(均按应报条目计)。")
 
@@ -162,14 +168,7 @@ def status_lines(round_id: str, now: object, states: Sequence[EntryState]) -> li
 
     at = f"{now:%Y-%m-%d %H:%M}" if isinstance(now, datetime) else str(now)
     lines = [f"轮次 {round_id},截至 {at}(按已收集的报送计算;收集新文件请运行 excelflow collect)", ""]
-    rows = unit_counts(states)
-    name_width = max([width("单位"), *(width(r.unit) for r in rows)]) + 2
-    lines.append(pad("单位", name_width) + "".join(pad(c, 8, right=True) for c in COLUMNS))
-    for r in rows:
-        values = [r.expected, *(r.counts[s] for s in STATE_ORDER)]
-        lines.append(pad(r.unit, name_width) + "".join(pad(str(v), 8, right=True) for v in values))
-    totals = [len(states), *(sum(r.counts[s] for r in rows) for s in STATE_ORDER)]
-    lines.append(pad("合计", name_width) + "".join(pad(str(v), 8, right=True) for v in totals))
+    lines += unit_table(states)
     reporting, on_time = rates(states)
     lines.append(f"报送率 {reporting:.1%},按时报送率 {on_time:.1%}。")
     return lines
