@@ -55,6 +55,8 @@ LINK_LABELS: Mapping[str, str] = {
     "lead": "牵头单位→督查室",
     "all": "合计",
 }
+# A flag names this many co-units at most (`协办未报：A、B、C、D等24个`); the chase list has them all.
+MAX_NAMED_CO = 4
 # Status order from best to worst, to tell a task that slipped since the previous round.
 _STATUS_RANK = {DONE: 0, ON_SCHEDULE: 1, NOT_STARTED: 2, BEHIND: 3}
 
@@ -358,7 +360,9 @@ def _flags(state: EntryState, label: str, prev_label: str | None, co_not_valid: 
     if pclass == "欠进度":
         flags.append("未达计划进度")
     if co_not_valid:
-        flags.append("协办未报：" + "、".join(co_not_valid))
+        shown = "、".join(co_not_valid[:MAX_NAMED_CO])
+        more = f"等{len(co_not_valid)}个" if len(co_not_valid) > MAX_NAMED_CO else ""
+        flags.append(f"协办未报：{shown}{more}")
     return tuple(flags)
 
 

@@ -337,8 +337,8 @@ def task_columns(c: Comparison) -> list[tuple[str, float]]:
     """(header, width) of the 任务进展 sheet; previous-round and plan columns only when they apply."""
     cols: list[tuple[str, float]] = [("序号", 5), ("任务内容", 34), ("牵头单位", 12)]
     if c.previous_round is not None:
-        cols += [(f"上轮状态\n（{c.previous_period}）", 10), ("上轮进展情况", 26)]
-    cols += [(f"本轮状态\n（{c.period}）", 10), ("完成进度（%）", 7), ("进展情况", 34),
+        cols += [(f"上轮状态\n{c.previous_period}", 12), ("上轮进展情况", 26)]
+    cols += [(f"本轮状态\n{c.period}", 12), ("完成进度\n（%）", 8), ("进展情况", 34),
              ("存在问题", 20), ("协办单位\n有效报送", 9)]
     if c.has_milestones:
         cols += [("计划目标（落实方案）", 20), ("对照计划", 8)]

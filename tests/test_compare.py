@@ -145,3 +145,13 @@ def test_short_chapter_drops_the_task_count_only():
 def test_unknown_round_is_an_error():
     with pytest.raises(RoundError):
         compare(reg((T1,)), "2030-H1", [], None, datetime(2021, 6, 30))
+
+
+def test_a_task_flag_names_four_silent_co_units_and_counts_the_rest():
+    units = tuple(Unit(f"镇{i}") for i in range(6))
+    task = Task(1, "一", None, "t", ("镇0",), tuple(f"镇{i}" for i in range(1, 6)))
+    register = Register("通知", units, (task,), (RND,))
+    states = [entry(1, "镇0", "lead", "on_time")] + [entry(1, f"镇{i}", "co", "missing") for i in range(1, 6)]
+    row = compare(register, "2021-H1", states, None, datetime(2021, 6, 30)).tasks[0]
+    assert "协办未报：镇1、镇2、镇3、镇4等5个" in row.flags
+    assert row.co_not_valid == ("镇1", "镇2", "镇3", "镇4", "镇5")

@@ -148,7 +148,7 @@ def test_task_sheet_shows_lead_status_progress_and_co_units_reported(fy):
         content = state.content
         assert row["进展情况"] == (content.progress_text if content else "")
         assert row["存在问题"] == (content.problems if content else "")
-        assert row["完成进度（%）"] == (content.progress if content else "")
+        assert row["完成进度\n（%）"] == (content.progress if content else "")
         co = [by_key[(task, u, "co")] for u in reg.co_units(reg.task(task))]
         valid = sum(s.state in VALID for s in co)
         assert row["协办单位\n有效报送"] == (f"{valid}/{len(co)}" if co else "—")
@@ -164,8 +164,8 @@ def test_fy_round_shows_h1_status_beside_fy_status_for_every_task(fy):
     rows = sheets(ws.comparison_path("2021-FY"))["任务进展"]
     head = row_starting(rows, "序号")
     columns = [str(c) for c in rows[head]]
-    prev_col = columns.index("上轮状态\n（2021年上半年）")
-    now_col = columns.index("本轮状态\n（2021年全年）")
+    prev_col = columns.index("上轮状态\n2021年上半年")
+    now_col = columns.index("本轮状态\n2021年全年")
     assert prev_col == now_col - 2  # the previous round's status and text stand just before
     h1_by_key = {(s.task_id, s.unit, s.role): s for s in h1}
     fy_by_key = {(s.task_id, s.unit, s.role): s for s in states}
