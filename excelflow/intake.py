@@ -104,6 +104,7 @@ class _Reader:
                              "请核对登记表「单位」表(单位是否改名),或让该单位使用本轮下发的填报表重新报送。", IDENTITY_SHEET)
                 return self._result("rejected", kind=identity.kind, round_id=identity.round_id)
             round_id, confidence, kind = identity.round_id, "identity", identity.kind
+            self._check_header_unit(sheets, unit)
         else:
             placed = self._place(sheets)
             if placed is None:
@@ -171,6 +172,20 @@ class _Reader:
                 take(name)
         found.sort(key=lambda pair: pair[0].index)
         return found
+
+    def _check_header_unit(self, sheets: list[DataSheet], unit: str) -> None:
+        """Warn when the header block names another unit than the identity (a form passed on)."""
+        from .extract import header_block_unit
+
+        for sheet, header in sheets:
+            hit = header_block_unit(sheet, header)
+            if hit is None:
+                continue
+            typed = _resolve_unit(self.register, hit[0]) or _unit_in_text(self.register, hit[0])
+            if typed is not None and typed != unit:
+                self.problem("warning", f"表头「填报单位」填的是「{hit[0]}」,但本表是下发给「{unit}」的,已按「{unit}」"
+                             f"接收。如确是「{typed}」报送,请让其使用自己的填报表重新报送。", sheet.name, hit[1])
+            return
 
     # -- identification without the identity sheet --------------------------------------------
     def _place(self, sheets: list[DataSheet]) -> tuple[str, str, Confidence] | None:

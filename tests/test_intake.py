@@ -80,6 +80,7 @@ def test_clean_return_is_accepted_by_its_identity_with_every_entry():
     "wps-wrong-dimensions.xlsx",
     "clean-return-saved-by-libreoffice.xls",
     "clean-return-saved-by-libreoffice.ods",
+    "clean-return-saved-by-libreoffice.xlsm",
 ])
 def test_tolerated_mess_reads_the_same_entries_as_the_clean_return(name):
     sub = read(name)
@@ -158,6 +159,15 @@ def test_rollup_returned_by_its_lead_unit_yields_only_the_lead_rows():
     assert (sub.kind, sub.unit, sub.outcome) == ("rollup", "区工信局", "accepted")
     assert {(e.task_id, e.role) for e in sub.entries} == {(1, "lead"), (2, "lead")}
     assert by_task(sub)[1].status == "序时推进"
+
+
+def test_form_filled_by_another_unit_stays_with_its_identity_and_warns_on_the_unit_cell():
+    sub = read("header-names-another-unit.xlsx")
+    assert (sub.unit, sub.outcome) == ("区工信局", "accepted_with_warnings")
+    assert content(sub.entries) == content(CLEAN.entries)
+    [warning] = sub.problems
+    assert warning.level == "warning" and warning.sheet == "牵头任务" and "区商务局" in warning.message
+    assert re.fullmatch(r"[A-Z]2", warning.cell or "")
 
 
 # -- errors block the entry -------------------------------------------------------------------------

@@ -235,6 +235,16 @@ def status_variants(book: openpyxl.Workbook) -> None:
     put(book, 4, 完成状态="已经完成。")
 
 
+def header_unit_changed(book: openpyxl.Workbook) -> None:
+    """Another unit (区商务局) filled 区工信局's form and typed its own name in 填报单位."""
+    for name in ("牵头任务", "协办任务"):
+        sheet = book[name]
+        for row in sheet.iter_rows(min_row=1, max_row=6):
+            for cell in row:
+                if cell.value == UNIT:
+                    cell.value = "区商务局"
+
+
 def task_text_edited(book: openpyxl.Workbook) -> None:
     put(book, 1, 任务内容="推进工业园区标准厂房建设,全年新建标准厂房10万平方米")
 
@@ -392,6 +402,7 @@ CASES: dict[str, Callable[[], bytes]] = {
     "retyped-without-identity.xlsx": lambda: retyped("广丰区工业和信息化局"),
     "retyped-no-unit-cell-区商务局.xlsx": lambda: retyped(None, tasks=(1, 3)),
     "retyped-unknown-unit.xlsx": lambda: retyped("区教育体育局"),
+    "header-names-another-unit.xlsx": lambda: filled(header_unit_changed),
     # messages (issue 4 point 4): errors
     "status-not-a-choice.xlsx": lambda: filled(_with_fill(1, 完成状态="基本完成吧")),
     "progress-out-of-range.xlsx": lambda: filled(_with_fill(1, 完成进度=120)),
@@ -422,6 +433,7 @@ CASES: dict[str, Callable[[], bytes]] = {
 OFFICE_CASES: dict[str, str] = {
     "clean-return-saved-by-libreoffice.xls": "clean-return.xlsx",
     "clean-return-saved-by-libreoffice.ods": "clean-return.xlsx",
+    "clean-return-saved-by-libreoffice.xlsm": "clean-return.xlsx",
     "status-variants-saved-by-libreoffice.ods": "status-variants.xlsx",
     "retyped-without-identity-saved-by-libreoffice.xls": "retyped-without-identity.xlsx",
 }
@@ -448,7 +460,7 @@ def _office(target: Path) -> None:
     if soffice is None:
         print("LibreOffice not installed: .xls/.ods fixtures not rebuilt", file=sys.stderr)
         return
-    filters = {"xls": "xls:MS Excel 97", "ods": "ods:calc8"}
+    filters = {"xls": "xls:MS Excel 97", "ods": "ods:calc8", "xlsm": "xlsm:Calc MS Excel 2007 VBA XML"}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         profile = work / "profile"
