@@ -284,7 +284,8 @@ def title_ref(sheet: SheetData, header: Header | None) -> str:
     return "A1"
 
 
-_UNIT_LABELS = ("填报单位", "报送单位", "单位名称", "填报单位(盖章)", "单位")
+# Not a bare `单位`: retyped forms write `单位:万元` (a unit of measure) in the same place.
+_UNIT_LABELS = ("填报单位", "报送单位", "单位名称", "填报单位(盖章)")
 _LABEL_SPLIT = re.compile(r"^(填报单位|报送单位|单位名称)(?:\(盖章\))?[:：]\s*(.+)$")
 
 

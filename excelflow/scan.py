@@ -55,8 +55,7 @@ def is_ignored_name(name: str) -> bool:
 def scan_inbox(inbox: Path) -> list[Candidate]:
     """Every workbook under `inbox` (subfolders included), sorted by path; nothing is opened.
 
-    Hidden folders and symlinked folders are not entered (no loops, no reading outside the
-    inbox). A folder that cannot be listed is skipped rather than stopping the pass.
+    Hidden folders and symlinks are skipped (no loops, no reading outside the inbox). A folder that cannot be listed is skipped rather than stopping the pass.
     """
     found: list[Candidate] = []
     if not inbox.is_dir():
@@ -76,7 +75,8 @@ def scan_inbox(inbox: Path) -> list[Candidate]:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((Path(entry.path), f"{prefix}{name}/"))
                     continue
-                if not name.lower().endswith(WORKBOOK_SUFFIXES) or not entry.is_file():
+                # A symlinked file could point outside the inbox: only plain files are returns.
+                if not name.lower().endswith(WORKBOOK_SUFFIXES) or not entry.is_file(follow_symlinks=False):
                     continue
                 stat = entry.stat()
             except OSError:

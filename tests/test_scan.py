@@ -61,12 +61,13 @@ def test_scan_of_missing_inbox_is_empty(tmp_path):
     assert scan_inbox(tmp_path / "没有这个文件夹") == []
 
 
-def test_scan_does_not_follow_a_symlinked_folder_out_of_the_inbox(tmp_path):
+def test_scan_does_not_follow_symlinks_out_of_the_inbox(tmp_path):
     outside = tmp_path / "outside"
     _drop(outside, "secret.xlsx")
     inbox = tmp_path / "inbox"
     _drop(inbox, "a.xlsx")
     os.symlink(outside, inbox / "link", target_is_directory=True)
+    os.symlink(outside / "secret.xlsx", inbox / "looks-like-a-return.xlsx")
     assert [c.path for c in scan_inbox(inbox)] == ["a.xlsx"]
 
 
