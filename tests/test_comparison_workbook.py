@@ -179,6 +179,12 @@ def test_fy_round_shows_h1_status_beside_fy_status_for_every_task(fy):
         assert r[prev_col] == expected_prev
         assert r[prev_col + 1] == (before.content.progress_text if before.content is not None else "")
         assert r[now_col] == label(fy_by_key[key])
+        # a task whose status got worse since H1 says so; one behind twice says that
+        rank = {"已完成": 0, "序时推进": 1, "未启动": 2, "滞后": 3}
+        hint = r[columns.index("提示")]
+        worse = expected_prev in rank and r[now_col] in rank and rank[r[now_col]] > rank[expected_prev]
+        assert (f"较上轮退步（{expected_prev}→{r[now_col]}）" in hint) == worse
+        assert ("连续两轮滞后" in hint) == (expected_prev == r[now_col] == "滞后")
 
 
 def test_task_sheet_classes_progress_against_the_plan(fy):
@@ -244,6 +250,23 @@ def test_unit_sheet_counts_rates_rank_and_mark(fy):
             mark = "绿"
         assert row["标识"] == mark
         keys[row["单位"]] = (-count["on_time"] / n, -(n - count["missing"]) / n, days)
+    by_key = {(s.task_id, s.unit, s.role): s for s in states}
+    for row in table:  # the remark on late lead units names exactly the co-units late or silent
+        named: dict[int, set[str]] = {}
+        for part in filter(None, row["说明"].split("；")):
+            ids, co = re.fullmatch(r"第([\d、]+)项牵头逾期，其协办单位(.+)", part).groups()
+            units = {re.sub(r"(逾期\d+天|未报|报送无效)$", "", x) for x in co.split("、")}
+            for i in ids.split("、"):
+                named[int(i)] = units
+        expected_notes = {}
+        for s in per_unit[row["单位"]]:
+            if s.role == "lead" and s.state in ("late", "missing"):
+                blamed = {c.unit for (t, _, r), c in by_key.items()
+                          if t == s.task_id and r == "co" and c.state in ("late", "missing", "invalid")}
+                if blamed:
+                    expected_notes[s.task_id] = blamed
+        assert named == expected_notes, row["单位"]
+    assert any(row["说明"] for row in table)  # the draw has late leads with late co-units
     for row in table:  # rank = 1 + number of units strictly ahead
         mine = keys[row["单位"]]
         assert row["排名"] == 1 + sum(other < mine for other in keys.values())
