@@ -19,6 +19,7 @@ import docx
 from python_calamine import CalamineWorkbook
 
 from excelflow.comparison_workbook import write_comparison
+from excelflow.model import Milestone
 from excelflow.notification import notification_path
 from excelflow.reminders import reminders_path
 from excelflow.workspace import Workspace
@@ -41,7 +42,10 @@ def outputs(tmp_path: Path):
     base = sc.register()
     units = tuple(replace(u, contact=DANGEROUS[i % len(DANGEROUS)], phone=DANGEROUS[(i + 1) % len(DANGEROUS)])
                   for i, u in enumerate(base.units))
-    reg = replace(base, units=units)
+    # plan goals come from units too (returned 落实方案)
+    plans = tuple(Milestone(t.id, "2021-FY", DANGEROUS[i % len(DANGEROUS)], DANGEROUS[(i + 3) % len(DANGEROUS)])
+                  for i, t in enumerate(base.tasks))
+    reg = replace(base, units=units, milestones=plans)
     h1 = sc.states(reg, sc.H1, seed=31, texts=DANGEROUS)
     fy = sc.states(reg, sc.FY, seed=32, texts=DANGEROUS)
     # every valid lead report is behind schedule and explains why with a dangerous string, so
@@ -77,6 +81,11 @@ def test_workbook_has_no_formula_and_no_link_and_keeps_the_exact_text(tmp_path: 
     assert found == set(DANGEROUS)
     exact = {v for v in cells if isinstance(v, str)}
     assert {"+1+1", "-2+3", "=1+1"} & exact  # written as a whole cell, not turned into a number
+    tasks = book.get_sheet_by_name("任务进展").to_python()
+    head = next(i for i, r in enumerate(tasks) if r and r[0] == "序号")
+    goal_col = tasks[head].index("计划目标（落实方案）")
+    goals = {r[goal_col] for r in tasks[head + 1:] if isinstance(r[0], float)}
+    assert goals <= set(DANGEROUS) and len(goals) > 3  # each plan goal exactly as typed
 
 
 def test_draft_notification_has_no_field_and_no_link(tmp_path: Path):
@@ -102,3 +111,20 @@ def test_reminder_text_file_quotes_unit_text_verbatim(tmp_path: Path):
         assert who == f"{reg.unit(unit).contact} {reg.unit(unit).phone}"
     messages = re.findall(r"完成状态「(.*?)」不是可选项", text)
     assert messages and set(messages) <= set(DANGEROUS)
+
+
+def test_plan_workbook_keeps_dangerous_goals_as_text(tmp_path: Path):
+    from excelflow.plans import PLAN_SHEET, plan_bytes
+
+    base = sc.register()
+    reg = replace(base, milestones=tuple(Milestone(1, r.id, d, d) for r, d in zip(base.rounds, DANGEROUS)))
+    data = plan_bytes(reg, "区工信局", datetime(2021, 3, 30))
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(data)
+    with zipfile.ZipFile(path) as z:
+        for name in (n for n in z.namelist() if n.startswith("xl/worksheets/sheet")):
+            xml = z.read(name).decode("utf-8")
+            assert "<f>" not in xml and "<hyperlink" not in xml
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(PLAN_SHEET).to_python()
+    row = next(r for r in rows if r[0] == 1.0)
+    assert row[3:5] == list(DANGEROUS[:2])
