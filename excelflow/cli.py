@@ -304,7 +304,7 @@ def compare_command(round_id: str | None, root: Path, now_text: str | None) -> N
     from .archive import Archive
     from .collect import choose_round, round_states
     from .collect_cache import PassCache
-    from .compare import period_name
+    from .compare import compare, period_name
     from .comparison_workbook import write_comparison
     from .errors import RoundError
     from .ledger import latest_content
@@ -326,7 +326,14 @@ def compare_command(round_id: str | None, root: Path, now_text: str | None) -> N
     previous = latest_content(subs, previous_round.id) if previous_round is not None else None
     planned = with_plans(register, archived_milestones(ws, register))  # returned 落实方案
     written = write_comparison(ws, planned, rnd.id, states, previous, now)
+    figures = compare(planned, rnd.id, states, previous, now)
+    total = figures.link("all").entries
     click.echo(f"{period_name(rnd)}({rnd.id})对比通报,统计截至 {now:%Y-%m-%d}:")
+    if total.expected:
+        owing = {r.unit for r in figures.chase}
+        click.echo(f"  应报 {total.expected} 条,已报 {total.received} 条(报送率 {total.received / total.expected:.1%}),"
+                   f"按时 {total.on_time} 条(按时率 {total.on_time / total.expected:.1%});"
+                   f"尚欠 {len(figures.chase)} 条,涉及 {len(owing)} 个单位。")
     for path in written:
         note = "(原文件被占用,已另存)" if "原文件被占用" in path.name else ""
         click.echo(f"  已写出 {path}{note}")

@@ -365,6 +365,7 @@ def test_compare_command_writes_the_outputs_from_the_archive_and_then_nothing(tm
     rows = sheets(ws.comparison_path("2021-H1"))["总览"]
     total = rows[row_starting(rows, "合计")]
     assert total[2:4] == [expected, 0] and total[8] == expected
+    assert f"应报 {expected} 条,已报 0 条(报送率 0.0%)" in first.output
     again = runner.invoke(main, args)
     assert again.exit_code == 0 and "未改写" in again.output
 
