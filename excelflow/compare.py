@@ -255,14 +255,20 @@ class _Index:
 
 def compare(register: Register, round_id: str, states: Sequence[EntryState],
             previous: Mapping[Key, EntryReport] | None, now: datetime) -> Comparison:
-    """All figures of round `round_id` as of `now` (only its date counts: figures are per day)."""
+    """All figures of round `round_id` as of `now` (only its date counts: figures are per day).
+
+    `previous` holds the previous round's reported content by (task, unit, role), as
+    `ledger.load_reported` gives it, or None when it was not loaded.
+    """
     rnd = register.round(round_id)
     if rnd is None:
         from .errors import RoundError
 
         raise RoundError(f"任务登记表中没有轮次「{round_id}」")
     as_of = now.date()
-    prev_round = register.previous_round(round_id)
+    # `previous` None means the previous round's reports were not loaded: show no such columns
+    # (an empty mapping means loaded and nothing reported: every task shows 未报送).
+    prev_round = register.previous_round(round_id) if previous is not None else None
     index = _Index.of(register, round_id, states)
     tasks = tuple(t for t in register.tasks if t.id in index.leads)
 

@@ -155,3 +155,13 @@ def test_a_task_flag_names_four_silent_co_units_and_counts_the_rest():
     row = compare(register, "2021-H1", states, None, datetime(2021, 6, 30)).tasks[0]
     assert "协办未报：镇1、镇2、镇3、镇4等5个" in row.flags
     assert row.co_not_valid == ("镇1", "镇2", "镇3", "镇4", "镇5")
+
+
+def test_previous_round_columns_need_the_previous_reports_loaded():
+    fy = Round("2021-FY", "2021年全年", date(2021, 12, 15), date(2021, 12, 25))
+    register = Register("通知", UNITS, (T2,), (RND, fy))
+    state = EntryState(2, "乙", "lead", "missing", None, 0, fy.lead_deadline, None, ())
+    not_loaded = compare(register, "2021-FY", [state], None, datetime(2021, 12, 28))
+    nothing_reported = compare(register, "2021-FY", [state], {}, datetime(2021, 12, 28))
+    assert not_loaded.previous_round is None and not_loaded.tasks[0].previous_label is None
+    assert nothing_reported.previous_round == RND and nothing_reported.tasks[0].previous_label == "未报送"
