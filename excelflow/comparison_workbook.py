@@ -286,28 +286,29 @@ def _overview(book: Workbook, sheet: Worksheet, fmt: _Formats, c: Comparison) ->
         row += 1
 
     # Chart 1: status by chapter, stacked, from the table above (values, not formulas).
-    chart = book.add_chart({"type": "bar", "subtype": "stacked"})
-    for i, bucket in enumerate(STATUS_BUCKETS):
-        col = 1 + i
-        chart.add_series({
-            "name": ["总览", header_row, col],
-            "categories": ["总览", first_chapter_row, 0, last_chapter_row, 0],
-            "values": ["总览", first_chapter_row, col, last_chapter_row, col],
-            "fill": {"color": CHART_COLOURS[bucket]},
-            "border": {"color": "#FFFFFF"},
-            "gap": 60,
-        })
-    chart.set_title({"name": "各章节任务完成状态（牵头单位报送条目）", "name_font": {"size": 11, "bold": True}})
-    chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
-    widest = max((sum(c.by_chapter[ch].values()) for ch in c.chapters), default=1)
-    chart.set_x_axis({"num_font": {"size": 8}, "min": 0, "major_unit": max(1, math.ceil(widest / 10)),
-                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-    chart.set_legend({"position": "bottom", "font": {"size": 8}})
-    chart_height = max(260, 80 + 34 * len(c.chapters))
-    chart.set_size({"width": chart_width, "height": chart_height})
-    row += 1
-    sheet.insert_chart(row, 0, chart, {"x_offset": 4, "y_offset": 4})
-    row += chart_height // 20 + 2
+    if c.chapters:
+        chart = book.add_chart({"type": "bar", "subtype": "stacked"})
+        for i, bucket in enumerate(STATUS_BUCKETS):
+            col = 1 + i
+            chart.add_series({
+                "name": ["总览", header_row, col],
+                "categories": ["总览", first_chapter_row, 0, last_chapter_row, 0],
+                "values": ["总览", first_chapter_row, col, last_chapter_row, col],
+                "fill": {"color": CHART_COLOURS[bucket]},
+                "border": {"color": "#FFFFFF"},
+                "gap": 60,
+            })
+        chart.set_title({"name": "各章节任务完成状态（牵头单位报送条目）", "name_font": {"size": 11, "bold": True}})
+        chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
+        widest = max((sum(c.by_chapter[ch].values()) for ch in c.chapters), default=1)
+        chart.set_x_axis({"num_font": {"size": 8}, "min": 0, "major_unit": max(1, math.ceil(widest / 10)),
+                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        chart.set_legend({"position": "bottom", "font": {"size": 8}})
+        chart_height = max(260, 80 + 34 * len(c.chapters))
+        chart.set_size({"width": chart_width, "height": chart_height})
+        row += 1
+        sheet.insert_chart(row, 0, chart, {"x_offset": 4, "y_offset": 4})
+        row += chart_height // 20 + 2
 
     # Chart 2: on-time rate per unit, in rank order, from the 单位对比 sheet's columns.
     first, last_unit = UNIT_FIRST_ROW, UNIT_FIRST_ROW + len(c.units) - 1
