@@ -72,6 +72,8 @@ class Archive:
         self._by_path: dict[str, tuple[int, int | None, str]] = {}
         self._mtimes: dict[str, int | None] = {}  # inbox mtime of the first path, for lookup_path
         self._loaded = False
+        self._needs_compact = False
+        self._unjournaled: set[str] = set()
 
     # -- reading ------------------------------------------------------------------------------
     def get(self, sha256: str) -> ArchiveRecord | None:
@@ -82,7 +84,8 @@ class Archive:
             record = self._read_record(sha256)
             if record is not None:
                 self._adopt(sha256)
-                self._journal(sha256)
+                self._reindex_paths()
+                self._unjournaled.add(sha256)  # the next write puts it in the journal
         return record
 
     def records(self) -> list[ArchiveRecord]:
@@ -131,9 +134,11 @@ class Archive:
         sha = hashlib.sha256(data).hexdigest()
         existing = self.get(sha)
         if existing is not None:
+            if sha in self._unjournaled:
+                self._journal(sha)
             self._note_path(sha, original_path, len(data), mtime_ns)
             return existing
-        if not (self._dir / "index.json").exists():
+        if self._needs_compact or not (self._dir / "index.json").exists():
             self.compact()  # from now on a missing index means a lost one (rebuilt by a full walk)
         blob = self._blob_path(sha, original_path)
         _write_bytes_once(blob, data)
@@ -157,9 +162,18 @@ class Archive:
         self._journal(sub.sha256)
 
     def compact(self) -> None:
-        """Rewrite `index.json` from memory and empty the journal."""
+        """Rewrite `index.json` and empty the journal (a writer's job: collect holds the lock).
+
+        What is on disk is merged first (the current index, every journal entry), so an index
+        written meanwhile by another process, or an entry journaled after this one loaded, is
+        never dropped.
+        """
         self._load()
+        self._merge_index(_read_json(self._dir / "index.json"))
         done = self._journal_entries()
+        for name in done:
+            self._adopt(name)
+        self._reindex_paths()
         index = {
             "version": INDEX_VERSION,
             "records": [_record_to_json(r, self._mtimes.get(r.sha256)) for r in self.records()],
@@ -167,11 +181,14 @@ class Archive:
             "submissions": [submission_to_json(s) for s in self.submissions()],
         }
         atomic_write_text(self._dir / "index.json", _dumps(index))
+        self._needs_compact = False
+        self._unjournaled.clear()
         for name in done:  # after the index: a crash here only leaves entries merged twice
             try:
                 os.unlink(self._dir / "journal" / name)
             except FileNotFoundError:
                 pass
+        _remove_stale_temp_files(self._dir / "journal")
 
     # -- paths --------------------------------------------------------------------------------
     def _shard(self, sha: str) -> Path:
@@ -199,25 +216,32 @@ class Archive:
         index = _read_json(index_path)
         if index is None and not index_path.exists() and not self._has_shards():
             index = {"version": INDEX_VERSION, "records": [], "paths": {}, "submissions": []}  # a new archive
-        if isinstance(index, dict) and index.get("version") == INDEX_VERSION:
-            try:
-                for item in index["records"]:
-                    record = _record_from_json(item)
-                    self._records[record.sha256] = record
-                    self._mtimes[record.sha256] = _mtime(item)
-                for sha, items in index["paths"].items():
-                    self._paths[sha] = [_sighting_from_json(p) for p in items]
-                for item in index["submissions"]:
-                    sub = submission_from_json(item)
-                    self._subs[sub.sha256] = sub
-            except (KeyError, TypeError, ValueError):
-                self._rebuild()
-                return
-            for name in self._journal_entries():
-                self._adopt(name)
-            self._reindex_paths()
-        else:  # lost or damaged: the per-record files are the truth
+        if not self._merge_index(index):  # lost or damaged: the per-record files are the truth
             self._rebuild()
+            return
+        for name in self._journal_entries():
+            self._adopt(name)
+        self._reindex_paths()
+
+    def _merge_index(self, index: Any) -> bool:
+        """Merge an index's contents into memory (what memory already holds wins); False if unusable."""
+        if not isinstance(index, dict) or index.get("version") != INDEX_VERSION:
+            return False
+        try:
+            records = [(_record_from_json(item), _mtime(item)) for item in index["records"]]
+            paths = {sha: [_sighting_from_json(p) for p in items] for sha, items in index["paths"].items()}
+            subs = [submission_from_json(item) for item in index["submissions"]]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return False
+        for record, mtime in records:
+            if record.sha256 not in self._records:
+                self._records[record.sha256] = record
+                self._mtimes[record.sha256] = mtime
+        for sha, sightings in paths.items():
+            self._paths.setdefault(sha, sightings)
+        for sub in subs:
+            self._subs.setdefault(sub.sha256, sub)
+        return True
 
     def _has_shards(self) -> bool:
         try:
@@ -240,7 +264,7 @@ class Archive:
                     if file.name == f"{sha}.json":
                         self._adopt(sha)
         self._reindex_paths()
-        self.compact()
+        self._needs_compact = True  # the next write rewrites the index; a reader never writes
 
     def _adopt(self, sha: str) -> None:
         """Merge what is on disk for `sha` into memory (idempotent)."""
@@ -294,7 +318,8 @@ class Archive:
         if not marker.exists():
             # Only its existence matters; if lost, `get` still finds the record on disk.
             _write_hint(marker, "")
-        if len(self._journal_entries()) >= COMPACT_AFTER:
+        self._unjournaled.discard(sha)
+        if self._needs_compact or len(self._journal_entries()) >= COMPACT_AFTER:
             self.compact()
 
     def _note_path(self, sha: str, path: str, size: int, mtime_ns: int | None) -> None:
@@ -347,6 +372,20 @@ def _record_to_json(r: ArchiveRecord, mtime_ns: int | None = None) -> dict[str, 
 def _mtime(raw: Any) -> int | None:
     value = raw.get("mtime_ns") if isinstance(raw, dict) else None
     return int(value) if isinstance(value, int) else None
+
+
+def _remove_stale_temp_files(folder: Path) -> None:
+    """Temporary files a killed run left behind (only the lock holder writes here)."""
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in names:
+        if name.startswith(".tmp-"):
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass
 
 
 def _write_hint(path: Path, text: str) -> None:
