@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .collect_cache import PassCache
@@ -42,6 +43,9 @@ from .ledger import EntryState, compute_states, round_submissions, version_order
 from .model import Register, Round, Task
 from .submission import Submission
 from .workspace import Workspace
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .scan import Candidate
 
 STATE_FILE = "状态.json"
 # Test hook for the crash tests: seconds to sleep after each file, so a test can SIGKILL a
@@ -107,8 +111,12 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     else:
         chosen = choose_round(register, now)
 
-    archive = Archive(ws)
     candidates = scan_inbox(ws.inbox) if ws.inbox.is_dir() else []
+    quick = _from_snapshot(ws, cache, register, chosen, candidates, now)
+    if quick is not None:
+        return quick
+
+    archive = Archive(ws)
     fresh = []
     for c in candidates:
         record = archive.lookup_path(c.path, c.size, c.mtime_ns)
@@ -150,6 +158,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     fallbacks: list[Path] = []
     rendered = False
     chosen_states: list[EntryState] = []
+    complete: list[tuple[Round, list[EntryState]]] = []
     for rnd in [chosen, *sorted((register.round(r) for r in touched), key=lambda r: r.lead_deadline)]:  # type: ignore[union-attr]
         states, written, fell_back, did_render = _bring_round_up_to_date(ws, cache, register, rnd, all_subs, now)
         outputs += written
@@ -157,6 +166,13 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
         rendered = rendered or did_render
         if rnd.id == chosen.id:
             chosen_states = states
+        if not fell_back:
+            complete.append((rnd, states))
+    # Last, so a pass killed before here leaves the cache saying less than was done, never more.
+    pending_set = set(pending)
+    cache.set_seen({c.path: [c.size, c.mtime_ns] for c in candidates if c.path not in pending_set})
+    for rnd, states in complete:
+        cache.set_snapshot(rnd.id, _snapshot(ws, cache, register, rnd, states, all_subs, now))
     cache.save()
 
     return CollectReport(
@@ -196,6 +212,66 @@ def unidentified(register: Register, rnd: Round, subs: Sequence[Submission]) -> 
         if (s.unit is None or s.round_id is None) and s.round_id in (None, rnd.id)
         and (since is None or s.received_at.date() > since)
     ]
+
+
+def _snapshot(ws: Workspace, cache: PassCache, register: Register, rnd: Round, states: Sequence[EntryState],
+              all_subs: Sequence[Submission], now: datetime) -> dict[str, object]:
+    """What a later pass with nothing new needs to answer without loading the archive."""
+    from .collect_cache import state_to_json, submissions_to_json
+
+    included = [s.received_at for s in all_subs if s.received_at <= now]
+    later = [s.received_at for s in all_subs if s.received_at > now]
+    return {
+        "register": cache.register_key(),
+        "seen": cache.seen_digest(),
+        "day": now.date().isoformat(),
+        "valid_from": max(included).isoformat() if included else None,
+        "valid_until": min(later).isoformat() if later else None,
+        "receipts": sorted(name for s in all_subs if s.round_id == rnd.id and s.received_at <= now
+                           for name in _receipt_names(s)),
+        "states": [state_to_json(s) for s in states],
+        "unidentified": submissions_to_json(unidentified(register, rnd, [s for s in all_subs if s.received_at <= now])),
+    }
+
+
+def _from_snapshot(ws: Workspace, cache: PassCache, register: Register, rnd: Round,
+                   candidates: Sequence[Candidate], now: datetime) -> CollectReport | None:
+    """The report of a pass with nothing new, from the last pass's snapshot; None if anything changed.
+
+    Valid only if every inbox file is one the last complete pass collected (same size and
+    modification time), the register is unchanged, `now` falls on the same day and in the same
+    span of receipts, and every output is still there.
+    """
+    snap = cache.snapshot(rnd.id)
+    if snap is None or snap.get("register") != cache.register_key() or snap.get("seen") != cache.seen_digest():
+        return None
+    seen = cache.seen()
+    if any(seen.get(c.path) != [c.size, c.mtime_ns] for c in candidates):
+        return None
+    if snap.get("day") != now.date().isoformat():
+        return None
+    start, end = snap.get("valid_from"), snap.get("valid_until")
+    if (start and now < datetime.fromisoformat(str(start))) or (end and now >= datetime.fromisoformat(str(end))):
+        return None
+    from .rollup import lead_units
+
+    try:
+        receipts_present = set(os.listdir(ws.receipts_dir(rnd.id)))
+    except FileNotFoundError:
+        receipts_present = set()
+    if not set(snap.get("receipts") or ()) <= receipts_present:  # type: ignore[arg-type]
+        return None
+    if not state_file(ws, rnd.id).exists() or not all(ws.rollup_file(rnd.id, u).exists() for u in lead_units(register)):
+        return None
+    from .collect_cache import state_from_json, submissions_from_json
+
+    try:
+        states = [state_from_json(v) for v in snap["states"]]  # type: ignore[union-attr]
+        unplaced = submissions_from_json(snap["unidentified"])  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return CollectReport(round_id=rnd.id, as_of=now, new=[], pending=[], states=states, unidentified=unplaced,
+                         outputs=[], unchosen_relevant=register.unchosen_relevant(), rendered=False)
 
 
 def round_states(register: Register, round_id: str, subs: Sequence[Submission], now: datetime) -> list[EntryState]:
@@ -304,12 +380,17 @@ def _output_key(cache: PassCache, round_id: str, subs: Sequence[Submission]) -> 
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _receipt_paths(ws: Workspace, round_id: str, sub: Submission) -> tuple[Path, Path]:
+def _receipt_names(sub: Submission) -> tuple[str, str]:
     from .receipts import receipt_stem
 
     stem = receipt_stem(sub)
+    return f"{stem}.xlsx", f"{stem}.txt"
+
+
+def _receipt_paths(ws: Workspace, round_id: str, sub: Submission) -> tuple[Path, Path]:
     folder = ws.receipts_dir(round_id)
-    return folder / f"{stem}.xlsx", folder / f"{stem}.txt"
+    xlsx, txt = _receipt_names(sub)
+    return folder / xlsx, folder / txt
 
 
 def state_file(ws: Workspace, round_id: str) -> Path:

@@ -6,7 +6,11 @@
   clerk's edit in Excel changes both), so `collect`, `status` and the round choice need not open
   `register.xlsx` with openpyxl on every pass;
 - per round, the key of the inputs the round's outputs were last written from; a pass whose key
-  matches (and whose outputs all exist) renders nothing.
+  matches (and whose outputs all exist) renders nothing;
+- `seen`: every inbox file (path, size, modification time) the last complete pass had fully
+  collected, and per round a *snapshot* of the entry states that pass computed. A pass that finds
+  no file outside `seen`, the same register and the same day answers from the snapshot without
+  loading the archive: its cost is a directory scan and this one file.
 
 It is a cache: deleting it costs one register load and one re-render, nothing else. It is written
 whole and atomically, by the one collector holding the lock. JSON, not pickle: the working
@@ -16,17 +20,20 @@ folder is a shared drive that others can write to.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import date
+import hashlib
+from dataclasses import asdict, fields
+from datetime import date, datetime
 from typing import Any
 
 from . import __version__
 from .files import atomic_write_text
+from .ledger import EntryState
 from .model import Milestone, Register, Round, Task, Unit
+from .submission import EntryReport, Problem, Submission
 from .workspace import Workspace
 
 CACHE_NAME = "collect-cache.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def _register_key(ws: Workspace) -> list[int]:
@@ -80,7 +87,8 @@ class PassCache:
         self._ws = ws
         self._path = ws.state / CACHE_NAME
         self._data: dict[str, Any] = {"version": CACHE_VERSION, "excelflow": __version__,
-                                      "register": None, "outputs": {}, "files": {}}
+                                      "register": None, "outputs": {}, "files": {},
+                                      "seen": {}, "snapshots": {}}
         self._dirty = False
         try:
             loaded = json.loads(self._path.read_text(encoding="utf-8"))
@@ -110,6 +118,7 @@ class PassCache:
         self._data["register"] = {"key": key, "data": register_to_json(register)}
         self._data["outputs"] = {}  # outputs were made from another register
         self._data["files"] = {}
+        self._data["snapshots"] = {}
         self._dirty = True
         return register
 
@@ -137,7 +146,67 @@ class PassCache:
             self._data.setdefault("files", {}).setdefault(round_id, {})[name] = digest
             self._dirty = True
 
+    # -- seen files and state snapshots ----------------------------------------------------------
+    def seen(self) -> dict[str, list[int]]:
+        value = self._data.get("seen")
+        return value if isinstance(value, dict) else {}
+
+    def set_seen(self, seen: dict[str, list[int]]) -> None:
+        if seen != self.seen():
+            self._data["seen"] = seen
+            self._dirty = True
+
+    def seen_digest(self) -> str:
+        text = json.dumps(sorted(self.seen().items()), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def snapshot(self, round_id: str) -> dict[str, Any] | None:
+        value = self._data.get("snapshots", {}).get(round_id)
+        return value if isinstance(value, dict) else None
+
+    def set_snapshot(self, round_id: str, snapshot: dict[str, Any]) -> None:
+        if self.snapshot(round_id) != snapshot:
+            self._data.setdefault("snapshots", {})[round_id] = snapshot
+            self._dirty = True
+
     def save(self) -> None:
         if self._dirty:
             atomic_write_text(self._path, json.dumps(self._data, ensure_ascii=False))
             self._dirty = False
+
+
+# -- entry states as JSON (for the snapshot) --------------------------------------------------------
+def _plain(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
+def _build(cls: Any, d: dict[str, Any]) -> Any:
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def state_to_json(s: EntryState) -> list[Any]:
+    return [s.task_id, s.unit, s.role, s.state, s.received_at.isoformat() if s.received_at else None,
+            s.days_late, s.deadline.isoformat(), _plain(s.content) if s.content else None, list(s.sources),
+            [_plain(p) for p in s.problems], s.versions]
+
+
+def state_from_json(v: list[Any]) -> EntryState:
+    return EntryState(
+        task_id=int(v[0]), unit=v[1], role=v[2], state=v[3],
+        received_at=datetime.fromisoformat(v[4]) if v[4] else None, days_late=int(v[5]),
+        deadline=date.fromisoformat(v[6]), content=_build(EntryReport, v[7]) if v[7] else None,
+        sources=tuple(v[8]), problems=tuple(_build(Problem, p) for p in v[9]), versions=int(v[10]),
+    )
+
+
+def submissions_to_json(subs: list[Submission]) -> list[dict[str, Any]]:
+    from .archive import submission_to_json
+
+    return [submission_to_json(s) for s in subs]
+
+
+def submissions_from_json(items: list[dict[str, Any]]) -> list[Submission]:
+    from .archive import submission_from_json
+
+    return [submission_from_json(d) for d in items]

@@ -303,3 +303,35 @@ def test_unknown_round_is_an_error_naming_the_known_ones(ws: Workspace):
     result = run_cli("collect", "--root", str(ws.root), "--round", "2022-H1", "--now", "2021-06-14T10:00")
     assert result.exit_code == 1
     assert "2022-H1" in result.output and "2021-H1" in result.output
+
+
+def test_status_without_json_shows_unit_counts_and_the_last_pass(ws: Workspace, tmp_path: Path):
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "区科技局.xlsx")
+    collect(ws, "2021-06-16T10:00")
+    result = run_cli("status", "--root", str(ws.root), "--now", "2021-06-17T10:00")
+    assert result.exit_code == 0, result.output
+    assert "轮次 2021-H1,截至 2021-06-17 10:00" in result.output
+    row = next(line for line in result.output.splitlines() if line.startswith("区科技局"))
+    assert row.split()[1] == "5"
+    assert "上次成功收集" in result.output
+
+
+def test_pass_with_nothing_new_reports_what_a_full_recomputation_gives(ws: Workspace, tmp_path: Path):
+    from excelflow.collect import run_pass, status_states
+
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx", {2: {"完成状态": "差不多吧", "进展情况": "写了"}}), "a.xlsx")
+    drop(ws, fill(ws, "永丰街道", tmp_path / "b.xlsx", {1: {"完成状态": None, "进展情况": None}}), "b.xlsx")
+    other = openpyxl.Workbook()
+    other.active.append(["随便", "一张表"])
+    other.save(ws.inbox / "未知.xlsx")
+    collect(ws, "2021-06-14T10:00")
+
+    quick = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 0))
+    assert not quick.rendered and quick.new == []
+    assert quick.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))
+    assert [s.path for s in quick.unidentified] == ["未知.xlsx"]
+    assert {s.state for s in quick.states} >= {"on_time", "invalid", "incomplete", "missing"}
+
+    # Back-dated before the receipts: the snapshot does not apply, the states are recomputed.
+    earlier = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 9, 0))
+    assert {s.state for s in earlier.states} == {"missing"}
