@@ -36,6 +36,8 @@ DataSheet = tuple["SheetData", "Header"]
 
 __all__ = ["Candidate", "scan_inbox", "read_bytes", "looks_incomplete", "read_return"]
 
+_NO_FORM = ("找不到填报表:没有哪个工作表含有「序号」「完成状态」「进展情况」等表头。"
+            "请让填报单位使用下发的填报表填写,不要删除或改动表头行。")
 PENDING_MESSAGE = ("文件不完整,可能仍在复制或保存中,本次未读取,下次收集时会自动重试。"
                    "如果一直如此,请让填报单位重新报送。")
 
@@ -105,6 +107,10 @@ class _Reader:
                 return self._result("rejected", kind=identity.kind, round_id=identity.round_id)
             round_id, confidence, kind = identity.round_id, "identity", identity.kind
             self._check_header_unit(sheets, unit)
+        elif not sheets:  # not a reporting form at all (a unit's own spreadsheet, a blank workbook)
+            unit = _unit_in_path(self.register, self.file)
+            self.problem("error", _NO_FORM + (f"(按文件名推断为「{unit}」报送)" if unit else ""))
+            return self._result("rejected", unit=unit, confidence="filename" if unit else None)
         else:
             placed = self._place(sheets)
             if placed is None:
@@ -112,8 +118,7 @@ class _Reader:
             unit, round_id, confidence = placed
             kind = "report"
         if not sheets:
-            self.problem("error", "找不到填报表:没有哪个工作表含有「序号」「完成状态」「进展情况」等表头。"
-                         "请让填报单位使用下发的填报表填写,不要删除或改动表头行。")
+            self.problem("error", _NO_FORM)
             return self._result("rejected", kind=kind, unit=unit, round_id=round_id, confidence=confidence)
         entries = self._entries(sheets, identity, unit, round_id)
         outcome: Outcome

@@ -154,6 +154,13 @@ def test_form_that_cannot_be_placed_is_rejected_with_the_reason_and_the_cell():
     assert "无法识别" in problem.message and "区教育体育局" in problem.message
 
 
+def test_workbook_without_a_reporting_form_is_rejected_naming_the_unit_its_file_name_gives():
+    sub = read("own-spreadsheet-区财政局.xlsx")
+    assert (sub.outcome, sub.unit, sub.confidence, sub.entries) == ("rejected", "区财政局", "filename", ())
+    [problem] = sub.problems
+    assert problem.level == "error" and "找不到填报表" in problem.message
+
+
 def test_rollup_returned_by_its_lead_unit_yields_only_the_lead_rows():
     sub = read("rollup-filled-by-lead.xlsx")
     assert (sub.kind, sub.unit, sub.outcome) == ("rollup", "区工信局", "accepted")

@@ -326,6 +326,18 @@ def retyped(unit_cell: str | None, title: str = "2021年上半年重点工作进
     return out.getvalue()
 
 
+def own_spreadsheet() -> bytes:
+    """A unit's own summary table: a real workbook, but no reporting form in it."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book.set_properties({"created": datetime(2021, 6, 1)})
+    sheet = book.add_worksheet("工作总结")
+    sheet.write_row(0, 0, ["项目", "金额(万元)", "说明"])
+    sheet.write_row(1, 0, ["标准厂房", 3200, "已完工"])
+    book.close()
+    return out.getvalue()
+
+
 # -- broken bytes -----------------------------------------------------------------------------------
 def wrong_dimensions() -> bytes:
     """A WPS-style file whose `<dimension ref>` says A1:A1 although the sheet is full."""
@@ -403,6 +415,7 @@ CASES: dict[str, Callable[[], bytes]] = {
     "retyped-no-unit-cell-区商务局.xlsx": lambda: retyped(None, tasks=(1, 3)),
     "retyped-unknown-unit.xlsx": lambda: retyped("区教育体育局"),
     "header-names-another-unit.xlsx": lambda: filled(header_unit_changed),
+    "own-spreadsheet-区财政局.xlsx": own_spreadsheet,
     # messages (issue 4 point 4): errors
     "status-not-a-choice.xlsx": lambda: filled(_with_fill(1, 完成状态="基本完成吧")),
     "progress-out-of-range.xlsx": lambda: filled(_with_fill(1, 完成进度=120)),
