@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl.cell.cell import MergedCell
 
 from excelflow.intake import read_return
 from excelflow.submission import EntryReport, Submission
@@ -337,3 +338,47 @@ def test_every_workbook_handed_out_for_the_shipped_2021_register_reads_back_whol
         assert {(e.task_id, e.role) for e in sub.entries} == entries, unit
         assert not errors(sub), [p.describe() for p in errors(sub)][:3]
         assert all(e.usable and not e.complete for e in sub.entries)  # handed out empty: incomplete, not invalid
+
+
+# -- a filled return mutated the way people and programs mess with workbooks -------------------------
+_OWED = {(e.task_id, e.role) for e in REGISTER.entries_of("区工信局")}
+_TEXT = st.characters(blacklist_categories=("Cc", "Cs"))  # what a person can type into a cell
+_VALUES = st.one_of(st.text(_TEXT, max_size=6), st.integers(-5, 200), st.floats(-1, 150, allow_nan=False), st.none(),
+                    st.sampled_from(["已完成", "完成", "滞后", "1", "３", "80%", "序号", "完成状态", "=1+1"]))
+_EDITS = st.lists(st.one_of(
+    st.tuples(st.just("cell"), st.integers(0, 1), st.integers(1, 12), st.integers(1, 12), _VALUES),
+    st.tuples(st.just("delete_row"), st.integers(0, 1), st.integers(1, 10)),
+    st.tuples(st.just("insert_row"), st.integers(0, 1), st.integers(1, 10)),
+    st.tuples(st.just("rename"), st.integers(0, 1), st.text(_TEXT, min_size=1, max_size=8).filter(
+        lambda t: not set(t) & set("[]:*?/\\\\'") and t.strip())),
+), min_size=1, max_size=6)
+
+
+def _mutate(edits) -> bytes:
+    def edit(book):
+        sheets = [book["牵头任务"], book["协办任务"]]
+        for op, which, *args in edits:
+            sheet = sheets[which]
+            if op == "cell":
+                row, col, value = args
+                cell = sheet.cell(row, col)
+                if not isinstance(cell, MergedCell):  # only the top-left cell of a merge holds a value
+                    cell.value = value
+            elif op == "delete_row":
+                sheet.delete_rows(args[0])
+            elif op == "insert_row":
+                sheet.insert_rows(args[0])
+            elif op == "rename" and args[0] not in book.sheetnames:
+                sheet.title = args[0]
+    return FIXTURES.edited(CLEAN_BYTES, edit)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_EDITS)
+def test_mutated_return_never_raises_never_names_another_unit_and_only_counts_owed_entries(edits):
+    sub = read_return(_mutate(edits), "区工信局.xlsx", RECEIVED, REGISTER)
+    assert sub.outcome in ("accepted", "accepted_with_warnings", "pending", "rejected")
+    assert sub.unit in (None, "区工信局")
+    assert all((e.task_id, e.role) in _OWED for e in sub.entries if e.usable)
+    assert len({(e.task_id, e.role) for e in sub.entries}) == len(sub.entries)  # one entry per task and role
+    assert sub.outcome == "accepted" or sub.problems
