@@ -19,8 +19,13 @@ return archived but not parsed is read again next pass; outputs are derived from
 written atomically; the record of what the outputs were made from is written last. So the pass
 after a killed one ends with exactly the archive and outputs of an uninterrupted run.
 
-A pass with nothing new (no new file, same register, outputs present) reads no workbook, writes
-no output and imports neither pandas nor xlsxwriter.
+A pass with nothing new (no new file, same register, same day, outputs present) reads no
+workbook, writes no output, imports neither pandas nor xlsxwriter and does not even load the
+archive: it answers from the snapshot the last complete pass left in
+`.excelflow/collect-cache.json`. On a new day the comparison (which counts days overdue) is
+redone once; rollups, receipts and the state file are not.
+
+The round without `--round`: `choose_round` (the lead deadline nearest to `now`).
 """
 
 from __future__ import annotations

@@ -181,8 +181,9 @@ def _plain(obj: Any) -> dict[str, Any]:
 
 
 def _build(cls: Any, d: dict[str, Any]) -> Any:
-    names = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in d.items() if k in names})
+    # Written by `_plain` of the same classes (the cache is per excelflow version); a mismatch
+    # raises TypeError and the caller falls back to a full pass.
+    return cls(**d)
 
 
 def state_to_json(s: EntryState) -> list[Any]:
