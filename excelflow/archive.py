@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -434,8 +434,3 @@ def _from_fields(cls: Any, d: dict[str, Any]) -> Any:
         return cls(**d)  # the usual case: written by this version
     except TypeError:  # written by another version: keep the fields this one knows
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
-
-
-def with_archive_path(sub: Submission, record: ArchiveRecord) -> Submission:
-    """`sub` with `archived_as` pointing at the record's blob."""
-    return replace(sub, archived_as=record.blob)

@@ -221,8 +221,10 @@ class _Reader:
             self.problem("warning", f"文件没有 excelflow 标识(可能是重新录入或自制的表格),按表头「填报单位」"
                          f"识别为「{unit}」报送。请核对。", typed[1], typed[2])
         else:
-            self.problem("warning", f"文件没有 excelflow 标识,表头中也没有可识别的「填报单位」,仅按文件名推断为"
-                         f"「{unit}」报送。请核对;如不对,请在表头「填报单位」处填写正确的单位名称后重新放入收件箱。")
+            typed_text = f"表头「填报单位」填的「{typed[0]}」不是登记表中的单位," if typed else "表头中也没有「填报单位」,"
+            self.problem("warning", f"文件没有 excelflow 标识,{typed_text}仅按文件名推断为"
+                         f"「{unit}」报送。请核对;如不对,请在表头「填报单位」处填写正确的单位名称后重新放入收件箱。",
+                         typed[1] if typed else None, typed[2] if typed else None)
         return unit, round_id, confidence
 
     def _unplaced_reason(self, typed: tuple[str, str, str] | None) -> str:

@@ -147,6 +147,14 @@ def test_retyped_form_without_unit_cell_is_placed_by_its_file_name_with_roles_fr
     assert any("文件名" in p.message for p in warnings(sub))
 
 
+def test_unknown_unit_in_the_header_falls_back_to_the_folder_name_and_says_so():
+    data = (RETURNS / "retyped-unknown-unit.xlsx").read_bytes()
+    sub = read_return(data, "区商务局/上半年报表.xlsx", RECEIVED, REGISTER)
+    assert (sub.unit, sub.confidence) == ("区商务局", "filename")
+    [warning] = [p for p in sub.problems if "文件名" in p.message]
+    assert "区教育体育局" in warning.message and (warning.sheet, warning.cell) == ("Sheet1", "B2")
+
+
 def test_form_that_cannot_be_placed_is_rejected_with_the_reason_and_the_cell():
     sub = read("retyped-unknown-unit.xlsx")
     assert sub.outcome == "rejected" and sub.unit is None and sub.entries == ()
