@@ -108,12 +108,42 @@ def main(n: int) -> None:
         rows.append(("archive index.json size", f"{index / 1024:.0f} KB for {n} returns"))
 
         rows.append(_shipped_register_figure())
+        files = [str(ws.inbox / c.path) for c in candidates[:200]]
+        rows.append(("peak RSS of a process reading 200 returns: intake / pandas+openpyxl",
+                     f"{_peak_rss(INTAKE_READER, files)} MB / {_peak_rss(PANDAS_READER, files)} MB"))
 
         print(f"| measure (N = {n}) | result |\n|---|---|")
         for name, value in rows:
             print(f"| {name} | {value} |")
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+INTAKE_READER = r"""
+import sys
+from datetime import datetime
+from pathlib import Path
+from excelflow.intake import read_return
+from excelflow.model import Register
+register = Register("", (), (), ())
+for name in sys.argv[1:]:
+    read_return(Path(name).read_bytes(), name, datetime(2021, 6, 20), register)
+print(next(int(l.split()[1]) // 1024 for l in open("/proc/self/status") if l.startswith("VmHWM")))
+"""
+PANDAS_READER = r"""
+import sys
+import pandas as pd
+for name in sys.argv[1:]:
+    pd.read_excel(name, sheet_name=None, engine="openpyxl", header=None)
+print(next(int(l.split()[1]) // 1024 for l in open("/proc/self/status") if l.startswith("VmHWM")))
+"""
+
+
+def _peak_rss(script: str, files: list[str]) -> str:
+    # VmHWM of the child's own address space (ru_maxrss would include this parent, copied at fork).
+    out = subprocess.run([sys.executable, "-c", script, *files], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}).stdout
+    return out.strip()
 
 
 def _shipped_register_figure() -> tuple[str, str]:
