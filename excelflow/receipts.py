@@ -65,7 +65,7 @@ class Receipt:
 
 
 ENTRY_HEADERS = ("序号", "任务", "角色", "完成状态", "完成进度(%)", "本文件报送", "处理结果")
-PROBLEM_HEADERS = ("级别", "工作表", "单元格", "序号", "说明")
+PROBLEM_HEADERS = ("级别", "说明", "工作表", "单元格", "序号")
 
 
 def make_receipt(sub: Submission, register: Register) -> Receipt:
@@ -94,7 +94,7 @@ def make_receipt(sub: Submission, register: Register) -> Receipt:
         for e in sub.entries
     )
     problems = tuple(
-        (LEVEL_NAMES[p.level], p.sheet or "", p.cell or "", "" if p.task_id is None else str(p.task_id), p.message)
+        (LEVEL_NAMES[p.level], p.message, p.sheet or "", p.cell or "", "" if p.task_id is None else str(p.task_id))
         for p in sorted(sub.problems, key=lambda p: (p.level != "error", p.sheet or "", _cell_key(p.cell)))
     )
     return Receipt(title, tuple(facts), entries, problems)
@@ -135,7 +135,7 @@ def receipt_text(receipt: Receipt) -> str:
             lines.append(f"  第{number}项({role}):{result}" + (f"({extra})" if extra else ""))
     if receipt.problems:
         lines += ["", "问题:"]
-        for level, sheet, cell, number, message in receipt.problems:
+        for level, message, sheet, cell, number in receipt.problems:
             where = " ".join(x for x in (f"工作表「{sheet}」" if sheet else "", f"单元格 {cell}" if cell else "",
                                          f"第{number}项" if number else "") if x)
             lines.append(f"  [{level}] {where + ':' if where else ''}{message}")
@@ -152,18 +152,19 @@ def build_receipt(receipt: Receipt, received_at: datetime) -> bytes:
     workbook.set_properties({"title": receipt.title, "author": "excelflow", "created": received_at})
     f = standard_formats(workbook)
     sheet = workbook.add_worksheet("回执")
-    widths = (8, 30, 8, 10, 10, 10, 14)
+    # No merged cells but the title and the closing note: the long texts (fact values, task,
+    # problem messages) all sit in the wide column B, which keeps a receipt cheap to write.
+    widths = (10, 36, 8, 10, 10, 10, 14)
     for c, w in enumerate(widths):
         sheet.set_column(c, c, w)
-    total = sum(widths)
     last = len(widths) - 1
     sheet.merge_range(0, 0, 0, last, receipt.title, f.title)
     sheet.set_row(0, 30)
     r = 2
     for label, value in receipt.facts:
-        sheet.merge_range(r, 0, r, 1, label, f.header)
-        sheet.merge_range(r, 2, r, last, value, f.locked)
-        sheet.set_row(r, row_height([(value, total - widths[0] - widths[1])]))
+        sheet.write_string(r, 0, label, f.header)
+        sheet.write_string(r, 1, value, f.locked)
+        sheet.set_row(r, row_height([(value, widths[1])]))
         r += 1
     r += 1
     if receipt.entries:
@@ -177,23 +178,20 @@ def build_receipt(receipt: Receipt, received_at: datetime) -> bytes:
             r += 1
         r += 1
     if receipt.problems:
-        sheet.merge_range(r, 0, r, last, "问题(错误须更正后重报;提示请核实)", f.subtitle)
+        sheet.write_string(r, 0, "问题", f.label)
+        sheet.write_string(r, 1, "错误须更正后重新报送;提示请核实", f.subtitle)
         r += 1
-        # 说明 spans the last three columns: messages are long.
-        for c, header in enumerate(PROBLEM_HEADERS[:4]):
+        for c, header in enumerate(PROBLEM_HEADERS):
             sheet.write_string(r, c, header, f.header)
-        sheet.merge_range(r, 4, r, last, PROBLEM_HEADERS[4], f.header)
         r += 1
-        message_width = sum(widths[4:])
-        for level, sheet_name, cell, number, message in receipt.problems:
-            for c, value in enumerate((level, sheet_name, cell, number)):
-                sheet.write_string(r, c, value, f.locked_center)
-            sheet.merge_range(r, 4, r, last, message, f.locked)
-            sheet.set_row(r, row_height([(message, message_width), (sheet_name, widths[1])]))
+        for row in receipt.problems:
+            for c, value in enumerate(row):
+                sheet.write_string(r, c, value, f.locked if c == 1 else f.locked_center)
+            sheet.set_row(r, row_height([(row[1], widths[1]), (row[2], widths[2])]))
             r += 1
         r += 1
     sheet.merge_range(r, 0, r, last, NOTE, f.note)
-    sheet.set_row(r, row_height([(NOTE, total)], font_size=10))
+    sheet.set_row(r, row_height([(NOTE, sum(widths))], font_size=10))
     setup_print(sheet, landscape=False, footer_left=receipt.title)
     protect(sheet)
     workbook.close()
