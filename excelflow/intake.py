@@ -38,6 +38,7 @@ __all__ = ["Candidate", "scan_inbox", "read_bytes", "looks_incomplete", "read_re
 
 _NO_FORM = ("找不到填报表:没有哪个工作表含有「序号」「完成状态」「进展情况」等表头。"
             "请让填报单位使用下发的填报表填写,不要删除或改动表头行。")
+_LIST_UNKNOWN_UP_TO = 5  # rows with an unknown 序号 listed one by one; beyond, one message per sheet
 PENDING_MESSAGE = ("文件不完整,可能仍在复制或保存中,本次未读取,下次收集时会自动重试。"
                    "如果一直如此,请让填报单位重新报送。")
 
@@ -95,10 +96,9 @@ class _Reader:
                 identity = read_identity(self.book.sheet(IDENTITY_SHEET).rows)
             except IdentityUnreadable as exc:
                 self.problem("warning", f"{exc},改按表头中的填报单位和文件名识别。", IDENTITY_SHEET)
-        sheets = self._data_sheets(identity)
         if identity is not None and identity.kind == "plan":
-            self.problem("error", "这是落实方案(计划)表,不是本轮进展填报表,未作为进展报送接收。")
-            return self._result("rejected", kind="plan", unit=identity.unit, round_id=identity.round_id)
+            return self._plan(identity)
+        sheets = self._data_sheets(identity)
         if identity is not None:
             unit = _resolve_unit(self.register, identity.unit)
             if unit is None:
@@ -132,6 +132,21 @@ class _Reader:
             outcome = "accepted"
         return self._result(outcome, kind=kind, unit=unit, round_id=round_id, confidence=confidence,
                             entries=tuple(entries))
+
+    def _plan(self, identity: Identity) -> dict[str, Any]:
+        """A returned plan (落实方案): accepted as a plan; `plans.read_plan` reads its milestones.
+
+        It carries no progress entries, so the ledger (which counts report and rollup kinds only)
+        is not touched by it; the comparison reads it from the archive.
+        """
+        from .identity import IDENTITY_SHEET
+
+        unit = _resolve_unit(self.register, identity.unit)
+        if unit is None:
+            self.problem("error", f"落实方案表标识中的单位「{identity.unit}」不在任务登记表中,无法归属。"
+                         "请核对登记表「单位」表,或让该单位使用下发的落实方案表重新报送。", IDENTITY_SHEET)
+            return self._result("rejected", kind="plan", round_id=identity.round_id)
+        return self._result("accepted", kind="plan", unit=unit, round_id=identity.round_id, confidence="identity")
 
     def _result(self, outcome: Outcome, **fields: Any) -> dict[str, Any]:
         return {"outcome": outcome, "problems": tuple(self.problems), **fields}
@@ -175,8 +190,32 @@ class _Reader:
         if not wanted or missing:
             for name in names:
                 take(name)
+        else:
+            self._unread_forms(names, used)
         found.sort(key=lambda pair: pair[0].index)
         return found
+
+    def _unread_forms(self, names: list[str], used: set[str]) -> None:
+        """Warn about reporting forms pasted in beside the ones the identity lists (not read).
+
+        Two units' forms merged into one file: the identity names one unit, and rows of another
+        unit's form must never be counted for it. The clerk is told which sheet was left out and
+        which unit its header names, so that unit can report on its own form.
+        """
+        from .extract import find_header, header_block_unit
+
+        for name in names:
+            if name in used:
+                continue
+            sheet = self.book.sheet(name)
+            header = find_header(sheet.rows)
+            if header is None:
+                continue
+            hit = header_block_unit(sheet, header)
+            who = f"(表头填报单位为「{hit[0]}」)" if hit else ""
+            self.problem("warning", f"工作表「{name}」也是一张填报表{who},但不在下发给本单位的填报表中,未读取,"
+                         "其中的内容不计入任何单位。如是其他单位的填报内容,请让该单位用自己的填报表单独报送。",
+                         name, hit[1] if hit else None)
 
     def _check_header_unit(self, sheets: list[DataSheet], unit: str) -> None:
         """Warn when the header block names another unit than the identity (a form passed on)."""
@@ -255,6 +294,24 @@ class _Reader:
         return best.id
 
     # -- entries ------------------------------------------------------------------------------
+    def _unknown_ids(self, unknown: dict[str, list[RowFound]]) -> None:
+        """One error per row whose 序号 is not a task id, or one per sheet when there are many
+        (a pasted list of 10,000 numbered rows must not make a 10,000-line receipt)."""
+        from .template_style import ID_HEADER
+
+        for sheet, rows in unknown.items():
+            rows.sort(key=lambda r: r.row)
+            if len(rows) <= _LIST_UNKNOWN_UP_TO:
+                for row in rows:
+                    self.problem("error", f"序号 {row.task_id} 不是任务登记表中的任务编号,该行未读取。请核对序号。",
+                                 row.sheet, row.refs.get(ID_HEADER))
+                continue
+            first = rows[0]
+            shown = "、".join(str(r.task_id) for r in rows[:_LIST_UNKNOWN_UP_TO])
+            self.problem("error", f"有 {len(rows)} 行的「序号」(从第 {first.row} 行起,如 {shown} 等)不是任务登记表中的"
+                         "任务编号,这些行未读取。请核对序号;表格下方粘贴的明细等内容请删除后重新报送。",
+                         sheet, first.refs.get(ID_HEADER))
+
     def _entries(self, sheets: list[DataSheet], identity: Identity | None, unit: str,
                  round_id: str) -> list[EntryReport]:
         from .extract import entry_rows, header_block_text, prefilled_values, title_ref
@@ -288,6 +345,7 @@ class _Reader:
                 rows_by_task.setdefault(row.task_id, []).append((row, (sheet, header), blocked))
 
         entries: list[EntryReport] = []
+        unknown: dict[str, list[RowFound]] = {}  # sheet → rows whose 序号 is no task of the register
         for task_id, found in rows_by_task.items():
             row, (sheet, header), blocked = found[0]
             blockers: list[Blocker] = []
@@ -297,8 +355,7 @@ class _Reader:
                                         "请删除多余的行后重新报送。", row.refs.get(ID_HEADER)))
             task = register.task(task_id)
             if task is None:
-                self.problem("error", f"序号 {task_id} 不是任务登记表中的任务编号,该行未读取。请核对序号。",
-                             row.sheet, row.refs.get(ID_HEADER))
+                unknown.setdefault(row.sheet, []).extend(r for r, _, _ in found)
                 continue
             ident = expected.get(task_id)
             role: Role
@@ -328,6 +385,7 @@ class _Reader:
             entries.append(report)
             self.problems.extend(problems)
 
+        self._unknown_ids(unknown)
         for task_id, ident in expected.items():
             if task_id not in rows_by_task:
                 self.problem("warning", f"任务 {task_id} 的填报行没有找到(可能被删除或改了序号),该任务按未报送处理。"
