@@ -284,10 +284,11 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
     if last_now is not None:
         times[-1] = max(last_now, times[-2])
     final = None
+    rollup_unit: str | None = None
     written: list[Path] = []
     for index, at in enumerate(times):
         if index == 4:
-            _return_a_rollup(ws, register, plan, rng, staging, deliveries)
+            rollup_unit = _return_a_rollup(ws, register, plan, rng, staging, deliveries)
         for source, name in deliveries.get(index, []):
             target = ws.inbox / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -297,6 +298,9 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
         echo(f"{at:%m月%d日 %H:%M} 收集:新收 {len(final.new)} 份")
     shutil.rmtree(staging, ignore_errors=True)
     assert final is not None
+    echo("")
+    for line in scenario_lines(register, plan, rollup_unit):
+        echo(line)
     echo("")
     for line in summary_lines(final, ws.root):
         echo(line)
@@ -312,18 +316,39 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
 
 
 def _return_a_rollup(ws: Workspace, register: Register, plan: Mapping[str, tuple[int, str]], rng: random.Random,
-                     staging: Path, deliveries: dict[int, list[tuple[Path, str]]]) -> None:
+                     staging: Path, deliveries: dict[int, list[tuple[Path, str]]]) -> str | None:
     """A lead unit that stayed silent so far fills its rollup and returns it (counts as its report)."""
     from .rollup import lead_units
 
     silent_leads = [u for u in lead_units(register) if u not in plan
                     and not any(e.unit == u and e.role == "co" for e in register.expected_entries())]
     if not silent_leads:
-        return
+        return None
     unit = silent_leads[0]
     rollup = ws.rollup_file(ROUND, unit)
     if not rollup.exists():
-        return
+        return None
     target = staging / f"{unit}-rollup.xlsx"
     fill_workbook(rollup, target, lambda task, _sheet: entry_values(rng, task, "lead"))
     deliveries.setdefault(4, []).append((target, f"{unit}/{unit}-牵头汇总(已填).xlsx"))
+    return unit
+
+
+SCENARIO_NAMES = {
+    "late": "逾期报送", "incomplete": "漏填「完成状态」「进展情况」(不完整)", "invalid": "完成状态填「基本差不多」(无效)",
+    "xls": "经 LibreOffice 另存为 .xls 报送", "correction": "报送后又交更正版", "retyped": "自己重新录入的表格(无标识)",
+}
+
+
+def scenario_lines(register: Register, plan: Mapping[str, tuple[int, str]], rollup_unit: str | None) -> list[str]:
+    """What the demo's units did, so the summary can be checked against it."""
+    silent = sorted({e.unit for e in register.expected_entries()} - set(plan) - {rollup_unit or ""})
+    lines = ["演示情景:"]
+    for kind, name in SCENARIO_NAMES.items():
+        units = [u for u, (_, k) in plan.items() if k == kind]
+        if units:
+            lines.append(f"  {name}:{'、'.join(units)}")
+    if rollup_unit:
+        lines.append(f"  前几次未报、最后直接填好牵头汇总表报回:{rollup_unit}")
+    lines.append(f"  始终未报送:{'、'.join(silent)}")
+    return lines
