@@ -335,3 +335,19 @@ def test_pass_with_nothing_new_reports_what_a_full_recomputation_gives(ws: Works
     # Back-dated before the receipts: the snapshot does not apply, the states are recomputed.
     earlier = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 9, 0))
     assert {s.state for s in earlier.states} == {"missing"}
+
+
+def test_load_reported_gives_the_latest_complete_content_of_a_past_round(ws: Workspace, tmp_path: Path):
+    from excelflow.ledger import load_reported
+
+    drop(ws, fill(ws, "区科技局", tmp_path / "v1.xlsx", status="序时推进"), "v1.xlsx")
+    collect(ws, "2021-06-14T10:00")
+    drop(ws, fill(ws, "区科技局", tmp_path / "v2.xlsx", {6: {"完成状态": "已完成", "完成进度(%)": 100,
+                                                              "进展情况": "已全面完成。"}}), "v2.xlsx")
+    collect(ws, "2021-06-15T10:00")
+    reported = load_reported(ws, ROUND)
+    assert reported[(6, "区科技局", "co")].status == "已完成"
+    assert reported[(6, "区科技局", "co")].progress_text == "已全面完成。"
+    assert reported[(2, "区科技局", "co")].status == "序时推进"
+    assert {unit for (_, unit, _) in reported} == {"区科技局"}
+    assert load_reported(ws, "2021-FY") == {}
