@@ -1,0 +1,305 @@
+"""The hostile-input corpus (tests/data/corpus/) collected at once by a real `excelflow collect`.
+
+The working folder is what a clerk has: `excelflow init` (the shipped 2021 register) and
+`excelflow generate --round 2021-H1`, under a path with Chinese characters and spaces. Every
+corpus file is dropped into `inbox/` and one `collect` runs over all of them. Each file must end
+as `expected.csv` says (read back from the archive's records; pending files from the summary), be
+attributed to the unit it says or to none, leave the inbox byte for byte as it was, and nothing a
+unit typed may become a formula, link, field or macro in any output. The outputs must open in
+LibreOffice. The case → outcome table is printed and must match `docs/hostile-input.md`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.util
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
+
+from excelflow.archive import Archive
+from excelflow.cli import main
+from excelflow.submission import OUTCOME_NAMES, Submission
+from excelflow.workspace import Workspace
+from tests.office import convert, requires_office
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+DOC = Path(__file__).resolve().parent.parent / "docs" / "hostile-input.md"
+ROUND = "2021-H1"
+NOW = "2021-06-14T09:00"  # before both deadlines: every usable entry is on time
+
+
+def _corpus_module() -> Any:
+    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_corpus"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+MAKE = _corpus_module()
+with open(CORPUS / "expected.csv", encoding="utf-8", newline="") as _handle:
+    EXPECTED: list[dict[str, str]] = list(csv.DictReader(_handle))
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@dataclass(frozen=True)
+class Run:
+    ws: Workspace
+    output: str
+    exit_code: int
+    inbox_before: dict[str, str]
+    inbox_after: dict[str, str]
+    by_path: dict[str, Submission]
+    pending: list[str]
+
+
+def init_and_generate(root: Path) -> Workspace:
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(root)], catch_exceptions=False).exit_code == 0
+    result = runner.invoke(main, ["generate", "--round", ROUND, "--root", str(root), "--now", "2021-06-01T09:00"],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return Workspace(root)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    ws = init_and_generate(tmp_path_factory.mktemp("corpus") / "督查室 共享盘")
+    for row in EXPECTED:
+        shutil.copyfile(CORPUS / row["file"], ws.inbox / row["file"])
+    before = digest(ws.inbox)
+    result = CliRunner().invoke(main, ["collect", "--root", str(ws.root), "--now", NOW, "--wait", "5"],
+                                catch_exceptions=False)
+    pending = re.findall(r"^  inbox/(.+)$", result.output.split("待重试的文件")[-1], flags=re.M) \
+        if "待重试的文件" in result.output else []
+    subs = {s.path: s for s in Archive(ws).submissions()}
+    return Run(ws, result.output, result.exit_code, before, digest(ws.inbox), subs, pending)
+
+
+def outcome_of(run: Run, file: str) -> str | None:
+    if file in run.pending:
+        return "pending"
+    sub = run.by_path.get(file)
+    return sub.outcome if sub is not None else None
+
+
+def table(run: Run) -> list[str]:
+    lines = [f"{'outcome':24} {'expected':24} unit / file"]
+    for row in EXPECTED:
+        sub = run.by_path.get(row["file"])
+        lines.append(f"{outcome_of(run, row['file']) or '(none)':24} {row['outcome']:24} "
+                     f"{(sub.unit if sub else None) or '—'} / {row['file'][:60]}")
+    return lines
+
+
+# -- the run as a whole ---------------------------------------------------------------------------
+def test_collect_over_the_whole_corpus_finishes_and_every_file_ends_as_expected(run: Run):
+    print("\n" + "\n".join(table(run)))
+    assert run.exit_code in (0, 3), run.output
+    got = {row["file"]: outcome_of(run, row["file"]) for row in EXPECTED}
+    want = {row["file"]: row["outcome"] for row in EXPECTED}
+    assert got == want
+    # exactly one outcome per file: archived with a parse, or pending (and then not archived)
+    assert not set(run.pending) & set(run.by_path)
+    assert set(run.by_path) | set(run.pending) == set(want)
+
+
+def test_each_file_is_attributed_to_the_unit_expected_or_to_none(run: Run):
+    for row in EXPECTED:
+        sub = run.by_path.get(row["file"])
+        if sub is None:
+            continue
+        assert (sub.unit or "") == row["unit"], row["file"]
+        if row["outcome"] != "rejected":
+            assert sub.kind == row["kind"], row["file"]
+        assert all(e.unit == sub.unit for e in sub.entries), row["file"]
+
+
+def test_messages_name_the_file_say_what_is_wrong_and_are_chinese(run: Run):
+    for row in EXPECTED:
+        sub = run.by_path.get(row["file"])
+        if sub is None:  # pending: the summary lists it
+            assert f"inbox/{row['file']}" in run.output
+            continue
+        text = "\n".join(p.message for p in sub.problems)
+        for words in filter(None, row["mentions"].split("|")):
+            assert words in text, (row["file"], words, text[:500])
+        if row["outcome"] == "accepted":
+            assert not sub.problems, (row["file"], [p.describe() for p in sub.problems])
+        else:
+            assert sub.problems, row["file"]
+        for problem in sub.problems:
+            assert problem.file == row["file"]
+            assert re.search(r"[\u4e00-\u9fff]", problem.message)
+            assert "请" in problem.message, problem.message  # every message says what to do
+            if problem.task_id is not None:
+                assert problem.sheet and problem.cell, problem.describe()
+
+
+def test_the_summary_lists_every_file_that_needs_the_clerks_attention(run: Run):
+    unplaced = [r["file"] for r in EXPECTED if r["outcome"] == "rejected" and not r["unit"]]
+    assert unplaced
+    section = run.output.split("未能识别的文件")[1]
+    for file in unplaced:
+        assert f"inbox/{file}" in section
+
+
+def test_receipts_state_each_identified_returns_outcome(run: Run):
+    folder = run.ws.receipts_dir(ROUND)
+    texts = [p.read_text(encoding="utf-8") for p in folder.glob("*.txt")]
+    for row in EXPECTED:
+        sub = run.by_path.get(row["file"])
+        if sub is None or sub.round_id != ROUND:
+            continue
+        [text] = [t for t in texts if f"文件:{row['file']}\n" in t]
+        assert f"处理结果:{OUTCOME_NAMES[row['outcome']]}" in text
+        if row["kind"] == "plan":
+            assert "落实方案" in text.splitlines()[0] and "问题:" not in text
+
+
+def test_the_inbox_is_left_exactly_as_it_was(run: Run):
+    assert run.inbox_after == run.inbox_before
+    assert len(run.inbox_before) == len(EXPECTED)
+
+
+def test_every_archived_file_is_the_original_bytes(run: Run):
+    for path, sub in run.by_path.items():
+        assert sub.archived_as is not None
+        archived = (run.ws.root / sub.archived_as).read_bytes()
+        assert hashlib.sha256(archived).hexdigest() == run.inbox_before[path] == sub.sha256
+
+
+# -- entries: usable ones count, nothing reaches the wrong unit -----------------------------------
+def states(run: Run) -> list[dict[str, Any]]:
+    data = json.loads((run.ws.round_dir(ROUND) / "状态.json").read_text(encoding="utf-8"))
+    return data["entries"]
+
+
+def test_every_received_entry_comes_from_a_return_of_its_own_unit(run: Run):
+    unit_of_blob = {s.archived_as: s.unit for s in run.by_path.values()}
+    received = [e for e in states(run) if e["state"] != "missing"]
+    assert len(received) > 60
+    for entry in received:
+        assert entry["sources"], entry
+        for source in entry["sources"]:
+            assert unit_of_blob[source] == entry["unit"], entry
+    # the file named after 区交通局 holds 区自然资源局's return: 区交通局 has reported nothing
+    assert all(e["state"] == "missing" for e in states(run) if e["unit"] == "区交通局")
+
+
+@pytest.mark.parametrize("file", ["rows-deleted-duplicated-inserted.xlsx", "formula-and-dde-text-in-cells.xlsx",
+                                  "old-template-version.xlsx", "ten-thousand-rows.xlsx",
+                                  "two-units-merged-into-one-file.xlsx", "dates-as-text-and-serials.xlsx"])
+def test_usable_entries_of_a_file_with_errors_still_count(run: Run, file: str):
+    sub = run.by_path[file]
+    by_entry = {(e["task"], e["unit"], e["role"]): e["state"] for e in states(run)}
+    usable = [e for e in sub.entries if e.usable and e.complete]
+    blocked = [e for e in sub.entries if not e.usable]
+    assert usable
+    for entry in usable:
+        assert by_entry[(entry.task_id, entry.unit, entry.role)] == "on_time"
+    for entry in blocked:
+        assert by_entry[(entry.task_id, entry.unit, entry.role)] == "invalid"
+
+
+def test_another_units_form_pasted_into_a_return_is_counted_for_nobody(run: Run):
+    pasted_unit = "区教体局"
+    assert all(e["state"] == "missing" for e in states(run) if e["unit"] == pasted_unit)
+    [note] = [p for p in run.by_path["two-units-merged-into-one-file.xlsx"].problems if pasted_unit in p.message]
+    assert note.sheet == f"{pasted_unit}报送" and note.cell
+
+
+# -- nothing live reaches an output ---------------------------------------------------------------
+def output_files(run: Run, suffix: str) -> list[Path]:
+    return sorted(p for p in run.ws.outbox.rglob(f"*{suffix}") if "templates" not in p.parts)
+
+
+def test_no_formula_link_or_macro_reaches_any_output_and_unit_text_stays_verbatim(run: Run):
+    workbooks = output_files(run, ".xlsx")
+    assert len(workbooks) > 40  # rollups, receipts, the comparison
+    cells: set[str] = set()
+    for path in workbooks:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            assert not any("vbaProject" in n or n.startswith("xl/externalLinks") for n in names), path
+            for name in names:
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    xml = z.read(name).decode("utf-8")
+                    assert "<f>" not in xml and "<f " not in xml, (path, name)
+                    assert "<hyperlink" not in xml, (path, name)
+                if "_rels/" in name:
+                    assert "hyperlink" not in z.read(name).decode("utf-8"), (path, name)
+        book = CalamineWorkbook.from_path(str(path))
+        cells |= {v for s in book.sheet_names for r in book.get_sheet_by_name(s).to_python() for v in r
+                  if isinstance(v, str)}
+    # the typed texts are there, exactly, as text: in the lead units' rollups and in the receipt
+    for text in MAKE.FORMULA_TEXTS:
+        assert any(text in c for c in cells), text
+    receipts = "\n".join(p.read_text(encoding="utf-8") for p in output_files(run, ".txt"))
+    assert MAKE.DDE in receipts
+    for path in output_files(run, ".docx"):
+        with zipfile.ZipFile(path) as z:
+            xml = z.read("word/document.xml").decode("utf-8")
+            rels = z.read("word/_rels/document.xml.rels").decode("utf-8")
+        for tag in ("<w:fldSimple", "<w:instrText", "<w:hyperlink", "<w:fldChar"):
+            assert tag not in xml, path
+        assert "hyperlink" not in rels
+        assert docx.Document(str(path)).paragraphs
+
+
+@requires_office
+@pytest.mark.office
+def test_every_output_opens_in_libreoffice(run: Run, tmp_path: Path):
+    sources = output_files(run, ".xlsx") + output_files(run, ".docx")
+    # one soffice call for all of them; names are unique per folder, so copy under unique stems
+    flat = tmp_path / "in"
+    flat.mkdir()
+    copies = []
+    for i, path in enumerate(sources):
+        copy = flat / f"{i:03d}{path.suffix}"
+        shutil.copyfile(path, copy)
+        copies.append(copy)
+    pdfs = convert(copies, "pdf", tmp_path / "pdf")
+    assert all(p.stat().st_size > 1000 for p in pdfs)
+
+
+def test_docs_table_is_the_one_the_corpus_expects():
+    assert DOC.read_text(encoding="utf-8") == MAKE.render_doc(EXPECTED, MAKE.BIG_CASE), \
+        "docs/hostile-input.md is out of date: run python tests/data/corpus/make_corpus.py --doc"
+
+
+def test_expected_csv_is_what_make_corpus_declares_and_every_file_is_in_the_corpus():
+    assert EXPECTED == MAKE.expected_rows()
+    files = {p.name for p in CORPUS.iterdir()} - {"make_corpus.py", "expected.csv", "__pycache__"}
+    assert files == {row["file"] for row in EXPECTED}
+    assert {row["outcome"] for row in EXPECTED} == set(MAKE.OUTCOMES)
+
+
+def test_scripted_corpus_files_rebuild_to_the_same_bytes():
+    # Not the LibreOffice-made ones (time stamps), the encrypted one (random salt) nor the .docx
+    # (python-docx stamps its zip entries with the current time).
+    random = {"password-protected-encrypted.xlsx", "word-document-renamed.xlsx"}
+    scripted = [c for c in MAKE.CASES if c.office is None and c.file not in random]
+    assert len(scripted) > 15
+    for case in scripted:
+        assert case.make() == (CORPUS / case.file).read_bytes(), case.file
