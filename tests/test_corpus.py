@@ -303,3 +303,94 @@ def test_scripted_corpus_files_rebuild_to_the_same_bytes():
     assert len(scripted) > 15
     for case in scripted:
         assert case.make() == (CORPUS / case.file).read_bytes(), case.file
+
+
+# -- a 50 MB workbook: refused with a message, in bounded memory -----------------------------------
+def big_workbook(path: Path, megabytes: int) -> None:
+    """A real .xlsx of about `megabytes` MB: one sheet of rows of random text (barely compressible).
+
+    Written part by part with zipfile (xlsxwriter needs ~20 s for this); calamine reads it like any
+    workbook, so only the size cap stands between it and a parse of ~70 MB of sheet XML.
+    """
+    import base64
+    import random
+
+    rnd = random.Random(7)
+    types = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+             'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+             'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
+             '"/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
+             'main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
+             'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+    rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+            '2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    workbook = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+                'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                'relationships"><sheets><sheet name="牵头任务" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    book_rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                 'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                 'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml", types)
+        z.writestr("_rels/.rels", rels)
+        z.writestr("xl/workbook.xml", workbook)
+        z.writestr("xl/_rels/workbook.xml.rels", book_rels)
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                        b'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>\xe5\xba\x8f'
+                        b'\xe5\x8f\xb7</t></is></c></row>')
+            row = 2
+            while path.stat().st_size < megabytes * 1024 * 1024 and row < 2_000_000:
+                chunk = []
+                for _ in range(2000):
+                    text = base64.b64encode(rnd.randbytes(90)).decode()
+                    chunk.append(f'<row r="{row}"><c r="A{row}"><v>{row}</v></c><c r="B{row}" t="inlineStr"><is>'
+                                 f"<t>{text}</t></is></c></row>")
+                    row += 1
+                sheet.write("".join(chunk).encode())
+            sheet.write(b"</sheetData></worksheet>")
+
+
+PEAK_RSS = """
+import resource, sys
+from excelflow.cli import main
+try:
+    main(sys.argv[1:], standalone_mode=False)
+finally:
+    print("PEAK_RSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
+def collect_in_subprocess(ws: Workspace) -> tuple[int, str]:
+    """`excelflow collect` in its own process; returns its peak resident memory (KB) and output."""
+    done = subprocess.run([sys.executable, "-c", PEAK_RSS, "collect", "--root", str(ws.root), "--now", NOW,
+                           "--wait", "5"], capture_output=True, text=True, timeout=600,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    peak = int(re.search(r"PEAK_RSS_KB (\d+)", done.stderr).group(1))  # type: ignore[union-attr]
+    return peak, done.stdout
+
+
+def test_fifty_megabyte_workbook_is_refused_with_a_message_in_bounded_memory(tmp_path: Path):
+    root = tmp_path / "督查室"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    ws = Workspace(root)
+    baseline, _ = collect_in_subprocess(ws)  # the same pass with an empty inbox
+    big = ws.inbox / "big-50MB.xlsx"
+    big_workbook(big, 50)
+    size = big.stat().st_size
+    assert size >= 50 * 1024 * 1024
+    with zipfile.ZipFile(big) as z:
+        assert z.getinfo("xl/worksheets/sheet1.xml").file_size > 60 * 1024 * 1024
+    peak, output = collect_in_subprocess(ws)
+    print(f"\npeak RSS: empty inbox {baseline // 1024} MB, with the {size / 1048576:.0f} MB workbook "
+          f"{peak // 1024} MB")
+    [sub] = Archive(ws).submissions()
+    assert sub.outcome == "rejected"
+    [problem] = sub.problems
+    assert "超过上限" in problem.message and "50 MB" in problem.message and "请" in problem.message
+    assert "big-50MB.xlsx" in output  # listed for the clerk
+    # Reading, hashing and archiving the bytes costs about their size; a parse would cost
+    # several times the 60+ MB of sheet XML (measured 2.4 bytes per byte).
+    assert peak - baseline < 2 * size // 1024
