@@ -39,15 +39,25 @@ __all__ = ["Candidate", "scan_inbox", "read_bytes", "looks_incomplete", "read_re
 _NO_FORM = ("找不到填报表:没有哪个工作表含有「序号」「完成状态」「进展情况」等表头。"
             "请让填报单位使用下发的填报表填写,不要删除或改动表头行。")
 _LIST_UNKNOWN_UP_TO = 5  # rows with an unknown 序号 listed one by one; beyond, one message per sheet
+STALE_MESSAGE = ("文件一直不完整:超过一天没有任何变化,仍缺少结尾部分(或为空文件),不是正在复制,而是已损坏或保存失败,"
+                 "未接收。请让填报单位用 Excel 或 WPS 重新保存后再报送;新文件放入收件箱后会自动收集。")
 PENDING_MESSAGE = ("文件不完整,可能仍在复制或保存中,本次未读取,下次收集时会自动重试。"
                    "如果一直如此,请让填报单位重新报送。")
 
 
-def read_return(data: bytes, path: str, received_at: datetime, register: Register) -> Submission:
-    """Parse one return from memory and judge it. `path` is the inbox-relative name (for messages)."""
+def read_return(data: bytes, path: str, received_at: datetime, register: Register, *,
+                stale_pending: bool = False) -> Submission:
+    """Parse one return from memory and judge it. `path` is the inbox-relative name (for messages).
+
+    `stale_pending`: the caller has seen these bytes incomplete and unchanged for
+    `scan.STALE_AFTER` (see `scan.PendingLog`): an incomplete file is then rejected as damaged
+    rather than left pending forever.
+    """
     sha = hashlib.sha256(data).hexdigest()
     base = Submission(path=path, sha256=sha, size=len(data), received_at=received_at, outcome="rejected")
     if looks_incomplete(data, path):
+        if stale_pending:
+            return _with(base, "rejected", Problem("error", STALE_MESSAGE, path))
         return _with(base, "pending", Problem("warning", PENDING_MESSAGE, path))
     # Imported here: a pass with nothing new never parses a workbook and need not load these.
     from .extract import WorkbookUnreadable

@@ -394,3 +394,86 @@ def test_fifty_megabyte_workbook_is_refused_with_a_message_in_bounded_memory(tmp
     # Reading, hashing and archiving the bytes costs about their size; a parse would cost
     # several times the 60+ MB of sheet XML (measured 2.4 bytes per byte).
     assert peak - baseline < 2 * size // 1024
+
+
+# -- a file that stays incomplete: pending for a while, then rejected as damaged ------------------
+def passes_over(inbox: Path, state: Path, times: list[str]) -> list[dict[str, Submission]]:
+    """What collect does with incomplete files, pass after pass: each pass a fresh PendingLog from
+    disk (as a new process would), the inbox scanned and read once, incomplete bytes judged."""
+    from datetime import datetime
+
+    from excelflow.intake import read_return
+    from excelflow.scan import PendingLog, looks_incomplete, read_bytes, scan_inbox
+    from excelflow.setup import default_register
+
+    register = default_register()
+    results = []
+    for at in times:
+        now = datetime.fromisoformat(at)
+        log = PendingLog(state / "pending.json")
+        subs, pending = {}, []
+        for c in scan_inbox(inbox):
+            data = read_bytes(inbox, c)
+            assert data is not None
+            stale = looks_incomplete(data, c.path) and log.stale(c, now)
+            sub = read_return(data, c.path, now, register, stale_pending=stale)
+            if sub.outcome == "pending":
+                pending.append(c.path)
+            subs[c.path] = sub
+        log.keep(pending)
+        log.save()
+        results.append(subs)
+    return results
+
+
+def test_a_file_incomplete_and_unchanged_for_a_day_is_rejected_as_damaged_not_pending_forever(tmp_path: Path):
+    from excelflow.intake import STALE_MESSAGE
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("zero-bytes.xlsx", "truncated-copy.xlsx"):
+        shutil.copyfile(CORPUS / name, inbox / name)
+    first, later, next_day = passes_over(inbox, tmp_path / ".excelflow",
+                                         ["2021-06-14T09:00", "2021-06-14T17:00", "2021-06-15T09:00"])
+    assert {s.outcome for s in first.values()} == {s.outcome for s in later.values()} == {"pending"}
+    assert {s.outcome for s in next_day.values()} == {"rejected"}
+    for sub in next_day.values():
+        [problem] = sub.problems
+        assert problem.level == "error" and problem.message == STALE_MESSAGE and problem.file == sub.path
+
+
+def test_a_copy_that_moves_restarts_the_clock_and_one_that_completes_is_forgotten(tmp_path: Path):
+    from excelflow.scan import PendingLog
+
+    inbox, state = tmp_path / "inbox", tmp_path / ".excelflow"
+    inbox.mkdir()
+    slow = inbox / "区民政局.xlsx"
+    whole = (CORPUS / "区民政局 2021年 上半年 重点工作 报送(终稿).xlsx").read_bytes()
+    slow.write_bytes(whole[:3000])
+    [day1] = passes_over(inbox, state, ["2021-06-14T09:00"])
+    slow.write_bytes(whole[:6000])  # more bytes arrived: still a copy in progress
+    [day2] = passes_over(inbox, state, ["2021-06-15T10:00"])
+    assert day1["区民政局.xlsx"].outcome == day2["区民政局.xlsx"].outcome == "pending"
+    slow.write_bytes(whole)
+    [day3] = passes_over(inbox, state, ["2021-06-17T10:00"])
+    assert day3["区民政局.xlsx"].outcome == "accepted"
+    assert PendingLog(state / "pending.json").first_seen("区民政局.xlsx") is None
+
+
+def test_a_back_dated_pass_does_not_count_towards_the_day(tmp_path: Path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(CORPUS / "zero-bytes.xlsx", inbox / "zero-bytes.xlsx")
+    runs = passes_over(inbox, tmp_path / ".excelflow", ["2021-06-20T09:00", "2021-06-01T09:00", "2021-06-01T20:00"])
+    assert [r["zero-bytes.xlsx"].outcome for r in runs] == ["pending", "pending", "pending"]
+
+
+def test_a_damaged_pending_log_starts_every_clock_again(tmp_path: Path):
+    state = tmp_path / ".excelflow"
+    state.mkdir()
+    (state / "pending.json").write_text("{not json", encoding="utf-8")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(CORPUS / "zero-bytes.xlsx", inbox / "zero-bytes.xlsx")
+    runs = passes_over(inbox, state, ["2021-06-14T09:00", "2021-06-16T09:00"])
+    assert [r["zero-bytes.xlsx"].outcome for r in runs] == ["pending", "rejected"]
