@@ -32,7 +32,7 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-MARKER = "进展#00000"
+MARKER = "No.00000"  # ASCII: openpyxl writes CJK text as character references
 NOW = "2021-06-16T09:00"
 
 
@@ -61,6 +61,8 @@ def build(root: Path, n: int) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(_variant(source.read_bytes(), i))
         files.append(target)
+    distinct = len({f.read_bytes() for f in files})
+    assert distinct == n, f"only {distinct} distinct returns"
     return files
 
 
@@ -70,8 +72,8 @@ def _variant(data: bytes, i: int) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             body = src.read(item)
-            if item.filename == "xl/sharedStrings.xml":
-                body = body.replace(MARKER.encode(), f"进展#{i:05d}".encode())
+            if item.filename.startswith(("xl/worksheets/", "xl/sharedStrings")):
+                body = body.replace(MARKER.encode(), f"No.{i:05d}".encode())
             dst.writestr(item, body)
     return out.getvalue()
 
@@ -100,9 +102,10 @@ def collect_code(root: Path) -> str:
             "try:\n    main()\nexcept SystemExit as e:\n    assert e.code in (0, 3, None), e.code\n")
 
 
-def pandas_code(files: list[Path]) -> str:
+def pandas_code(files: list[Path], listing: Path) -> str:
+    listing.write_text(json.dumps([str(f) for f in files]), encoding="utf-8")
     return ("import json, pandas\n"
-            f"files = json.loads({json.dumps([str(f) for f in files])!r})\n"
+            f"files = json.load(open({str(listing)!r}, encoding='utf-8'))\n"
             "rows = 0\n"
             "for f in files:\n"
             "    for frame in pandas.read_excel(f, sheet_name=None, engine='openpyxl').values():\n"
@@ -132,9 +135,10 @@ def main(n: int) -> None:
         print(f"built {n} returns ({size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s", file=sys.stderr)
 
         col_s, col_mb, _ = measured(collect_code(root))
+        print(f"collect: {col_s:.1f} s, {col_mb} MiB", file=sys.stderr)
         archived = len([p for p in (root / "archive").rglob("*.xlsx")])
         outputs = len([p for p in (root / "outbox" / "2021-H1").rglob("*") if p.is_file() and "templates" not in p.parts])
-        pd_s, pd_mb, _ = measured(pandas_code(files))
+        pd_s, pd_mb, _ = measured(pandas_code(files, root.parent / "files.json"))
         again_s, again_mb, _ = measured(collect_code(root))
         probe = subprocess.run([sys.executable, "-c", probe_code(root)], capture_output=True, text=True)
         verdict = next(line for line in probe.stderr.splitlines() if line.startswith("WORKBOOKS_OPENED"))
