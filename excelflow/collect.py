@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .scan import Candidate
 
 STATE_FILE = "状态.json"
+PENDING_LOG = "pending.json"  # scan.PendingLog: first sightings of incomplete files, across passes
 # Test hook for the crash tests: seconds to sleep after each file, so a test can SIGKILL a
 # pass at a random point of a real run. Never set in normal use.
 SLOW_ENV = "EXCELFLOW_TEST_SLOW_PASS"
@@ -105,6 +106,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     """Collect what is new in `ws.inbox` and bring the round's outputs up to date."""
     from .archive import Archive
     from .intake import looks_incomplete, read_bytes, scan_inbox
+    from .scan import PendingLog
 
     cache = PassCache(ws)
     register = cache.register()
@@ -133,9 +135,14 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     duplicates: list[str] = []
     pending: list[str] = []
     slow = float(os.environ.get(SLOW_ENV) or 0)
+    pending_log = PendingLog(ws.state / PENDING_LOG)
     for i, c in enumerate(fresh, start=1):
         data = read_bytes(ws.inbox, c)
-        if data is None or looks_incomplete(data, c.path):
+        # Incomplete bytes are a copy still arriving (retried next pass), unless the same bytes
+        # have stayed incomplete for a day: then the file is damaged and is taken in (archived,
+        # rejected with the reason) rather than left pending forever.
+        stale = data is not None and looks_incomplete(data, c.path) and pending_log.stale(c, now)
+        if data is None or (looks_incomplete(data, c.path) and not stale):
             pending.append(c.path)
         else:
             sha = hashlib.sha256(data).hexdigest()
@@ -147,7 +154,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
             else:
                 from .intake import read_return
 
-                sub = read_return(data, c.path, record.received_at, register)
+                sub = read_return(data, c.path, record.received_at, register, stale_pending=stale)
                 sub = replace(sub, path=record.original_path, archived_as=record.blob, modified_ns=c.mtime_ns)
                 archive.save_submission(sub)
                 new.append(sub)
@@ -155,6 +162,9 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
             progress(i, len(fresh))
         if slow:
             time.sleep(slow)
+
+    pending_log.keep(pending)
+    pending_log.save()
 
     all_subs = archive.submissions()
     known_rounds = {r.id for r in register.rounds}

@@ -351,3 +351,16 @@ def test_load_reported_gives_the_latest_complete_content_of_a_past_round(ws: Wor
     assert reported[(2, "区科技局", "co")].status == "序时推进"
     assert {unit for (_, unit, _) in reported} == {"区科技局"}
     assert load_reported(ws, "2021-FY") == {}
+
+
+def test_file_incomplete_and_unchanged_for_a_day_is_taken_in_as_damaged(ws: Workspace, tmp_path: Path):
+    full = fill(ws, "区科技局", tmp_path / "a.xlsx").read_bytes()
+    (ws.inbox / "区科技局.xlsx").write_bytes(full[: len(full) // 2])
+    assert "待重试 1 份" in collect(ws, "2021-06-14T10:00").output
+    assert "待重试 1 份" in collect(ws, "2021-06-14T20:00").output  # still within the day: arriving
+    out = collect(ws, "2021-06-15T10:30").output
+    assert "待重试" not in out
+    line = next(line for line in out.splitlines() if "inbox/区科技局.xlsx" in line)
+    assert "损坏" in line
+    assert [p for p in tree_digest(ws.archive) if p.endswith(".xlsx")]  # kept, like every return
+    assert {e["state"] for e in entries_of(status_json(ws, "2021-06-15T11:00"), "区科技局")} == {"missing"}
