@@ -8,6 +8,7 @@ half a workbook. Unit names become file names, so they are made safe here, in on
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -15,24 +16,42 @@ import unicodedata
 from pathlib import Path
 
 # Characters Windows forbids in file names, plus control characters.
-_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+# Device names Windows reserves whatever the extension (`CON.xlsx` opens the console), including
+# the superscript-digit forms Windows 10/11 also reserve.
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+             *(f"{p}{d}" for p in ("COM", "LPT") for d in (*"123456789", "¹", "²", "³"))}
 MAX_NAME_CHARS = 80  # leaves room for the folder path under Windows' 260-character limit
+# Linux (ext4) and SMB limit a name to 255 bytes; a Chinese character takes 3 in UTF-8. The cap
+# leaves room for a suffix and for `fallback_path`'s marker (30 bytes).
+MAX_NAME_BYTES = 180
+_HASH_CHARS = 8
 
 
 def safe_filename(name: str, suffix: str = "") -> str:
     """A file name for `name` that is valid on Windows and Linux and stays in its folder.
 
-    Forbidden characters become `_`; trailing dots and spaces (dropped by Windows) are removed;
-    reserved device names get a `_` prefix; the result never starts with `.` and is cut to
-    `MAX_NAME_CHARS` characters before `suffix`.
+    Forbidden characters become `_`; invisible format characters (e.g. a right-to-left override
+    that would disguise the extension) are dropped; trailing dots and spaces (dropped by Windows)
+    are removed; reserved device names get a `_` prefix; the result never starts with `.` and is
+    never `..`. A name longer than `MAX_NAME_CHARS` characters or `MAX_NAME_BYTES` bytes is cut
+    and ends in `~` and a digest of the whole name, so two long names that share their start still
+    get two files.
     """
     text = unicodedata.normalize("NFC", name)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Zl", "Zp"))
     text = _FORBIDDEN.sub("_", text).strip().rstrip(". ")
     text = text.lstrip(".") or "_"
-    if text.split(".")[0].upper() in _RESERVED:
+    if text.split(".")[0].rstrip(" ").upper() in _RESERVED:
         text = "_" + text
-    return text[:MAX_NAME_CHARS] + suffix
+    if len(text) > MAX_NAME_CHARS or len(text.encode("utf-8")) > MAX_NAME_BYTES:
+        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_CHARS]
+        keep = MAX_NAME_CHARS - _HASH_CHARS - 1
+        head = text[:keep]
+        while len(head.encode("utf-8")) > MAX_NAME_BYTES - _HASH_CHARS - 1:
+            head = head[:-1]
+        text = f"{head.rstrip('. ')}~{digest}"
+    return text + suffix
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
