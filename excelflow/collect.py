@@ -276,7 +276,7 @@ def _from_snapshot(ws: Workspace, cache: PassCache, register: Register, rnd: Rou
         receipts_present = set()
     if not set(snap.get("receipts") or ()) <= receipts_present:  # type: ignore[arg-type]
         return None
-    if not state_file(ws, rnd.id).exists() or not all(ws.rollup_file(rnd.id, u).exists() for u in lead_units(register)):
+    if not state_file(ws, rnd.id).exists() or not all(p.exists() for p in rollup_paths(ws, rnd.id, lead_units(register)).values()):
         return None
     from .collect_cache import state_from_json, submissions_from_json
 
@@ -312,7 +312,8 @@ def _bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register,
     from .rollup import lead_units
 
     leads = lead_units(register)
-    expected_files = [ws.rollup_file(rnd.id, u) for u in leads]
+    paths = rollup_paths(ws, rnd.id, leads)
+    expected_files = list(paths.values())
     expected_files += [p for pair in receipts.values() for p in pair]
     expected_files.append(state_file(ws, rnd.id))
     key = _output_key(cache, rnd.id, mine)
@@ -346,7 +347,7 @@ def _bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register,
         publish(txt_path, receipt_text(receipt).encode("utf-8"))
     by_key = rollup_states(states)
     for unit in leads:
-        path = ws.rollup_file(rnd.id, unit)
+        path = paths[unit]
         as_of = _as_of(register, unit, states, rnd)
         digest = rollup_digest(register, rnd, unit, by_key, as_of)
         name = path.relative_to(ws.round_dir(rnd.id)).as_posix()
@@ -406,6 +407,26 @@ def _receipt_paths(ws: Workspace, round_id: str, sub: Submission) -> tuple[Path,
     folder = ws.receipts_dir(round_id)
     xlsx, txt = _receipt_names(sub)
     return folder / xlsx, folder / txt
+
+
+def rollup_paths(ws: Workspace, round_id: str, units: Sequence[str]) -> dict[str, Path]:
+    """Each lead unit's rollup file; names that would collide once made safe get a digest each.
+
+    `区城投/集团` and `区城投_集团` are both `区城投_集团.xlsx` on disk: rather than let one rollup
+    silently replace the other, both become `区城投_集团-<digest of the real name>.xlsx` (the
+    identity sheet inside names the unit).
+    """
+    plain = {u: ws.rollup_file(round_id, u) for u in units}
+    counts: dict[Path, int] = {}
+    for path in plain.values():
+        counts[path] = counts.get(path, 0) + 1
+    out: dict[str, Path] = {}
+    for unit, path in plain.items():
+        if counts[path] > 1:
+            digest = hashlib.sha256(unit.encode("utf-8")).hexdigest()[:8]
+            path = ws.rollups_dir(round_id) / f"{path.stem}-{digest}{path.suffix}"
+        out[unit] = path
+    return out
 
 
 def state_file(ws: Workspace, round_id: str) -> Path:

@@ -325,7 +325,9 @@ def _return_a_rollup(ws: Workspace, register: Register, plan: Mapping[str, tuple
     if not silent_leads:
         return None
     unit = silent_leads[0]
-    rollup = ws.rollup_file(ROUND, unit)
+    from .collect import rollup_paths
+
+    rollup = rollup_paths(ws, ROUND, lead_units(register))[unit]
     if not rollup.exists():
         return None
     target = staging / f"{unit}-rollup.xlsx"

@@ -364,3 +364,24 @@ def test_file_incomplete_and_unchanged_for_a_day_is_taken_in_as_damaged(ws: Work
     assert "损坏" in line
     assert [p for p in tree_digest(ws.archive) if p.endswith(".xlsx")]  # kept, like every return
     assert {e["state"] for e in entries_of(status_json(ws, "2021-06-15T11:00"), "区科技局")} == {"missing"}
+
+
+def test_lead_units_whose_file_names_collide_get_a_rollup_each(tmp_path: Path):
+    from python_calamine import CalamineWorkbook
+
+    from excelflow.identity import IDENTITY_SHEET, read_identity
+    from excelflow.model import Register, Task, Unit
+
+    ws = Workspace(tmp_path / "撞名")
+    for folder in (ws.workbooks, ws.inbox, ws.outbox):
+        folder.mkdir(parents=True)
+    units = (Unit("区城投/集团"), Unit("区城投_集团"))
+    write_register(ws.register_path, Register("测试", units, (
+        Task(1, "一、测试", None, "任务一。", ("区城投/集团",)), Task(2, "一、测试", None, "任务二。", ("区城投_集团",))),
+        (Round(ROUND, "半年", date(2021, 6, 15), date(2021, 6, 25)),)))
+    collect(ws, "2021-06-14T09:00")
+    rollups = sorted(ws.rollups_dir(ROUND).glob("*.xlsx"))
+    owners = [read_identity(CalamineWorkbook.from_path(str(p)).get_sheet_by_name(IDENTITY_SHEET).to_python()).unit
+              for p in rollups]
+    assert sorted(owners) == ["区城投/集团", "区城投_集团"]
+    assert all(p.stem.startswith("区城投_集团-") for p in rollups)
