@@ -164,6 +164,13 @@ def test_the_summary_lists_every_file_that_needs_the_clerks_attention(run: Run):
         assert f"inbox/{file}" in section
 
 
+def test_a_return_for_the_next_round_is_filed_under_that_round(run: Run):
+    sub = run.by_path["next-rounds-workbook-2021-FY.xlsx"]
+    assert sub.round_id == "2021-FY"
+    assert "另有 1 份属于轮次 2021-FY" in run.output
+    assert any(run.ws.receipts_dir("2021-FY").glob("*.txt"))
+
+
 def test_receipts_state_each_identified_returns_outcome(run: Run):
     folder = run.ws.receipts_dir(ROUND)
     texts = [p.read_text(encoding="utf-8") for p in folder.glob("*.txt")]
@@ -255,9 +262,12 @@ def test_no_formula_link_or_macro_reaches_any_output_and_unit_text_stays_verbati
     # the typed texts are there, exactly, as text: in the lead units' rollups and in the receipt
     for text in MAKE.FORMULA_TEXTS:
         assert any(text in c for c in cells), text
-    receipts = "\n".join(p.read_text(encoding="utf-8") for p in output_files(run, ".txt"))
+    receipts = "\n".join(p.read_text(encoding="utf-8-sig") for p in output_files(run, ".txt"))
     assert MAKE.DDE in receipts
-    for path in output_files(run, ".docx"):
+    documents = output_files(run, ".docx")
+    assert documents  # the draft notification quotes the problems of tasks behind schedule
+    assert any(MAKE.DDE in "\n".join(p.text for p in docx.Document(str(d)).paragraphs) for d in documents)
+    for path in documents:
         with zipfile.ZipFile(path) as z:
             xml = z.read("word/document.xml").decode("utf-8")
             rels = z.read("word/_rels/document.xml.rels").decode("utf-8")

@@ -355,6 +355,8 @@ CASES: tuple[Case, ...] = (
     Case("last-years-workbook-2020-H1.xlsx", "去年(2020-H1)的填报表",
          lambda: filled("区人社局", register=last_years_register(), round_id="2020-H1"), "rejected", "区人社局",
          ("2020-H1", "没有这个轮次")),
+    Case("next-rounds-workbook-2021-FY.xlsx", "下一轮(2021-FY 全年)的填报表提前交回:归入该轮",
+         lambda: filled("区退役军人事务局", round_id="2021-FY"), "accepted", "区退役军人事务局"),
     Case("区交通局-上半年报送.xlsx", "其他单位(区自然资源局)的表改成本单位的文件名:按标识归属",
          lambda: filled("区自然资源局"), "accepted", "区自然资源局"),
     Case("two-units-merged-into-one-file.xlsx", "两个单位的表合并在一个文件中(区发改委的表里粘贴了区教体局的表)",
