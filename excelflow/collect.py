@@ -50,6 +50,7 @@ from .submission import Submission
 from .workspace import Workspace
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .archive import Archive
     from .scan import Candidate
 
 STATE_FILE = "状态.json"
@@ -105,8 +106,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
              progress: Callable[[int, int], None] | None = None) -> CollectReport:
     """Collect what is new in `ws.inbox` and bring the round's outputs up to date."""
     from .archive import Archive
-    from .intake import looks_incomplete, read_bytes, scan_inbox
-    from .scan import PendingLog
+    from .intake import scan_inbox
 
     cache = PassCache(ws)
     register = cache.register()
@@ -131,40 +131,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
             fresh.append(c)
     fresh.sort(key=lambda c: (c.mtime_ns, c.path))
 
-    new: list[Submission] = []
-    duplicates: list[str] = []
-    pending: list[str] = []
-    slow = float(os.environ.get(SLOW_ENV) or 0)
-    pending_log = PendingLog(ws.state / PENDING_LOG)
-    for i, c in enumerate(fresh, start=1):
-        data = read_bytes(ws.inbox, c)
-        # Incomplete bytes are a copy still arriving (retried next pass), unless the same bytes
-        # have stayed incomplete for a day: then the file is damaged and is taken in (archived,
-        # rejected with the reason) rather than left pending forever.
-        stale = data is not None and looks_incomplete(data, c.path) and pending_log.stale(c, now)
-        if data is None or (looks_incomplete(data, c.path) and not stale):
-            pending.append(c.path)
-        else:
-            sha = hashlib.sha256(data).hexdigest()
-            # Commit the bytes first (the receipt time is fixed here, once), then the parse: a
-            # pass killed in between finds the file unparsed next time and parses it then.
-            record = archive.store(data, c.path, now, mtime_ns=c.mtime_ns)
-            if archive.load_submission(sha) is not None:
-                duplicates.append(c.path)  # these bytes were collected before (other name, or re-saved)
-            else:
-                from .intake import read_return
-
-                sub = read_return(data, c.path, record.received_at, register, stale_pending=stale)
-                sub = replace(sub, path=record.original_path, archived_as=record.blob, modified_ns=c.mtime_ns)
-                archive.save_submission(sub)
-                new.append(sub)
-        if progress is not None:
-            progress(i, len(fresh))
-        if slow:
-            time.sleep(slow)
-
-    pending_log.keep(pending)
-    pending_log.save()
+    new, duplicates, pending = _ingest(ws, archive, register, fresh, now, progress)
 
     all_subs = archive.submissions()
     known_rounds = {r.id for r in register.rounds}
@@ -205,6 +172,47 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
         unchosen_relevant=register.unchosen_relevant(),
         rendered=rendered,
     )
+
+
+def _ingest(ws: Workspace, archive: Archive, register: Register, fresh: Sequence[Candidate], now: datetime,
+            progress: Callable[[int, int], None] | None) -> tuple[list[Submission], list[str], list[str]]:
+    """Read, archive and parse each file not collected yet: (new returns, duplicates, pending)."""
+    from .intake import looks_incomplete, read_bytes, read_return
+    from .scan import PendingLog
+
+    new: list[Submission] = []
+    duplicates: list[str] = []
+    pending: list[str] = []
+    slow = float(os.environ.get(SLOW_ENV) or 0)
+    pending_log = PendingLog(ws.state / PENDING_LOG)
+    for i, c in enumerate(fresh, start=1):
+        data = read_bytes(ws.inbox, c)
+        incomplete = data is not None and looks_incomplete(data, c.path)
+        # Incomplete bytes are a copy still arriving (retried next pass), unless the same bytes
+        # have stayed incomplete for a day: then the file is damaged and is taken in (archived,
+        # rejected with the reason) rather than left pending forever.
+        stale = incomplete and pending_log.stale(c, now)
+        if data is None or (incomplete and not stale):
+            pending.append(c.path)
+        else:
+            sha = hashlib.sha256(data).hexdigest()
+            # Commit the bytes first (the receipt time is fixed here, once), then the parse: a
+            # pass killed in between finds the file unparsed next time and parses it then.
+            record = archive.store(data, c.path, now, mtime_ns=c.mtime_ns)
+            if archive.load_submission(sha) is not None:
+                duplicates.append(c.path)  # these bytes were collected before (other name, or re-saved)
+            else:
+                sub = read_return(data, c.path, record.received_at, register, stale_pending=stale)
+                sub = replace(sub, path=record.original_path, archived_as=record.blob, modified_ns=c.mtime_ns)
+                archive.save_submission(sub)
+                new.append(sub)
+        if progress is not None:
+            progress(i, len(fresh))
+        if slow:
+            time.sleep(slow)
+    pending_log.keep(pending)
+    pending_log.save()
+    return new, duplicates, pending
 
 
 def _count_by_round(subs: Iterable[Submission]) -> dict[str, int]:
