@@ -403,7 +403,7 @@ CASES: tuple[Case, ...] = (
 
 def expected_rows() -> list[dict[str, str]]:
     return [{"file": c.file, "case": c.case, "outcome": c.outcome, "unit": c.unit, "kind": c.kind,
-             "mentions": "|".join(c.mentions)} for c in CASES]
+             "mentions": "\n".join(c.mentions)} for c in CASES]  # one per line: texts may hold `|`
 
 
 # -- LibreOffice ----------------------------------------------------------------------------------
@@ -450,26 +450,52 @@ OUTCOME_NAMES = {"accepted": "已接收", "accepted_with_warnings": "已接收(�
                  "pending": "待重试(下次收集自动重试)", "rejected": "未接收"}
 
 
-def render_doc(rows: list[dict[str, str]], big_case: dict[str, str] | None = None) -> str:
-    """`docs/hostile-input.md`: the corpus table, from `expected.csv` (see tests/test_corpus.py)."""
+def first_messages(rows: list[dict[str, str]]) -> dict[str, str]:
+    """file → the first thing the clerk is told about it (first error, else first warning), where."""
+    from excelflow.extract import MAX_FILE_BYTES, WorkbookUnreadable, _check_container
+    from excelflow.intake import read_return
+
+    out = {}
+    for row in rows:
+        sub = read_return((HERE / row["file"]).read_bytes(), row["file"], datetime(2021, 6, 14, 9), REGISTER)
+        problems = sorted(sub.problems, key=lambda p: p.level != "error")
+        if problems:
+            p = problems[0]
+            where = "".join(x for x in (f"工作表「{p.sheet}」" if p.sheet else "", f"单元格 {p.cell}" if p.cell else ""))
+            out[row["file"]] = (f"{where}:" if where else "") + p.message
+    try:  # the 50 MB case is built at test time; its message comes from the same size check
+        _check_container(b"PK\x03\x04" + bytes(50 * 1024 * 1024), "big-50MB.xlsx")
+    except WorkbookUnreadable as exc:
+        out[BIG_CASE["file"]] = str(exc)
+    assert MAX_FILE_BYTES < 50 * 1024 * 1024
+    return out
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_doc(rows: list[dict[str, str]], big_case: dict[str, str], messages: dict[str, str]) -> str:
+    """`docs/hostile-input.md`: the corpus table from `expected.csv`, with the first message each
+    file gets (see tests/test_corpus.py, which checks the page is current)."""
     lines = [
         "# Hostile and broken input: what `excelflow collect` does with each case",
         "",
         "Generated from `tests/data/corpus/expected.csv` by `python tests/data/corpus/make_corpus.py --doc`;",
         "`tests/test_corpus.py` runs a real `excelflow collect` over the whole corpus at once and checks",
-        "each file ends as listed (and that this page matches the table). Every message names the file",
+        "each file ends as listed, is attributed to the unit listed (or to none), and that its messages",
+        "contain the words listed; it also checks this page is current. Every message names the file",
         "(and sheet and cell where one applies) and says what the clerk should do; the inbox files are",
-        "never changed; no formula, link or macro reaches an output.",
+        "never changed; no formula, link or macro reaches an output. The last column is the first",
+        "thing the clerk and the unit are told (receipt, summary).",
         "",
-        "| case | file | outcome | unit | the message says |",
-        "|---|---|---|---|---|",
+        "| case | file | outcome | unit | must mention | first message |",
+        "|---|---|---|---|---|---|",
     ]
-    for row in rows + ([big_case] if big_case else []):
-        mentions = "、".join(f"「{m}」" for m in row["mentions"].split("|") if m) or "—"
-        file = row["file"].replace("|", "\\|")
-        mentions = mentions.replace("|", "\\|")
-        case = row["case"].replace("|", "\\|")
-        lines.append(f"| {case} | `{file}` | {OUTCOME_NAMES[row['outcome']]} | {row['unit'] or '—'} | {mentions} |")
+    for row in [*rows, big_case]:
+        mentions = "、".join(f"「{m}」" for m in row["mentions"].split("\n") if m) or "—"
+        lines.append(f"| {_cell(row['case'])} | `{_cell(row['file'])}` | {OUTCOME_NAMES[row['outcome']]} | "
+                     f"{row['unit'] or '—'} | {_cell(mentions)} | {_cell(messages.get(row['file'], '—'))} |")
     lines += [
         "",
         "Decisions:",
@@ -479,26 +505,31 @@ def render_doc(rows: list[dict[str, str]], big_case: dict[str, str] | None = Non
         "  (and the unit typed in its header) so the clerk asks that unit to report on its own form.",
         "  Nothing is attributed to a unit the identity does not name.",
         "- **Another unit's workbook under this unit's file name**: the identity sheet wins.",
+        "- **A workbook of another round** is filed under its own round when the register has it, and",
+        "  rejected (every entry invalid) when it does not (last year's).",
         "- **A returned plan (落实方案)** is accepted as a plan: no progress entries, read by the comparison.",
         "- **Formulas**: collection reads the values a spreadsheet program saved (calamine), never",
         "  the formula; every output writes unit text as text (no `<f>`, no hyperlink, no field).",
         "- **Macros**: a `.xlsm`'s `vbaProject.bin` is archived with the original bytes, never run and",
         "  never copied into an output.",
         "- **Limits**: a file over 30 MB, a workbook whose sheets unpack to more than 100 MB, and rows",
-        "  past 20,000 per sheet are not read, each with a message.",
+        "  past 20,000 per sheet are not read, each with a message; many rows whose 序号 is no task get",
+        "  one message, not one each.",
+        "- **A file that stays incomplete** (zero bytes, cut short) is pending; once it has been seen",
+        "  incomplete and unchanged for a day it is rejected as damaged (`scan.PendingLog`).",
         "",
     ]
     return "\n".join(lines)
 
 
-BIG_CASE = {"file": "(测试时生成,不入库)big-50MB.xlsx", "case": "50 MB 的工作簿", "outcome": "rejected",
+BIG_CASE = {"file": "big-50MB.xlsx", "case": "50 MB 的工作簿(测试时生成,不入库)", "outcome": "rejected",
             "unit": "", "mentions": "超过上限"}
 
 
 def write_doc(target: Path = ROOT / "docs" / "hostile-input.md") -> None:
     with open(HERE / "expected.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    target.write_text(render_doc(rows, BIG_CASE), encoding="utf-8")
+    target.write_text(render_doc(rows, BIG_CASE, first_messages(rows)), encoding="utf-8")
 
 
 def build(target: Path = HERE) -> None:
