@@ -181,7 +181,8 @@ class _Reader:
             used.add(name)
             found.append((sheet, header))
             if sheet.truncated:
-                self.problem("warning", f"工作表超过 {len(sheet.rows)} 行,其后的内容未读取。", name)
+                self.problem("warning", f"工作表超过 {len(sheet.rows)} 行(行数上限),其后的内容未读取。"
+                             "如有任务行在其后,请删除表格中多余的行后重新报送。", name)
             return True
 
         wanted: list[tuple[str, int]] = []

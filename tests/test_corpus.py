@@ -487,3 +487,15 @@ def test_a_damaged_pending_log_starts_every_clock_again(tmp_path: Path):
     shutil.copyfile(CORPUS / "zero-bytes.xlsx", inbox / "zero-bytes.xlsx")
     runs = passes_over(inbox, state, ["2021-06-14T09:00", "2021-06-16T09:00"])
     assert [r["zero-bytes.xlsx"].outcome for r in runs] == ["pending", "rejected"]
+
+
+def test_a_second_pass_over_the_same_corpus_adds_nothing_and_keeps_the_pending_ones_pending(run: Run):
+    archive_before = digest(run.ws.archive)
+    again = CliRunner().invoke(main, ["collect", "--root", str(run.ws.root), "--now", NOW, "--wait", "5"],
+                               catch_exceptions=False)
+    assert again.exit_code in (0, 3), again.output
+    assert "本次新收 0 份" in again.output
+    for file in (r["file"] for r in EXPECTED if r["outcome"] == "pending"):
+        assert f"inbox/{file}" in again.output.split("待重试的文件")[1]
+    assert digest(run.ws.archive) == archive_before
+    assert digest(run.ws.inbox) == run.inbox_before

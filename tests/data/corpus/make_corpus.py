@@ -95,10 +95,10 @@ def data_sheets(book: openpyxl.Workbook) -> list[Any]:
 
 def _has_header(sheet: Any) -> bool:
     try:
-        FIX.header_row(sheet)
+        _, cols = FIX.header_row(sheet)
     except AssertionError:
         return False
-    return True
+    return "完成状态" in cols  # not the 填报说明 sheet, which mentions 序号 in its text
 
 
 def task_rows(sheet: Any) -> dict[int, int]:
@@ -286,6 +286,15 @@ def ten_thousand_rows(book: openpyxl.Workbook) -> None:
         sheet.cell(start + i, cols["进展情况"]).value = f"台账明细第{i + 1}条"
 
 
+def rows_beyond_the_limit(book: openpyxl.Workbook) -> None:
+    """25,000 rows of notes under the co-task form: past the 20,000-row cap per sheet."""
+    sheet = data_sheets(book)[-1]
+    _, cols = FIX.header_row(sheet)
+    start = sheet.max_row + 2
+    for i in range(25_000):
+        sheet.cell(start + i, cols["进展情况"]).value = i
+
+
 def macro_enabled(data: bytes) -> bytes:
     """The .xlsx turned into an .xlsm with a vbaProject.bin whose Auto_Open runs a shell."""
     vba = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 24
@@ -390,6 +399,9 @@ CASES: tuple[Case, ...] = (
     Case("ten-thousand-rows.xlsx", "表下粘贴了 10,000 行带编号的明细",
          lambda: filled("区公安局", ten_thousand_rows), "accepted_with_warnings", "区公安局",
          ("10000 行", "不是任务登记表中的任务编号")),
+    Case("rows-beyond-the-limit.xlsx", "表下有 25,000 行内容(超过每表 20,000 行的上限)",
+         lambda: filled("区住建局", rows_beyond_the_limit), "accepted_with_warnings",
+         "区住建局", ("20000 行", "行数上限")),
     Case("区民政局 2021年 上半年 重点工作 报送(终稿).xlsx", "文件名含中文、空格和括号",
          lambda: filled("区民政局"), "accepted", "区民政局"),
     Case(LONG_NAME, "很长的文件名(200 个字符以上)", lambda: filled("区林业局"), "accepted", "区林业局"),
