@@ -127,6 +127,7 @@ class _Reader:
                 return self._result("rejected")
             unit, round_id, confidence = placed
             kind = "report"
+            sheets = self._own_sheets(sheets, unit)
         if not sheets:
             self.problem("error", _NO_FORM)
             return self._result("rejected", kind=kind, unit=unit, round_id=round_id, confidence=confidence)
@@ -276,6 +277,23 @@ class _Reader:
                          f"「{unit}」报送。请核对;如不对,请在表头「填报单位」处填写正确的单位名称后重新放入收件箱。",
                          typed[1] if typed else None, typed[2] if typed else None)
         return unit, round_id, confidence
+
+    def _own_sheets(self, sheets: list[DataSheet], unit: str) -> list[DataSheet]:
+        """Without identity, the sheets of `unit`: a sheet whose header names another register
+        unit is another unit's form (two retyped forms in one file) and is not read for `unit`."""
+        from .extract import header_block_unit
+
+        own: list[DataSheet] = []
+        for sheet, header in sheets:
+            hit = header_block_unit(sheet, header)
+            other = (_resolve_unit(self.register, hit[0]) or _unit_in_text(self.register, hit[0])) if hit else None
+            if other is None or other == unit:
+                own.append((sheet, header))
+                continue
+            self.problem("warning", f"工作表「{sheet.name}」的表头「填报单位」是「{hit[0]}」,与本文件识别的「{unit}」不同,"  # type: ignore[index]
+                         f"该表未读取,其中的内容不计入任何单位。请让「{other}」用自己的填报表单独报送。",
+                         sheet.name, hit[1])  # type: ignore[index]
+        return own
 
     def _unplaced_reason(self, typed: tuple[str, str, str] | None) -> str:
         head = "无法识别是哪个单位报送的:文件中没有 excelflow 标识(可能是重新录入或自制的表格),"

@@ -511,3 +511,12 @@ def test_a_second_pass_over_the_same_corpus_adds_nothing_and_keeps_the_pending_o
         assert f"inbox/{file}" in again.output.split("待重试的文件")[1]
     assert digest(run.ws.archive) == archive_before
     assert digest(run.ws.inbox) == run.inbox_before
+
+
+def test_two_retyped_forms_in_one_file_give_only_the_first_units_rows_to_it(run: Run):
+    sub = run.by_path["two-retyped-forms-of-two-units.xlsx"]
+    own = {(e.task_id, e.role) for e in MAKE.REGISTER.expected_entries() if e.unit == "区财政局"}
+    # Sheet2 holds 区商务局's eleven rows: read for 区财政局 they would be entries too (blocked or not)
+    assert sub.unit == "区财政局" and {(e.task_id, e.role) for e in sub.entries} == own
+    [note] = [p for p in sub.problems if p.sheet == "Sheet2"]
+    assert "区商务局" in note.message and note.cell == "B2"

@@ -235,13 +235,22 @@ def two_units_merged(first: str, second: str) -> bytes:
     return FIX.edited(generated(first), edit)
 
 
-def retyped(unit: str, typed_unit: str) -> bytes:
-    """A form the unit typed itself: its own layout, a two-row header, no identity sheet."""
-    entries = sorted({(e.task_id, e.role) for e in REGISTER.expected_entries() if e.unit == unit})
+def retyped(unit: str, typed_unit: str, *more: tuple[str, str]) -> bytes:
+    """A form the unit typed itself: its own layout, a two-row header, no identity sheet.
+
+    `more`: (unit, typed unit) of further forms typed into the same file, one sheet each.
+    """
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     book.set_properties({"created": datetime(2021, 6, 1)})
-    sheet = book.add_worksheet("Sheet1")
+    for i, (who, typed) in enumerate(((unit, typed_unit), *more), start=1):
+        _retyped_sheet(book.add_worksheet(f"Sheet{i}"), who, typed)
+    book.close()
+    return out.getvalue()
+
+
+def _retyped_sheet(sheet: Any, unit: str, typed_unit: str) -> None:
+    entries = sorted({(e.task_id, e.role) for e in REGISTER.expected_entries() if e.unit == unit})
     sheet.merge_range("A1:H1", "2021年上半年重点工作进展情况表")
     sheet.write("A2", "填报单位:")
     sheet.write("B2", typed_unit)
@@ -261,8 +270,6 @@ def retyped(unit: str, typed_unit: str) -> bytes:
         sheet.write_number(r, 3, values["完成进度(%)"])
         sheet.write_string(r, 4, values["进展情况"])
         sheet.write_string(r, 6, values["下步打算"])
-    book.close()
-    return out.getvalue()
 
 
 def register_with_edited_task(unit: str) -> Register:
@@ -361,6 +368,9 @@ CASES: tuple[Case, ...] = (
          lambda: filled("区广投集团", merged_cells), "accepted", "区广投集团", office="xls"),
     Case("retyped-without-identity-区财政局.xlsx", "手工重新录入的表(没有标识工作表)",
          lambda: retyped("区财政局", "区财政局"), "accepted_with_warnings", "区财政局", ("没有 excelflow 标识",)),
+    Case("two-retyped-forms-of-two-units.xlsx", "两个单位手工录入的表在同一文件的两个工作表中(区财政局、区商务局)",
+         lambda: retyped("区财政局", "区财政局", ("区商务局", "区商务局")), "accepted_with_warnings", "区财政局",
+         ("Sheet2", "区商务局", "单独报送")),
     Case("last-years-workbook-2020-H1.xlsx", "去年(2020-H1)的填报表",
          lambda: filled("区人社局", register=last_years_register(), round_id="2020-H1"), "rejected", "区人社局",
          ("2020-H1", "没有这个轮次")),
