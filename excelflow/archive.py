@@ -9,16 +9,24 @@ the last write the commit point:
     archive/<sha[:2]>/<sha>.paths.json            other inbox paths the same bytes arrived under
     archive/<sha[:2]>/<sha>.submission.json       intake's parsed result (so nothing is re-read)
     archive/journal/<sha>                      3. "this sha changed since the index was written"
-    archive/index.json                            cache of all of the above, rewritten atomically
+    archive/index.json                            cache: records, paths and each parse's metadata
+    archive/segments/<round key>.json             cache: one round's parsed results in full
 
 A crash (SIGKILL) between any two writes leaves either a stray blob (redone next time the bytes
 are stored, same name, same content) or a record the index does not list yet (found through the
 journal, or by `store`/`get` looking on disk). Nothing is duplicated: a sha has one place.
 
-Cost of a pass grows with what is new, not with the archive: loading reads `index.json` plus the
-few journal entries since it was last rewritten; the index is rewritten (and the journal
-emptied) only once the journal holds `COMPACT_AFTER` entries or `compact()` is called. If the
-index is lost or damaged it is rebuilt by walking the per-record files, which are the truth.
+Cost of a pass grows with what is new, not with the archive: loading reads `index.json` (light:
+per return only its record, paths and metadata such as round, unit, kind and outcome) plus the
+few journal entries since it was last rewritten. A parse in full (entries, problems: most of the
+bytes and nearly all of the load time) is read only for the rounds a caller asks for, from that
+round's segment. The index and the segments are rewritten (and the journal emptied) only once the
+journal holds `COMPACT_AFTER` entries or `compact()` is called, and then only the segments of
+rounds that changed. The index names each segment's token; a segment whose token does not match
+(a compaction killed between the two writes, a damaged file) is not used and that round's parses
+are read from the per-record files instead. If the index is lost or damaged it is rebuilt by
+walking the per-record files, which are the truth. An index written by an earlier version (every
+parse in full, version 1) is read as it is and rewritten in this layout by the next write.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -35,7 +44,8 @@ from .files import atomic_write_bytes, atomic_write_text
 from .submission import EntryReport, Problem, Submission
 from .workspace import Workspace
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
+_OLD_INDEX_VERSION = 1  # every parse in full inside index.json: read, migrated by the next write
 COMPACT_AFTER = 64  # journal entries before the index is rewritten; bounds load cost per pass
 _KNOWN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -60,6 +70,27 @@ class PathSighting:
     mtime_ns: int | None
 
 
+@dataclass(frozen=True)
+class SubmissionMeta:
+    """What the index keeps of every parse: a `Submission` without its entries and problems.
+
+    Enough to know a return was parsed, to pick the parses a pass needs in full (by round, by
+    kind) and to know when returns arrived, without building thousands of entries.
+    """
+
+    sha256: str
+    path: str
+    size: int
+    received_at: datetime
+    outcome: str
+    archived_as: str | None = None
+    kind: str | None = None
+    unit: str | None = None
+    round_id: str | None = None
+    confidence: str | None = None
+    modified_ns: int | None = None
+
+
 class Archive:
     """The archive of one working folder. One collector at a time (the collect lock) writes it."""
 
@@ -68,7 +99,12 @@ class Archive:
         self._dir = ws.archive
         self._records: dict[str, ArchiveRecord] = {}
         self._paths: dict[str, list[PathSighting]] = {}
-        self._subs: dict[str, Submission] = {}
+        self._meta: dict[str, SubmissionMeta] = {}  # every parse, light
+        self._subs: dict[str, Submission] = {}  # parses built in full (asked for, saved or adopted)
+        self._raw: dict[str, dict[str, Any]] = {}  # parses read in full as JSON, built when asked for
+        self._segments: dict[str, str] = {}  # round key → token of its segment, as the index names it
+        self._rounds_read: set[str] = set()  # round keys whose segment has been read into _raw
+        self._dirty_rounds: set[str] = set()  # round keys whose segment the next compaction rewrites
         self._by_path: dict[str, tuple[int, int | None, str]] = {}
         self._mtimes: dict[str, int | None] = {}  # inbox mtime of the first path, for lookup_path
         self._loaded = False
@@ -111,17 +147,37 @@ class Archive:
             return None
         return self._records.get(seen[2])
 
+    def has_submission(self, sha256: str) -> bool:
+        """True if these bytes were parsed already (answered from the index, nothing read in full)."""
+        self._load()
+        return sha256 in self._meta
+
     def load_submission(self, sha256: str) -> Submission | None:
         self._load()
-        sub = self._subs.get(sha256)
-        if sub is None and sha256 not in self._records:
-            sub = self._read_submission(sha256)
-        return sub
+        if sha256 in self._meta:
+            return self._full(sha256)
+        if sha256 not in self._records:
+            return self._read_submission(sha256)
+        return None
 
-    def submissions(self) -> list[Submission]:
-        """Every parsed result, in receipt order (time received, then path)."""
+    def submission_meta(self) -> list[SubmissionMeta]:
+        """Every parse without its entries and problems, in receipt order: cheap however large."""
         self._load()
-        return sorted(self._subs.values(), key=lambda s: (s.received_at, s.path, s.sha256))
+        return sorted(self._meta.values(), key=lambda m: (m.received_at, m.path, m.sha256))
+
+    def submissions(self, rounds: Iterable[str | None] | None = None) -> list[Submission]:
+        """Parsed results in full, in receipt order (time received, then path).
+
+        With `rounds`, only the returns intake tied to one of these rounds (None: returns no round
+        was found for), and only these rounds' parses are read: the cost follows the rounds asked
+        for, not the archive. Without, every parse (`status`, tests, the clerk's tools).
+        """
+        self._load()
+        keys = {_round_key(m.round_id) for m in self._meta.values()} if rounds is None else {_round_key(r) for r in rounds}
+        for key in sorted(keys):
+            self._read_round(key)
+        subs = [self._full(m.sha256) for m in list(self._meta.values()) if _round_key(m.round_id) in keys]
+        return sorted((s for s in subs if s is not None), key=lambda s: (s.received_at, s.path, s.sha256))
 
     # -- writing ------------------------------------------------------------------------------
     def store(self, data: bytes, original_path: str, received_at: datetime,
@@ -158,30 +214,37 @@ class Archive:
         self._load()
         # A cache, not the truth (the blob can be parsed again): no fsync, but still atomic.
         _write_hint(self._submission_path(sub.sha256), _dumps(submission_to_json(sub)))
-        self._subs[sub.sha256] = sub
+        self._remember(sub)
         self._journal(sub.sha256)
 
     def compact(self) -> None:
-        """Rewrite `index.json` and empty the journal (a writer's job: collect holds the lock).
+        """Rewrite `index.json` and the changed rounds' segments, and empty the journal.
 
-        What is on disk is merged first (the current index, every journal entry), so an index
-        written meanwhile by another process, or an entry journaled after this one loaded, is
-        never dropped.
+        A writer's job (collect holds the lock). What is on disk is merged first (the current
+        index, every journal entry), so an index written meanwhile by another process, or an entry
+        journaled after this one loaded, is never dropped. Segments are written before the index
+        that names their tokens: a crash in between leaves a segment the index does not name,
+        which is simply not used.
         """
         self._load()
-        self._merge_index(_read_json(self._dir / "index.json"))
+        self._merge_index(_read_json(self._dir / "index.json"), tokens_from_disk=True)
         done = self._journal_entries()
         for name in done:
             self._adopt(name)
         self._reindex_paths()
+        live = {_round_key(m.round_id) for m in self._meta.values()}
+        for key in sorted((self._dirty_rounds | (live - set(self._segments))) & live):
+            self._write_segment(key)
         index = {
             "version": INDEX_VERSION,
             "records": [_record_to_json(r, self._mtimes.get(r.sha256)) for r in self.records()],
             "paths": {sha: [_sighting_to_json(p) for p in ps] for sha, ps in self._paths.items()},
-            "submissions": [submission_to_json(s) for s in self.submissions()],
+            "meta": [_meta_to_json(m) for m in self.submission_meta()],
+            "segments": {key: token for key, token in sorted(self._segments.items()) if key in live},
         }
         atomic_write_text(self._dir / "index.json", _dumps(index))
         self._needs_compact = False
+        self._dirty_rounds.clear()
         self._unjournaled.clear()
         for name in done:  # after the index: a crash here only leaves entries merged twice
             try:
@@ -189,6 +252,7 @@ class Archive:
             except FileNotFoundError:
                 pass
         _remove_stale_temp_files(self._dir / "journal")
+        _remove_stale_temp_files(self._dir / "segments")
 
     # -- paths --------------------------------------------------------------------------------
     def _shard(self, sha: str) -> Path:
@@ -203,6 +267,9 @@ class Archive:
     def _submission_path(self, sha: str) -> Path:
         return self._shard(sha) / f"{sha}.submission.json"
 
+    def _segment_path(self, key: str) -> Path:
+        return self._dir / "segments" / f"{key}.json"
+
     def _blob_path(self, sha: str, original_path: str) -> Path:
         suffix = PurePosixPath(original_path).suffix.lower()
         return self._shard(sha) / f"{sha}{suffix if suffix in _KNOWN_SUFFIXES else '.bin'}"
@@ -215,7 +282,7 @@ class Archive:
         index_path = self._dir / "index.json"
         index = _read_json(index_path)
         if index is None and not index_path.exists() and not self._has_shards():
-            index = {"version": INDEX_VERSION, "records": [], "paths": {}, "submissions": []}  # a new archive
+            index = {"version": INDEX_VERSION, "records": [], "paths": {}, "meta": [], "segments": {}}  # a new archive
         if not self._merge_index(index):  # lost or damaged: the per-record files are the truth
             self._rebuild()
             return
@@ -223,14 +290,24 @@ class Archive:
             self._adopt(name)
         self._reindex_paths()
 
-    def _merge_index(self, index: Any) -> bool:
-        """Merge an index's contents into memory (what memory already holds wins); False if unusable."""
-        if not isinstance(index, dict) or index.get("version") != INDEX_VERSION:
+    def _merge_index(self, index: Any, tokens_from_disk: bool = False) -> bool:
+        """Merge an index's contents into memory (what memory already holds wins); False if unusable.
+
+        Segment tokens are the exception with `tokens_from_disk`: the segment files on disk are
+        the ones the newest index names, so its tokens replace those this object loaded.
+        """
+        if not isinstance(index, dict) or index.get("version") not in (INDEX_VERSION, _OLD_INDEX_VERSION):
             return False
+        old = index.get("version") == _OLD_INDEX_VERSION
         try:
             records = [(_record_from_json(item), _mtime(item)) for item in index["records"]]
             paths = {sha: [_sighting_from_json(p) for p in items] for sha, items in index["paths"].items()}
-            subs = [submission_from_json(item) for item in index["submissions"]]
+            if old:  # every parse in full: keep the JSON, build a Submission only when asked for
+                metas = [(_meta_from_json(item), item) for item in index["submissions"]]
+                segments: dict[str, str] = {}
+            else:
+                metas = [(_meta_from_json(item), None) for item in index["meta"]]
+                segments = {str(k): str(v) for k, v in index["segments"].items()}
         except (KeyError, TypeError, ValueError, AttributeError):
             return False
         for record, mtime in records:
@@ -239,8 +316,18 @@ class Archive:
                 self._mtimes[record.sha256] = mtime
         for sha, sightings in paths.items():
             self._paths.setdefault(sha, sightings)
-        for sub in subs:
-            self._subs.setdefault(sub.sha256, sub)
+        for meta, raw in metas:
+            if meta.sha256 not in self._meta:
+                self._meta[meta.sha256] = meta
+                if raw is not None:
+                    self._raw.setdefault(meta.sha256, raw)
+        for key, token in segments.items():
+            if tokens_from_disk:
+                self._segments[key] = token
+            else:
+                self._segments.setdefault(key, token)
+        if old:
+            self._needs_compact = True  # the next write rewrites it in this layout; a reader never writes
         return True
 
     def _has_shards(self) -> bool:
@@ -253,7 +340,10 @@ class Archive:
         """Read every per-record file (the truth) when there is no usable index."""
         self._records.clear()
         self._paths.clear()
+        self._meta.clear()
         self._subs.clear()
+        self._raw.clear()
+        self._segments.clear()  # unknown: every round's segment is rewritten by the next compaction
         self._mtimes.clear()
         if self._dir.is_dir():
             for shard in sorted(self._dir.iterdir()):
@@ -281,7 +371,81 @@ class Archive:
                 pass
         sub = self._read_submission(sha)
         if sub is not None:
-            self._subs[sha] = sub
+            self._remember(sub)
+
+    def _remember(self, sub: Submission) -> None:
+        """Hold `sub` in full; the segments of its round (and of its earlier round) are now stale."""
+        old = self._meta.get(sub.sha256)
+        if old is not None:
+            self._dirty_rounds.add(_round_key(old.round_id))
+        self._subs[sub.sha256] = sub
+        self._raw.pop(sub.sha256, None)
+        self._meta[sub.sha256] = _meta_of(sub)
+        self._dirty_rounds.add(_round_key(sub.round_id))
+
+    def _read_round(self, key: str) -> None:
+        """Read one round's segment (once) so its parses can be built without a file each."""
+        if key in self._rounds_read:
+            return
+        self._rounds_read.add(key)
+        token = self._segments.get(key)
+        if token is None:
+            return  # no segment yet (journaled since, or an old index): per-record files
+        segment = _read_json(self._segment_path(key))
+        items = segment.get("submissions") if isinstance(segment, dict) else None
+        if not isinstance(segment, dict) or segment.get("token") != token or not isinstance(items, list):
+            # Killed between segment and index, or damaged: not used, rewritten next compaction.
+            self._dirty_rounds.add(key)
+            return
+        for item in items:
+            sha = item.get("sha256") if isinstance(item, dict) else None
+            if isinstance(sha, str) and sha in self._meta and sha not in self._subs:
+                self._raw.setdefault(sha, item)
+
+    def _full(self, sha: str) -> Submission | None:
+        """The parse of `sha` in full: held, built from JSON already read, or read from its file."""
+        sub = self._subs.get(sha)
+        if sub is not None:
+            return sub
+        raw = self._raw.pop(sha, None)
+        if raw is not None:
+            try:
+                sub = submission_from_json(raw)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                sub = None
+        if sub is None or sub.sha256 != sha:
+            sub = self._read_submission(sha)
+        if sub is None:
+            # Listed but unreadable: forget it, so the next pass parses the archived bytes again.
+            meta = self._meta.pop(sha, None)
+            if meta is not None:
+                self._dirty_rounds.add(_round_key(meta.round_id))
+            return None
+        self._subs[sha] = sub
+        return sub
+
+    def _write_segment(self, key: str) -> None:
+        """Write the segment of one round from memory (its old segment, parses held, their files)."""
+        self._read_round(key)
+        items: list[dict[str, Any]] = []
+        for meta in sorted(self._meta.values(), key=lambda m: m.sha256):
+            if _round_key(meta.round_id) != key:
+                continue
+            sub = self._subs.get(meta.sha256)
+            if sub is not None:
+                items.append(submission_to_json(sub))
+            elif meta.sha256 in self._raw:
+                items.append(self._raw[meta.sha256])
+            else:
+                sub = self._full(meta.sha256)
+                if sub is not None:
+                    items.append(submission_to_json(sub))
+        body = _dumps(items)
+        token = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+        # A cache of the per-record files (derivable again): atomic, not fsynced, like the journal.
+        _write_hint(self._segment_path(key), f'{{"version":{INDEX_VERSION},"token":"{token}","submissions":{body}}}')
+        self._segments[key] = token
+        self._rounds_read.add(key)
 
     def _read_record(self, sha: str) -> ArchiveRecord | None:
         raw = _read_json(self._record_path(sha))
@@ -408,6 +572,36 @@ def _sighting_to_json(s: PathSighting) -> dict[str, Any]:
 def _sighting_from_json(d: dict[str, Any]) -> PathSighting:
     mtime = d.get("mtime_ns")
     return PathSighting(path=str(d["path"]), size=int(d["size"]), mtime_ns=None if mtime is None else int(mtime))
+
+
+def _round_key(round_id: str | None) -> str:
+    """A segment's file name: round ids are the clerk's text, so a digest, never the text itself."""
+    if round_id is None:
+        return "none"
+    return "r-" + hashlib.sha256(round_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+_META_FIELDS = tuple(SubmissionMeta.__dataclass_fields__)
+
+
+def _meta_of(sub: Submission) -> SubmissionMeta:
+    return SubmissionMeta(**{k: getattr(sub, k) for k in _META_FIELDS})
+
+
+def _meta_to_json(m: SubmissionMeta) -> dict[str, Any]:
+    out = {k: getattr(m, k) for k in _META_FIELDS}
+    out["received_at"] = m.received_at.isoformat()
+    return out
+
+
+def _meta_from_json(d: dict[str, Any]) -> SubmissionMeta:
+    """From an index's meta item or a whole submission's JSON (a version 1 index): extra keys ignored."""
+    values = {k: d[k] for k in _META_FIELDS if k in d}
+    values["received_at"] = datetime.fromisoformat(d["received_at"])
+    meta = SubmissionMeta(**values)
+    if not isinstance(meta.sha256, str) or not isinstance(meta.path, str):
+        raise ValueError("not a submission")
+    return meta
 
 
 def submission_to_json(sub: Submission) -> dict[str, Any]:

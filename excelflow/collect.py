@@ -127,22 +127,28 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     fresh = []
     for c in candidates:
         record = archive.lookup_path(c.path, c.size, c.mtime_ns)
-        if record is None or archive.load_submission(record.sha256) is None:
+        if record is None or not archive.has_submission(record.sha256):
             fresh.append(c)
     fresh.sort(key=lambda c: (c.mtime_ns, c.path))
 
     new, duplicates, pending = _ingest(ws, archive, register, fresh, now, progress)
 
-    all_subs = archive.submissions()
     known_rounds = {r.id for r in register.rounds}
     touched = {s.round_id for s in new if s.round_id in known_rounds and s.round_id != chosen.id}
+    # Only the parses this pass renders from are read in full: the rounds it brings up to date and
+    # the returns tied to no round (listed as unidentified). The rest of the archive is seen
+    # through its light metadata (receipt times); the comparison reads the previous round and
+    # the plans through the same `archive`.
+    all_subs = archive.submissions(rounds=[chosen.id, *touched, None])
+    times = [m.received_at for m in archive.submission_meta()]
     outputs: list[Path] = []
     fallbacks: list[Path] = []
     rendered = False
     chosen_states: list[EntryState] = []
     complete: list[tuple[Round, list[EntryState]]] = []
     for rnd in [chosen, *sorted((register.round(r) for r in touched), key=lambda r: r.lead_deadline)]:  # type: ignore[union-attr]
-        states, written, fell_back, did_render = _bring_round_up_to_date(ws, cache, register, rnd, all_subs, now)
+        states, written, fell_back, did_render = _bring_round_up_to_date(ws, cache, register, rnd, all_subs, now,
+                                                                          archive)
         outputs += written
         fallbacks += fell_back
         rendered = rendered or did_render
@@ -154,7 +160,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     pending_set = set(pending)
     cache.set_seen({c.path: [c.size, c.mtime_ns] for c in candidates if c.path not in pending_set})
     for rnd, states in complete:
-        cache.set_snapshot(rnd.id, _snapshot(ws, cache, register, rnd, states, all_subs, now))
+        cache.set_snapshot(rnd.id, _snapshot(ws, cache, register, rnd, states, all_subs, times, now))
     cache.save()
 
     return CollectReport(
@@ -199,7 +205,7 @@ def _ingest(ws: Workspace, archive: Archive, register: Register, fresh: Sequence
             # Commit the bytes first (the receipt time is fixed here, once), then the parse: a
             # pass killed in between finds the file unparsed next time and parses it then.
             record = archive.store(data, c.path, now, mtime_ns=c.mtime_ns)
-            if archive.load_submission(sha) is not None:
+            if archive.has_submission(sha):
                 duplicates.append(c.path)  # these bytes were collected before (other name, or re-saved)
             else:
                 sub = read_return(data, c.path, record.received_at, register, stale_pending=stale)
@@ -238,12 +244,16 @@ def unidentified(register: Register, rnd: Round, subs: Sequence[Submission]) -> 
 
 
 def _snapshot(ws: Workspace, cache: PassCache, register: Register, rnd: Round, states: Sequence[EntryState],
-              all_subs: Sequence[Submission], now: datetime) -> dict[str, object]:
-    """What a later pass with nothing new needs to answer without loading the archive."""
+              all_subs: Sequence[Submission], times: Sequence[datetime], now: datetime) -> dict[str, object]:
+    """What a later pass with nothing new needs to answer without loading the archive.
+
+    `all_subs` holds (at least) the round's returns and those tied to no round; `times` the
+    receipt time of every parsed return in the archive (a back-dated `now` sees fewer).
+    """
     from .collect_cache import state_to_json, submissions_to_json
 
-    included = [s.received_at for s in all_subs if s.received_at <= now]
-    later = [s.received_at for s in all_subs if s.received_at > now]
+    included = [t for t in times if t <= now]
+    later = [t for t in times if t > now]
     return {
         "register": cache.register_key(),
         "seen": cache.seen_digest(),
@@ -303,7 +313,7 @@ def round_states(register: Register, round_id: str, subs: Sequence[Submission], 
 
 
 def _bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: Round,
-                            all_subs: Sequence[Submission], now: datetime
+                            all_subs: Sequence[Submission], now: datetime, archive: Archive | None = None
                             ) -> tuple[list[EntryState], list[Path], list[Path], bool]:
     """States of `rnd`; outputs rendered only where their inputs changed or the file is missing.
 
@@ -365,30 +375,49 @@ def _bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register,
             cache.set_file_digest(rnd.id, name, digest)
     publish(state_file(ws, rnd.id), state_file_bytes(rnd, states))
     if cache.output_key(f"{rnd.id}:comparison") != comparison_key:
-        written.extend(write_comparison(ws, register, rnd, states, now))
-        cache.set_output_key(f"{rnd.id}:comparison", comparison_key)
+        done = write_comparison(ws, register, rnd, states, now, archive=archive)
+        written.extend(done)
+        beside = [p for p in done if p in _comparison_fallbacks(ws, rnd.id)]
+        fallbacks.extend(beside)
+        if not beside:  # else the key stays old, so the next pass tries the original again
+            cache.set_output_key(f"{rnd.id}:comparison", comparison_key)
     if not fallbacks:
         cache.set_output_key(rnd.id, key)
     return states, written, fallbacks, True
 
 
 def write_comparison(ws: Workspace, register: Register, rnd: Round, states: Sequence[EntryState],
-                     now: datetime) -> list[Path]:
+                     now: datetime, archive: Archive | None = None) -> list[Path]:
     """HOOK for issue 5: write `ws.comparison_path(rnd.id)` (R-对比通报.xlsx) from `states`.
 
     Called whenever the round's outputs are re-rendered (new returns, changed register, or a
     missing output), after the rollups. Writes through `files.publish_bytes` and returns the
     paths written: the comparison workbook, the reminders and the draft notification
     (`comparison_workbook.write_comparison`), with the previous round's reports beside.
+    `archive` is the pass's own (read once per pass); without, one is opened here.
     """
     from .comparison_workbook import write_comparison as write_comparison_outputs
     from .ledger import load_reported
     from .plans import archived_milestones, with_plans
 
+    if archive is None:
+        from .archive import Archive
+
+        archive = Archive(ws)
     previous_round = register.previous_round(rnd.id)
-    previous = load_reported(ws, previous_round.id) if previous_round is not None else None
-    planned = with_plans(register, archived_milestones(ws, register))  # returned 落实方案
+    previous = load_reported(ws, previous_round.id, archive=archive) if previous_round is not None else None
+    planned = with_plans(register, archived_milestones(ws, register, archive=archive))  # returned 落实方案
     return write_comparison_outputs(ws, planned, rnd.id, states, previous, now)
+
+
+def _comparison_fallbacks(ws: Workspace, round_id: str) -> set[Path]:
+    """Where the comparison's three outputs go when the originals are open (`files.fallback_path`)."""
+    from .files import fallback_path
+    from .notification import notification_path
+    from .reminders import reminders_path
+
+    originals = (ws.comparison_path(round_id), reminders_path(ws, round_id), notification_path(ws, round_id))
+    return {fallback_path(p) for p in originals}
 
 
 def _as_of(register: Register, unit: str, states: Sequence[EntryState], rnd: Round) -> datetime:
@@ -471,4 +500,4 @@ def status_states(ws: Workspace, round_id: str, now: datetime) -> list[EntryStat
     cache = PassCache(ws)
     register = cache.register()
     cache.save()
-    return round_states(register, round_id, Archive(ws).submissions(), now)
+    return round_states(register, round_id, Archive(ws).submissions(rounds=[round_id]), now)

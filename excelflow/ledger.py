@@ -31,6 +31,7 @@ from .model import Register, Role, Round
 from .submission import EntryReport, Problem, Submission
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .archive import Archive
     from .workspace import Workspace
 
 EntryStateName = Literal["on_time", "late", "missing", "incomplete", "invalid"]
@@ -189,15 +190,19 @@ def latest_content(submissions: Sequence[Submission], round_id: str
     return out
 
 
-def load_reported(ws: Workspace, round_id: str) -> dict[tuple[int, str, str], EntryReport]:
+def load_reported(ws: Workspace, round_id: str, archive: Archive | None = None
+                  ) -> dict[tuple[int, str, str], EntryReport]:
     """Latest usable content per (task, unit, role) of a past round, read from the archive.
 
     `generate` uses it for the previous-round column. Reads the archive's stored submission
-    records only (no workbook).
+    records of that round only (no workbook). A collect pass passes its own `archive`, so the
+    index is read once per pass.
     """
-    from .archive import Archive
+    if archive is None:
+        from .archive import Archive
 
-    return latest_content(list(Archive(ws).submissions()), round_id)
+        archive = Archive(ws)
+    return latest_content(archive.submissions(rounds=[round_id]), round_id)
 
 
 # -- how states read in Chinese (rollups, receipts, summary share these) ----------------------

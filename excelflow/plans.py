@@ -24,13 +24,16 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import identity as ident
 from .files import publish_bytes, safe_filename
 from .model import Milestone, Register, Round, Task
 from .submission import Problem
 from .workspace import Workspace
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .archive import Archive
 
 PLAN_SHEET = "落实方案"
 PLANS_FOLDER = "落实方案"
@@ -260,16 +263,20 @@ def read_plan(data: bytes, path: str, register: Register) -> PlanReturn:
     return PlanReturn(unit, tuple(milestones), tuple(problems))
 
 
-def archived_milestones(ws: Workspace, register: Register) -> tuple[Milestone, ...]:
+def archived_milestones(ws: Workspace, register: Register, archive: Archive | None = None
+                        ) -> tuple[Milestone, ...]:
     """Milestones from the plan returns in the archive; a unit's latest plan replaces its earlier.
 
-    Reads only archived files that intake marked as plans (kind `plan`), in receipt order.
+    Reads only archived files that intake marked as plans (kind `plan`), in receipt order, found
+    through the index's light metadata (no report's entries are read). A collect pass passes its
+    own `archive`.
     """
-    from .archive import Archive
+    if archive is None:
+        from .archive import Archive
 
-    archive = Archive(ws)
+        archive = Archive(ws)
     latest: dict[str, tuple[Milestone, ...]] = {}
-    for sub in archive.submissions():
+    for sub in archive.submission_meta():
         if sub.kind != "plan":
             continue
         record = archive.get(sub.sha256)

@@ -90,23 +90,27 @@ def test_closed_output_is_replaced_by_the_next_pass_and_the_outdated_copy_remove
     assert not fallback_path(rollup).exists()  # no outdated "新版" file left to mislead the clerk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="collect.py extends `written` with write_comparison's paths but never adds its fallbacks "
-    "to `fallbacks`, and sets the comparison key anyway: an open 对比通报 is replaced silently beside",
-)
-def test_open_comparison_workbook_fallback_is_said_in_the_summary(first_round: Path, tmp_path: Path) -> None:
+def test_open_comparison_workbook_fallback_is_said_and_the_original_retried(first_round: Path, tmp_path: Path) -> None:
     root = tmp_path / "督查 2021"
     shutil.copytree(first_round, root)
     comparison = root / "outbox" / ROUND / f"{ROUND}-对比通报.xlsx"
-    assert comparison.exists()
+    old = comparison.read_bytes()
     if not _chattr("+i", comparison):
         pytest.skip("chattr +i is not available here")
     try:
         drop(root, root / "outbox" / ROUND / "templates", ["丰溪街道"])
         output = run_collect(root)
         beside = fallback_path(comparison)
-        assert beside.exists()  # publish_bytes did its part ...
-        assert f"新版写在 outbox/{ROUND}/{beside.name}" in output  # ... but the pass does not say so
+        assert beside.exists()
+        assert f"新版写在 outbox/{ROUND}/{beside.name}" in output
+        assert f"新版写在旁边:{beside}" in log_text(root)
+        record = json.loads((root / ".excelflow" / "last-pass.json").read_text(encoding="utf-8"))
+        assert str(beside) in record["last_success"]["fallbacks"]
+        assert comparison.read_bytes() == old
+        newer = beside.read_bytes()
     finally:
         _chattr("-i", comparison)
+    # The clerk closes Excel: nothing new arrived, yet the next pass writes the original this time.
+    run_collect(root)
+    assert comparison.read_bytes() == newer != old
+    assert not beside.exists()
