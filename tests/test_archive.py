@@ -153,6 +153,98 @@ def test_compaction_keeps_what_another_process_indexed_meanwhile(tmp_path):
     assert len(Archive(ws).records()) == COMPACT_AFTER + 2
 
 
+def _round_archive(ws: Workspace) -> dict[str | None, list[Submission]]:
+    """Three parsed returns in each of two rounds and one tied to no round, compacted."""
+    from excelflow.submission import EntryReport
+
+    archive = Archive(ws)
+    out: dict[str | None, list[Submission]] = {}
+    for i, round_id in enumerate(["2021-H1"] * 3 + ["2021-FY"] * 3 + [None]):
+        record = archive.store(CLEAN + i.to_bytes(4, "little"), f"u{i}.xlsx", T0 + timedelta(minutes=i))
+        entries = () if round_id is None else (EntryReport(1, f"单位{i}", "lead", "序时推进", progress_text=f"第{i}份"),)
+        sub = Submission(path=record.original_path, sha256=record.sha256, size=record.size,
+                         received_at=record.received_at, outcome="accepted", kind="report",
+                         unit=None if round_id is None else f"单位{i}", round_id=round_id, entries=entries)
+        archive.save_submission(sub)
+        out.setdefault(round_id, []).append(sub)
+    archive.compact()
+    return out
+
+
+def _segment(root: Path, sub: Submission) -> Path:
+    [path] = [p for p in (root / "archive" / "segments").glob("*.json") if sub.sha256 in p.read_text(encoding="utf-8")]
+    return path
+
+
+def test_a_round_is_read_from_its_own_segment_and_the_index_holds_no_entries(tmp_path):
+    ws = Workspace(tmp_path)
+    by_round = _round_archive(ws)
+    index = (tmp_path / "archive" / "index.json").read_text(encoding="utf-8")
+    assert "第0份" not in index and by_round["2021-H1"][0].sha256 in index  # metadata only
+    # Another round's segment, edited behind the archive's back (token kept): a pass asking for
+    # 2021-H1 never sees it, one asking for 2021-FY reads it.
+    fy = _segment(tmp_path, by_round["2021-FY"][0])
+    fy.write_text(fy.read_text(encoding="utf-8").replace("第3份", "改过"), encoding="utf-8")
+    archive = Archive(ws)
+    assert archive.submissions(rounds=["2021-H1"]) == by_round["2021-H1"]
+    assert archive.submissions(rounds=[None]) == by_round[None]
+    assert [m.sha256 for m in archive.submission_meta()] == [s.sha256 for r in by_round.values() for s in r]
+    assert archive.submissions(rounds=["2021-FY"])[0].entries[0].progress_text == "改过"
+    # Proof that asking for one round reads nothing of another: remove 2021-FY's parses from disk
+    # after 2021-H1 was read; the same object then has nothing to give for 2021-FY.
+    lazy = Archive(ws)
+    assert lazy.submissions(rounds=["2021-H1"]) == by_round["2021-H1"]
+    fy.unlink()
+    for sub in by_round["2021-FY"]:
+        (tmp_path / "archive" / sub.sha256[:2] / f"{sub.sha256}.submission.json").unlink()
+    assert lazy.submissions(rounds=["2021-FY"]) == []
+    assert not lazy.has_submission(by_round["2021-FY"][0].sha256)  # so the next pass parses it again
+
+
+def test_a_segment_the_index_does_not_name_is_not_used_and_is_rewritten(tmp_path):
+    ws = Workspace(tmp_path)
+    by_round = _round_archive(ws)
+    h1 = _segment(tmp_path, by_round["2021-H1"][0])
+    # As if a compaction was killed after writing a newer segment but before the index.
+    data = json.loads(h1.read_text(encoding="utf-8"))
+    data["token"] = "0" * 16
+    data["submissions"][0]["entries"] = []
+    h1.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    archive = Archive(ws)
+    assert archive.submissions(rounds=["2021-H1"]) == by_round["2021-H1"]  # from the per-record files
+    archive.compact()
+    assert json.loads(h1.read_text(encoding="utf-8"))["token"] != "0" * 16
+    assert Archive(ws).submissions() == [s for r in by_round.values() for s in r]
+
+
+def test_an_index_of_the_first_layout_loads_and_is_rewritten_by_the_next_write(tmp_path):
+    from excelflow.archive import submission_to_json
+
+    ws = Workspace(tmp_path)
+    by_round = _round_archive(ws)
+    everything = [s for r in by_round.values() for s in r]
+    records = Archive(ws).records()
+    # What version 1 wrote: every parse in full inside index.json, no segments.
+    old = {"version": 1, "records": [{"sha256": r.sha256, "original_path": r.original_path, "size": r.size,
+                                      "received_at": r.received_at.isoformat(), "blob": r.blob, "mtime_ns": None}
+                                     for r in records],
+           "paths": {}, "submissions": [submission_to_json(s) for s in everything]}
+    for segment in (tmp_path / "archive" / "segments").iterdir():
+        segment.unlink()
+    for sub_file in (tmp_path / "archive").rglob("*.submission.json"):
+        sub_file.unlink()  # so the parses can only come from the old index
+    (tmp_path / "archive" / "index.json").write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    before = tree(tmp_path)
+    reader = Archive(ws)
+    assert reader.records() == records and reader.submissions() == everything
+    assert reader.submissions(rounds=["2021-FY"]) == by_round["2021-FY"]
+    assert tree(tmp_path) == before  # a reader never writes
+    Archive(ws).store(CORRECTED, "b.xlsx", T0)
+    index = json.loads((tmp_path / "archive" / "index.json").read_text(encoding="utf-8"))
+    assert index["version"] == 2 and len(index["meta"]) == len(everything) and "submissions" not in index
+    assert Archive(ws).submissions() == everything
+
+
 # -- crash safety: a real process killed while storing ---------------------------------------------
 WRITER = r"""
 import sys
