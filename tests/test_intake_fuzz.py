@@ -285,3 +285,24 @@ def test_a_batch_of_mutated_returns_goes_through_collect_and_every_file_ends_in_
         check(sub, path, allowed[path])
     assert subs["clean.xlsx"].outcome == "accepted"
     assert any(s.state == "on_time" and s.unit == "区民政局" for s in report.states)
+
+
+# -- several retyped forms (no identity) in one file: each sheet's rows stay with its own unit -----
+_RETYPED_UNITS = ("区财政局", "区商务局", "区工信局", "区科技局")
+_TYPED = {"区财政局": ("区财政局", "财政局"), "区商务局": ("区商务局", "商务局"), "区工信局": ("区工信局", "工信局"),
+          "区科技局": ("区科技局", "科技局")}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_RETYPED_UNITS), min_size=1, max_size=3), st.data())
+def test_retyped_forms_of_several_units_in_one_file_never_lend_rows_to_another_unit(units, data):
+    typed = [data.draw(st.sampled_from(_TYPED[u])) for u in units]
+    content = MAKE.retyped(units[0], typed[0], *zip(units[1:], typed[1:]))
+    sub = read_return(content, "单位报送/mixed.xlsx", RECEIVED, REGISTER)
+    check(sub, "单位报送/mixed.xlsx", {None, *units})
+    if sub.unit is None:
+        return
+    # rows a sheet holds are the tasks its unit owes; only sheets typed for sub.unit may give entries
+    allowed = {task for u in units if u == sub.unit for task, _ in OWED[u]}
+    assert {e.task_id for e in sub.entries} <= allowed
+    assert sub.unit == units[0]
