@@ -12,6 +12,13 @@
   no file outside `seen`, the same register and the same day answers from the snapshot without
   loading the archive: its cost is a directory scan and this one file.
 
+Snapshots live beside it, one file per round (`.excelflow/snapshots/<round key>.json`), read only
+for the round a pass asks about and written only when they change: after years of rounds, the
+snapshots of every past round (each holding all its entries) would otherwise be read and written
+by every pass. A snapshot names the `seen` digest and register it was made with, so whichever of
+the two files a killed pass wrote last, a mismatch only means "not usable, do a full pass". A
+cache written before snapshots moved out has its snapshots moved out by its next save.
+
 It is a cache: deleting it costs one register load and one re-render, nothing else. It is written
 whole and atomically, by the one collector holding the lock. JSON, not pickle: the working
 folder is a shared drive that others can write to.
@@ -23,6 +30,7 @@ import json
 import hashlib
 from dataclasses import asdict, fields
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from . import __version__
@@ -33,6 +41,7 @@ from .submission import EntryReport, Problem, Submission
 from .workspace import Workspace
 
 CACHE_NAME = "collect-cache.json"
+SNAPSHOTS = "snapshots"  # folder beside it: one snapshot file per round
 CACHE_VERSION = 2
 
 
@@ -88,8 +97,10 @@ class PassCache:
         self._path = ws.state / CACHE_NAME
         self._data: dict[str, Any] = {"version": CACHE_VERSION, "excelflow": __version__,
                                       "register": None, "outputs": {}, "files": {},
-                                      "seen": {}, "snapshots": {}}
+                                      "seen": {}}
         self._dirty = False
+        self._snapshots: dict[str, dict[str, Any] | None] = {}  # read (or set) this pass, by round id
+        self._dirty_snapshots: set[str] = set()
         try:
             loaded = json.loads(self._path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -97,6 +108,13 @@ class PassCache:
         if (isinstance(loaded, dict) and loaded.get("version") == CACHE_VERSION
                 and loaded.get("excelflow") == __version__):
             self._data = loaded
+            inline = self._data.pop("snapshots", None)  # the layout before one file per round
+            if isinstance(inline, dict) and inline:
+                for round_id, snap in inline.items():
+                    if isinstance(snap, dict):
+                        self._snapshots[round_id] = snap
+                        self._dirty_snapshots.add(round_id)
+                self._dirty = True
 
     def register(self) -> Register:
         """The register, from the cache when the file is unchanged, else loaded and cached.
@@ -118,7 +136,9 @@ class PassCache:
         self._data["register"] = {"key": key, "data": register_to_json(register)}
         self._data["outputs"] = {}  # outputs were made from another register
         self._data["files"] = {}
-        self._data["snapshots"] = {}
+        # Snapshots name the register they were made with: the files left on disk no longer match.
+        self._snapshots = {r: None for r in self._snapshots}
+        self._dirty_snapshots.clear()
         self._dirty = True
         return register
 
@@ -161,18 +181,40 @@ class PassCache:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def snapshot(self, round_id: str) -> dict[str, Any] | None:
-        value = self._data.get("snapshots", {}).get(round_id)
-        return value if isinstance(value, dict) else None
+        if round_id not in self._snapshots:
+            self._snapshots[round_id] = self._read_snapshot(round_id)
+        return self._snapshots[round_id]
 
     def set_snapshot(self, round_id: str, snapshot: dict[str, Any]) -> None:
         if self.snapshot(round_id) != snapshot:
-            self._data.setdefault("snapshots", {})[round_id] = snapshot
-            self._dirty = True
+            self._snapshots[round_id] = snapshot
+            self._dirty_snapshots.add(round_id)
 
     def save(self) -> None:
+        for round_id in sorted(self._dirty_snapshots):
+            body = {"version": CACHE_VERSION, "excelflow": __version__, "round": round_id,
+                    "snapshot": self._snapshots[round_id]}
+            atomic_write_text(self._snapshot_path(round_id), json.dumps(body, ensure_ascii=False))
+        self._dirty_snapshots.clear()
         if self._dirty:
             atomic_write_text(self._path, json.dumps(self._data, ensure_ascii=False))
             self._dirty = False
+
+    def _snapshot_path(self, round_id: str) -> Path:
+        # Round ids are the clerk's text: a digest names the file.
+        digest = hashlib.sha256(round_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return self._ws.state / SNAPSHOTS / f"{digest}.json"
+
+    def _read_snapshot(self, round_id: str) -> dict[str, Any] | None:
+        try:
+            loaded = json.loads(self._snapshot_path(round_id).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if (not isinstance(loaded, dict) or loaded.get("version") != CACHE_VERSION
+                or loaded.get("excelflow") != __version__ or loaded.get("round") != round_id):
+            return None
+        value = loaded.get("snapshot")
+        return value if isinstance(value, dict) else None
 
 
 # -- entry states as JSON (for the snapshot) --------------------------------------------------------
