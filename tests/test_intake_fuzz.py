@@ -147,8 +147,9 @@ def mutate(data: bytes, edits: list[tuple[Any, ...]]) -> tuple[bytes, set[str | 
                                       end_column=args[2])
                 except ValueError:
                     pass
-            elif op == "delete_sheet" and len(sheets) > 1:
-                book.remove(sheet)
+            elif op == "delete_sheet" and (sheet.sheet_state != "visible"
+                                           or sum(s.sheet_state == "visible" for s in sheets) > 1):
+                book.remove(sheet)  # an office suite keeps one visible sheet at least
             elif op == "copy_sheet":
                 book.copy_worksheet(sheet)
             elif op == "move_sheet":
