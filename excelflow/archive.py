@@ -36,6 +36,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -574,6 +575,7 @@ def _sighting_from_json(d: dict[str, Any]) -> PathSighting:
     return PathSighting(path=str(d["path"]), size=int(d["size"]), mtime_ns=None if mtime is None else int(mtime))
 
 
+@lru_cache(maxsize=1024)  # asked once per archived return per call; a few hundred distinct rounds
 def _round_key(round_id: str | None) -> str:
     """A segment's file name: round ids are the clerk's text, so a digest, never the text itself."""
     if round_id is None:

@@ -12,17 +12,23 @@ A pass:
    parsed result beside the bytes;
 4. computes the entry states of the chosen round and of every other round that got a new return,
    and writes, for each: the lead-unit rollups, a receipt per return, the state file
-   `outbox/R/状态.json` and (issue 5) the comparison workbook.
+   `outbox/R/状态.json` and (issue 5) the comparison workbook. Only the parses of these rounds
+   (plus the previous round's, for the comparison, and those tied to no round) are read in full,
+   through the one `Archive` of the pass: the cost follows what is new, not the archive's size.
 
 Crash safety (SIGKILL anywhere): the archive commits a return before its parse is saved; a
 return archived but not parsed is read again next pass; outputs are derived from the archive and
 written atomically; the record of what the outputs were made from is written last. So the pass
 after a killed one ends with exactly the archive and outputs of an uninterrupted run.
 
+An output open in Excel (Windows refuses to replace it) is written beside it
+(`files.publish_bytes`); the pass lists it in `CollectReport.fallbacks` (summary and pass log) and
+leaves the round's keys unset, so the next pass writes the original again.
+
 A pass with nothing new (no new file, same register, same day, outputs present) reads no
 workbook, writes no output, imports neither pandas nor xlsxwriter and does not even load the
-archive: it answers from the snapshot the last complete pass left in
-`.excelflow/collect-cache.json`. On a new day the comparison (which counts days overdue) is
+archive: it answers from the snapshot the last complete pass left for the round
+(`.excelflow/collect-cache.json` and `.excelflow/snapshots/`, see `collect_cache`). On a new day the comparison (which counts days overdue) is
 redone once; rollups, receipts and the state file are not.
 
 The round without `--round`: `choose_round` (the lead deadline nearest to `now`).
