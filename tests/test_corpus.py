@@ -520,3 +520,30 @@ def test_two_retyped_forms_in_one_file_give_only_the_first_units_rows_to_it(run:
     assert sub.unit == "区财政局" and {(e.task_id, e.role) for e in sub.entries} == own
     [note] = [p for p in sub.problems if p.sheet == "Sheet2"]
     assert "区商务局" in note.message and note.cell == "B2"
+
+
+def test_collect_rejects_a_file_that_stayed_incomplete_for_a_day_and_lists_it_for_the_clerk(tmp_path: Path):
+    from excelflow.intake import STALE_MESSAGE
+
+    root = tmp_path / "督查室"
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    ws = Workspace(root)
+    for name in ("zero-bytes.xlsx", "truncated-copy.xlsx"):
+        shutil.copyfile(CORPUS / name, ws.inbox / name)
+    outputs, archived = [], []
+    for now in ("2021-06-14T09:00", "2021-06-14T18:00", "2021-06-15T09:30"):
+        result = runner.invoke(main, ["collect", "--root", str(root), "--now", now, "--wait", "5"],
+                               catch_exceptions=False)
+        assert result.exit_code in (0, 3), result.output
+        outputs.append(result.output)
+        archived.append({s.path: s for s in Archive(ws).submissions()})
+    assert all("待重试 2 份" in o for o in outputs[:2]) and archived[:2] == [{}, {}]
+    subs = archived[2]
+    assert set(subs) == {"zero-bytes.xlsx", "truncated-copy.xlsx"}
+    for sub in subs.values():
+        assert sub.outcome == "rejected" and [p.message for p in sub.problems] == [STALE_MESSAGE]
+        assert sub.received_at.isoformat() == "2021-06-15T09:30:00"
+    assert "待重试" not in outputs[2]
+    for name in subs:
+        assert f"inbox/{name}" in outputs[2].split("未能识别的文件")[1]
