@@ -515,11 +515,17 @@ def test_a_second_pass_over_the_same_corpus_adds_nothing_and_keeps_the_pending_o
 
 def test_two_retyped_forms_in_one_file_give_only_the_first_units_rows_to_it(run: Run):
     sub = run.by_path["two-retyped-forms-of-two-units.xlsx"]
-    own = {(e.task_id, e.role) for e in MAKE.REGISTER.expected_entries() if e.unit == "区财政局"}
-    # Sheet2 holds 区商务局's eleven rows: read for 区财政局 they would be entries too (blocked or not)
-    assert sub.unit == "区财政局" and {(e.task_id, e.role) for e in sub.entries} == own
+    own = {(e.task_id, e.role) for e in MAKE.REGISTER.expected_entries() if e.unit == "区扶贫办"}
+    # Sheet2 holds 区卫健委's six rows: read for 区扶贫办 they would be entries too (blocked or not)
+    assert sub.unit == "区扶贫办" and {(e.task_id, e.role) for e in sub.entries} == own
     [note] = [p for p in sub.problems if p.sheet == "Sheet2"]
-    assert "区商务局" in note.message and note.cell == "B2"
+    assert "区卫健委" in note.message and note.cell == "B2"
+    assert all(e["state"] == "missing" for e in states(run) if e["unit"] == "区卫健委")
+
+
+def test_every_file_of_the_corpus_is_for_a_unit_of_its_own():
+    units = [row["unit"] for row in EXPECTED if row["unit"]]
+    assert len(units) == len(set(units))  # so a state can only come from the file meant for it
 
 
 def test_collect_rejects_a_file_that_stayed_incomplete_for_a_day_and_lists_it_for_the_clerk(tmp_path: Path):
