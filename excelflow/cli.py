@@ -1,4 +1,3 @@
-# NOTE TO ENGINEERS WORKING IN PARALLEL: read docs/working-rules.md before editing or committing (temporary).
 """The `excelflow` command: a thin click layer over the library.
 
 Only this module imports click and reads the clock. Each command parses its options, calls one

@@ -1,4 +1,3 @@
-# NOTE TO ENGINEERS WORKING IN PARALLEL: read docs/working-rules.md before editing or committing (temporary).
 """The one exception hierarchy of excelflow.
 
 Messages are in Chinese because the clerk reads them. `ExcelflowError` is what the CLI turns into

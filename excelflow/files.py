@@ -1,4 +1,3 @@
-# NOTE TO ENGINEERS WORKING IN PARALLEL: read docs/working-rules.md before editing or committing (temporary).
 """File-system helpers every writer shares: atomic writes and names safe on Windows and Linux.
 
 The working folder may be an SMB share that several people open in Excel. Every output is written

@@ -1,4 +1,3 @@
-# NOTE TO ENGINEERS WORKING IN PARALLEL: read docs/working-rules.md before editing or committing (temporary).
 """The identity a generated workbook carries, so a return is known whatever its file name.
 
 Every workbook excelflow hands out (a unit's reporting workbook, a lead unit's rollup, a plan

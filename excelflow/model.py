@@ -1,4 +1,3 @@
-# NOTE TO ENGINEERS WORKING IN PARALLEL: read docs/working-rules.md before editing or committing (temporary).
 """The register's records: units, tasks, rounds, plan milestones, and the entries they imply.
 
 Everything later (generate, collect, compare) works from a `Register`. The register workbook

@@ -1,4 +1,3 @@
-# NOTE TO ENGINEERS WORKING IN PARALLEL: read docs/working-rules.md before editing or committing (temporary).
 """The progress-status choices (完成状态) and the normalisation of what units actually type.
 
 Units fill the dropdown, but also type `完成`, `已经完成`, `正在推进`, `进度滞后` …, or paste from

@@ -1,4 +1,3 @@
-# NOTE TO ENGINEERS WORKING IN PARALLEL: read docs/working-rules.md before editing or committing (temporary).
 """What intake makes of one returned file: the records collection, rollups and receipts share.
 
 Problems found in a return are data, not exceptions (as frictionless does it): each names the

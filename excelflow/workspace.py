@@ -1,4 +1,3 @@
-# NOTE TO ENGINEERS WORKING IN PARALLEL: read docs/working-rules.md before editing or committing (temporary).
 """The working folder's layout: one place that knows where every file lives.
 
     <root>/workbooks/register.xlsx     the task register (the clerk edits it in Excel)
