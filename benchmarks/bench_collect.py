@@ -22,8 +22,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import resource
-import shutil
 import subprocess
 import sys
 import tempfile

@@ -28,6 +28,7 @@ from typing import Any
 
 import python_calamine
 
+from .cells import parse_task_id
 from .scan import OLE_MAGIC, ZIP_MAGIC
 from .template_style import (
     ID_HEADER, INPUT_HEADERS, NEXT_HEADER, PERCENT_HEADER, PREFILLED_HEADERS, PROBLEMS_HEADER,
@@ -59,7 +60,6 @@ _HEADER_VARIANTS: dict[str, str] = {
 }
 # A row is the header row when it holds 序号 and at least this many input headers.
 _MIN_INPUT_HEADERS = 2
-_TASK_ID = re.compile(r"^(\d{1,4})(?:\.0*)?$")
 
 
 class WorkbookUnreadable(Exception):
@@ -230,21 +230,6 @@ def find_header(rows: Sequence[Sequence[Any]]) -> Header | None:
             best = Header(row=r, columns=columns, extra=tuple(c for c in extra if c not in columns.values()))
             break
     return best
-
-
-def parse_task_id(value: Any) -> int | None:
-    """A 序号 cell as a task id: 1.0, '1', '１', ' 1 ', '1.0'; anything else is not an entry row."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and value > 0 else None
-    if isinstance(value, str):
-        match = _TASK_ID.match(unicodedata.normalize("NFKC", value).strip())
-        if match and int(match.group(1)) > 0:
-            return int(match.group(1))
-    return None
 
 
 def entry_rows(sheet: SheetData, header: Header) -> list[RowFound]:

@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .cells import parse_task_id
 from .errors import CellRef, RegisterError
 from .files import atomic_write_bytes
 from .model import ALL_PREFIX, RELEVANT_PREFIX, TOWNSHIP_GROUP, Milestone, Register, Round, Task, Unit
@@ -180,17 +181,6 @@ def parse_date(value: Any) -> date | None:
             except ValueError:
                 return None
     return None
-
-
-def _parse_task_id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and value > 0 else None
-    text = unicodedata.normalize("NFKC", str(value or "")).strip().rstrip(".、")
-    return int(text) if text.isdigit() and int(text) > 0 else None
 
 
 # -- reading sheets ---------------------------------------------------------------------------------
@@ -451,7 +441,7 @@ def _load_tasks(reader: _Reader, names: _Names | None) -> tuple[list[Task], set[
     for row in rows:
         if row.blank(TASK_COLUMNS):
             continue
-        task_id = _parse_task_id(row.cells.get(TASK_ID))
+        task_id = parse_task_id(row.cells.get(TASK_ID))
         if task_id is None:
             typed = row.text(TASK_ID)
             reader.problem(f"序号「{typed}」不是正整数" if typed else "序号为空", TASKS_SHEET, row.number, TASK_ID,
@@ -531,7 +521,7 @@ def _load_plan(reader: _Reader, task_ids: set[int] | None, round_ids: list[str] 
     for row in rows:
         if row.blank((GOAL, INDICATOR, DUE)):
             continue  # a row laid out for the clerk to fill, still empty
-        task_id = _parse_task_id(row.cells.get(PLAN_TASK))
+        task_id = parse_task_id(row.cells.get(PLAN_TASK))
         round_id = row.text(PLAN_ROUND)
         ok = True
         if task_id is None or (task_ids is not None and task_id not in task_ids):
@@ -797,6 +787,6 @@ def _help_lines(groups: Sequence[str]) -> list[tuple[str, str]]:
         (PLAN_SHEET, f"各牵头单位落实方案中的阶段目标:每个任务每个轮次一行,已列好「{PLAN_TASK}」和「{PLAN_ROUND}」,"
                      f"填写「{GOAL}」「{INDICATOR}」「{DUE}」即可;不填的行不读取。灰色的「{PLAN_REFERENCE}」列只为"
                      f"方便对照,不会被读取。有阶段目标的任务,对比通报会标出欠进度、达进度、超进度。"),
-        (SETTINGS_SHEET, f"督查室的联系人、电话、邮箱、区名和通知标题,印在生成的表格和通报上。可在下面加行。"),
+        (SETTINGS_SHEET, "督查室的联系人、电话、邮箱、区名和通知标题,印在生成的表格和通报上。可在下面加行。"),
         ("日期", "日期可以是 Excel 日期,也可以写成 2021-06-15、2021/6/15 或 2021年6月15日。"),
     ]

@@ -14,9 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib.util
-import io
 import json
-import os
 import re
 import shutil
 import subprocess
