@@ -36,8 +36,8 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -602,7 +602,7 @@ def _meta_from_json(d: dict[str, Any]) -> SubmissionMeta:
     values["received_at"] = datetime.fromisoformat(d["received_at"])
     meta = SubmissionMeta(**values)
     if not isinstance(meta.sha256, str) or not isinstance(meta.path, str):
-        raise ValueError("not a submission")
+        raise TypeError("not a submission")
     return meta
 
 
