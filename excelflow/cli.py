@@ -300,32 +300,14 @@ def demo_command(directory: Path, now_text: str | None) -> None:
 @now_option
 def compare_command(round_id: str | None, root: Path, now_text: str | None) -> None:
     """按已收集的报送写出对比通报、催报提醒和通报草稿(不扫描 inbox/)。"""
-    from .archive import Archive
-    from .collect import choose_round, round_states
-    from .collect_cache import PassCache
-    from .compare import compare, period_name
-    from .comparison_workbook import write_comparison
-    from .errors import RoundError
-    from .ledger import latest_content
-    from .plans import archived_milestones, with_plans
+    from .collect import compare_round
+    from .compare import period_name
 
     ws = Workspace(root)
     ws.require_register()
     now = _parse_now(now_text)
-    cache = PassCache(ws)
-    register = cache.register()
-    cache.save()
-    rnd = register.round(round_id) if round_id is not None else choose_round(register, now)
-    if rnd is None:
-        known = "、".join(r.id for r in register.rounds) or "(无)"
-        raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}")
-    subs = list(Archive(ws).submissions())
-    states = round_states(register, rnd.id, subs, now)
-    previous_round = register.previous_round(rnd.id)
-    previous = latest_content(subs, previous_round.id) if previous_round is not None else None
-    planned = with_plans(register, archived_milestones(ws, register))  # returned 落实方案
-    written = write_comparison(ws, planned, rnd.id, states, previous, now)
-    figures = compare(planned, rnd.id, states, previous, now)
+    run = compare_round(ws, round_id, now)
+    rnd, figures, written = run.round, run.figures, run.written
     total = figures.link("all").entries
     click.echo(f"{period_name(rnd)}({rnd.id})对比通报,统计截至 {now:%Y-%m-%d}:")
     if total.expected:

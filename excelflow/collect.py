@@ -57,6 +57,7 @@ from .workspace import Workspace
 
 if TYPE_CHECKING:  # pragma: no cover
     from .archive import Archive
+    from .compare import Comparison
     from .scan import Candidate
 
 STATE_FILE = "状态.json"
@@ -507,3 +508,38 @@ def status_states(ws: Workspace, round_id: str, now: datetime) -> list[EntryStat
     register = cache.register()
     cache.save()
     return round_states(register, round_id, Archive(ws).submissions(rounds=[round_id]), now)
+
+
+@dataclass(frozen=True)
+class ComparisonRun:
+    """What `compare_round` wrote, with the figures the command prints."""
+
+    round: Round
+    written: list[Path]
+    figures: Comparison
+
+
+def compare_round(ws: Workspace, round_id: str | None, now: datetime) -> ComparisonRun:
+    """`excelflow compare`: the comparison outputs of one round from the archive, no inbox scan.
+
+    Reads only this round's and the previous round's parsed returns (plus plans), like a pass.
+    """
+    from .archive import Archive
+    from .compare import compare
+    from .ledger import load_reported
+    from .plans import archived_milestones, with_plans
+
+    cache = PassCache(ws)
+    register = cache.register()
+    cache.save()
+    rnd = register.round(round_id) if round_id is not None else choose_round(register, now)
+    if rnd is None:
+        known = "、".join(r.id for r in register.rounds) or "(无)"
+        raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}")
+    archive = Archive(ws)
+    states = round_states(register, rnd.id, archive.submissions(rounds=[rnd.id]), now)
+    written = write_comparison(ws, register, rnd, states, now, archive=archive)
+    previous_round = register.previous_round(rnd.id)
+    previous = load_reported(ws, previous_round.id, archive=archive) if previous_round is not None else None
+    planned = with_plans(register, archived_milestones(ws, register, archive=archive))
+    return ComparisonRun(rnd, written, compare(planned, rnd.id, states, previous, now))
