@@ -22,6 +22,7 @@ on a return (openpyxl drops parts of a workbook it does not understand).
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import subprocess
@@ -308,11 +309,28 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
         echo(f"说明:{note}")
     result.outputs = sorted({p for p in written if p.exists()})
     echo("")
-    echo("全部输出文件:")
-    for path in sorted(ws.outbox.rglob("*")):
-        if path.is_file():
-            echo(f"  {path}")
+    for line in output_listing(ws, ROUND):
+        echo(line)
     return result
+
+
+def output_listing(ws: Workspace, round_id: str) -> list[str]:
+    """Every output file, folder by folder, then the few a clerk opens first.
+
+    Hundreds of receipts and templates would scroll the summary away as one flat list, so each
+    folder is named once and its files are listed under it.
+    """
+    files = sorted(p for p in ws.outbox.rglob("*") if p.is_file())
+    lines = [f"全部输出文件(共 {len(files)} 个):"]
+    for folder in sorted({p.parent for p in files}):
+        inside = [p for p in files if p.parent == folder]
+        lines.append(f"  {folder}{os.sep}({len(inside)} 个)")
+        lines.extend(f"    {p.name}" for p in inside)
+    first = [ws.comparison_path(round_id), ws.round_dir(round_id) / f"{round_id}-通报.docx",
+             ws.round_dir(round_id) / f"{round_id}-催报提醒.txt", ws.rollups_dir(round_id)]
+    lines.append("先看这几个:")
+    lines.extend(f"  {p}" for p in first if p.exists())
+    return lines
 
 
 def _return_a_rollup(ws: Workspace, register: Register, plan: Mapping[str, tuple[int, str]], rng: random.Random,

@@ -18,9 +18,16 @@ def test_demo_builds_fills_collects_and_lists_every_output(tmp_path: Path):
     result = CliRunner().invoke(main, ["demo", str(root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "收集完成:轮次 2021-H1" in out and "全部输出文件:" in out
+    assert "收集完成:轮次 2021-H1" in out and "全部输出文件" in out
 
-    listed = [Path(line.strip()) for line in out.split("全部输出文件:")[1].splitlines() if line.strip()]
+    listed: list[Path] = []
+    folder = None
+    for line in out.split("全部输出文件")[1].split("先看这几个:")[0].splitlines()[1:]:
+        if line.startswith("    "):
+            assert folder is not None
+            listed.append(folder / line.strip())
+        elif line.strip():
+            folder = Path(line.strip().rsplit("(", 1)[0])
     on_disk = sorted(p for p in (root / "outbox").rglob("*") if p.is_file())
     assert sorted(listed) == on_disk
     assert any(p.parent.name == "rollups" for p in listed) and any(p.parent.name == "receipts" for p in listed)
