@@ -83,30 +83,21 @@ def init_command(directory: Path, force: bool) -> None:
 @click.option("--plan", "plan", is_flag=True, help="改为生成落实方案表:每个牵头单位一份,outbox/落实方案/<单位>-落实方案.xlsx。")
 def generate_command(round_id: str | None, root: Path, force: bool, now_text: str | None, plan: bool) -> None:
     """为每个单位生成本轮填报表:outbox/R/templates/<单位>.xlsx,以及分发清单。"""
-    from .generate import generate_round, require_round
-    from .register import load_register
+    from .generate import generate_round, prepare_round
 
     ws = Workspace(root)
-    register = load_register(ws.require_register())
     if plan:
         from .plans import generate_plans, lead_units, plans_dir
+        from .register import load_register
 
+        register = load_register(ws.require_register())
         written = generate_plans(ws, register, _parse_now(now_text))
         click.echo(f"落实方案表文件夹:{plans_dir(ws)}")
         click.echo(f"新生成 {len(written)} 个,未变化 {len(lead_units(register)) - len(written)} 个。")
         return
     if round_id is None:
         raise click.UsageError("缺少 --round(例如 --round 2021-H1);生成落实方案表请用 --plan。")
-    require_round(register, round_id)
-    previous = None
-    prev_round = register.previous_round(round_id)
-    if prev_round is not None:
-        try:
-            from .ledger import load_reported
-        except ImportError:
-            load_reported = None  # type: ignore[assignment]
-        if load_reported is not None:
-            previous = load_reported(ws, prev_round.id)
+    register, previous = prepare_round(ws, round_id)
     units = {e.unit for e in register.expected_entries()}
     with click.progressbar(length=len(units), label="生成填报表", file=sys.stderr,
                            show_pos=True) as bar:

@@ -117,13 +117,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
 
     cache = PassCache(ws)
     register = cache.register()
-    if round_id is not None:
-        chosen = register.round(round_id)
-        if chosen is None:
-            known = "、".join(r.id for r in register.rounds) or "(无)"
-            raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}")
-    else:
-        chosen = choose_round(register, now)
+    chosen = register.require_round(round_id) if round_id is not None else choose_round(register, now)
 
     candidates = scan_inbox(ws.inbox) if ws.inbox.is_dir() else []
     quick = _from_snapshot(ws, cache, register, chosen, candidates, now)
@@ -532,10 +526,7 @@ def compare_round(ws: Workspace, round_id: str | None, now: datetime) -> Compari
     cache = PassCache(ws)
     register = cache.register()
     cache.save()
-    rnd = register.round(round_id) if round_id is not None else choose_round(register, now)
-    if rnd is None:
-        known = "、".join(r.id for r in register.rounds) or "(无)"
-        raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}")
+    rnd = register.require_round(round_id) if round_id is not None else choose_round(register, now)
     archive = Archive(ws)
     states = round_states(register, rnd.id, archive.submissions(rounds=[rnd.id]), now)
     written = write_comparison(ws, register, rnd, states, now, archive=archive)

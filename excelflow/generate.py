@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 from . import identity as ident
 from . import statuses
-from .errors import RoundError
 from .files import atomic_write_bytes
 from .model import RELEVANT_PREFIX, ROLE_NAMES, TOWNSHIP_GROUP, Milestone, Register, Role, Round, Task
 from .template_style import (
@@ -512,12 +511,25 @@ def unchosen_warnings(register: Register) -> list[str]:
     return warnings
 
 
-def require_round(register: Register, round_id: str) -> Round:
-    rnd = register.round(round_id)
-    if rnd is None:
-        known = "、".join(r.id for r in register.rounds) or "(无)"
-        raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}。")
-    return rnd
+def prepare_round(ws: Workspace, round_id: str) -> tuple[Register, PreviousReports | None]:
+    """The register as `generate` uses it, and the unit reports of the previous round.
+
+    Milestones from returned plans (落实方案) are added where the register's own 计划 sheet has
+    none, so templates show them read-only; the previous round's latest usable reports fill the
+    read-only 上轮 columns. Both come from the archive, read once (this round's parses only).
+    """
+    from .archive import Archive
+    from .ledger import load_reported
+    from .plans import archived_milestones, with_plans
+    from .register import load_register
+
+    register = load_register(ws.require_register())
+    register.require_round(round_id)
+    archive = Archive(ws)
+    register = with_plans(register, archived_milestones(ws, register, archive=archive))
+    previous_round = register.previous_round(round_id)
+    previous = load_reported(ws, previous_round.id, archive=archive) if previous_round is not None else None
+    return register, previous
 
 
 def generate_round(ws: Workspace, register: Register, round_id: str, *, force: bool = False,
@@ -529,7 +541,7 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
     A workbook already on disk is left alone when its content is unchanged, and also when it would
     change but `force` is False (it may have been sent already): those are reported, not written.
     """
-    rnd = require_round(register, round_id)
+    rnd = register.require_round(round_id)
     warnings: list[str] = []
     if style is None:
         style, style_warnings = load_style(ws)

@@ -130,12 +130,7 @@ def compute_states(register: Register, round_id: str, submissions: Sequence[Subm
     Pure: reads nothing, writes nothing. `now` only bounds which versions count: a version
     received after `now` (a back-dated `--now`) has not arrived yet.
     """
-    rnd = register.round(round_id)
-    if rnd is None:
-        from .errors import RoundError
-
-        known = "、".join(r.id for r in register.rounds) or "(无)"
-        raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}")
+    rnd = register.require_round(round_id)
     versions = _versions(register, round_id, [s for s in submissions if s.received_at <= now])
     states: list[EntryState] = []
     for entry in register.expected_entries():

@@ -119,6 +119,16 @@ class Register:
                 return rnd
         return None
 
+    def require_round(self, round_id: str) -> Round:
+        """The round `round_id`, or a RoundError naming the rounds the register has."""
+        rnd = self.round(round_id)
+        if rnd is None:
+            from .errors import RoundError
+
+            known = "、".join(r.id for r in self.rounds) or "(无)"
+            raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}。")
+        return rnd
+
     def previous_round(self, round_id: str) -> Round | None:
         """The round listed just before `round_id` in the register, if any."""
         ids = [r.id for r in self.rounds]

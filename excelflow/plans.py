@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import identity as ident
+from .cells import parse_task_id
 from .files import publish_bytes, safe_filename
 from .model import Milestone, Register, Round, Task
 from .submission import Problem
@@ -184,13 +184,6 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _task_id(value: Any) -> int | None:
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and value > 0 else None
-    text = unicodedata.normalize("NFKC", _text(value)).rstrip(".、")
-    return int(text) if text.isdigit() and int(text) > 0 else None
-
-
 def _col_name(col: int) -> str:
     from xlsxwriter.utility import xl_col_to_name
 
@@ -243,7 +236,7 @@ def read_plan(data: bytes, path: str, register: Register) -> PlanReturn:
             c = columns.get(name)
             return values[c] if c is not None and c < len(values) else default
 
-        task_id = _task_id(values[id_col] if id_col < len(values) else "")
+        task_id = parse_task_id(values[id_col] if id_col < len(values) else "")
         if task_id is None:
             continue
         if task_id not in led:

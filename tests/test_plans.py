@@ -147,3 +147,24 @@ def test_a_returned_plan_is_collected_and_the_comparison_judges_against_it(tmp_p
     row = next(dict(zip(columns, r)) for r in rows[head + 1:] if r[0] == float(task) and r[2] == UNIT)
     assert row["计划目标（落实方案）"] == "完成方案（完成时限：2021年5月31日）"
     assert row["对照计划"] == "—"  # nothing reported yet: no judgement
+
+
+def test_a_returned_plan_goal_shows_in_the_units_next_reporting_workbook(tmp_path: Path):
+    root = tmp_path / "督查室"
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    assert runner.invoke(main, ["generate", "--plan", "--root", str(root), "--now", "2021-03-30T09:00"]).exit_code == 0
+    ws = Workspace(root)
+    task = led(default_register(), UNIT)[0]
+    fill(plan_file(ws, UNIT).read_bytes(), {task: ("完成链长制方案", "全年完成", "40家", datetime(2021, 5, 31))},
+         ws.inbox / "工信局方案.xlsx")
+    collected = runner.invoke(main, ["collect", "--root", str(root), "--now", "2021-04-10T09:00", "--wait", "5"])
+    assert collected.exit_code in (0, 3), collected.output
+
+    generated = runner.invoke(main, ["generate", "--round", "2021-H1", "--root", str(root), "--now", "2021-06-01T09:00"])
+    assert generated.exit_code == 0, generated.output
+    rows = CalamineWorkbook.from_path(str(ws.template_file("2021-H1", UNIT))).get_sheet_by_name("牵头任务").to_python()
+    head = next(i for i, r in enumerate(rows) if r and r[0] == "序号")
+    columns = [str(c) for c in rows[head]]
+    row = next(dict(zip(columns, r)) for r in rows[head + 1:] if r[0] == float(task))
+    assert "完成链长制方案" in row["本轮计划目标"]
