@@ -210,7 +210,7 @@ def plan_scenario(register: Register, rng: random.Random) -> dict[str, tuple[int
 
 def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: datetime | None = None) -> DemoResult:
     """Build, fill and collect the demo folder at `directory` (created; must be new or empty)."""
-    from .collect import run_pass
+    from .watch import guarded_pass
     from .ledger import round_title
     from .generate import generate_round
     from .register import load_register
@@ -294,7 +294,8 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
             target = ws.inbox / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
-        final = run_pass(ws, round_id=ROUND, now=at)
+        # The same locked, logged pass `excelflow collect` runs, so `status` shows the last pass.
+        final = guarded_pass(ws, round_id=ROUND, now=at)
         written += final.outputs
         echo(f"{at:%m月%d日 %H:%M} 收集:新收 {len(final.new)} 份")
     shutil.rmtree(staging, ignore_errors=True)
