@@ -35,7 +35,7 @@ from .statuses import BEHIND, CHOICES, DONE, NOT_STARTED, ON_SCHEDULE
 from .submission import EntryReport
 
 OFFICE = "区政府督查室"
-# Keys of the register's 设置 sheet (see register.py); read here without importing openpyxl.
+# Keys of the register's 设置 sheet (see register_layout.py); read here without importing openpyxl.
 SETTING_OFFICE_CONTACT = "督查室联系人"
 SETTING_OFFICE_PHONE = "电话"
 Key = tuple[int, str, str]
