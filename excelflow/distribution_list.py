@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .files import atomic_write_bytes
+from .files import publish_bytes
 from .model import Register, Round
 
 if TYPE_CHECKING:
@@ -17,13 +18,19 @@ DISTRIBUTION_LIST = "分发清单.xlsx"
 
 
 def write_distribution_list(path: Path, register: Register, rnd: Round,
-                            listing: Sequence[tuple[str, Path, UnitPlan, str]]) -> None:
-    """`outbox/<round>/分发清单.xlsx`: which file goes to which unit, with its contact."""
+                            listing: Sequence[tuple[str, Path, UnitPlan, str]], now: datetime) -> Path | None:
+    """`outbox/<round>/分发清单.xlsx`: which file goes to which unit, with its contact.
+
+    The file's creation stamp is `now` (xlsxwriter would take the clock), so the same run gives
+    the same bytes; returns the path written (beside the original if that is open), or None when
+    nothing changed.
+    """
     from .generate import round_labels
     from .xlsx import fit_widths, new_workbook, setup_print, standard_formats
 
     buffer = BytesIO()
     workbook = new_workbook(buffer)
+    workbook.set_properties({"created": now})
     fmt = standard_formats(workbook)
     sheet = workbook.add_worksheet("分发清单")
     headers = ["序号", "单位", "文件", "牵头任务数", "协办任务数", "联系人", "联系电话", "生成情况", "发送情况"]
@@ -50,4 +57,4 @@ def write_distribution_list(path: Path, register: Register, rnd: Round,
     sheet.freeze_panes(2, 0)
     setup_print(sheet, repeat_rows=(1, 1), footer_left=title)
     workbook.close()
-    atomic_write_bytes(path, buffer.getvalue())
+    return publish_bytes(path, buffer.getvalue())

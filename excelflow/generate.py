@@ -385,7 +385,7 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
 
     dist = ws.round_dir(round_id) / DISTRIBUTION_LIST
     try:
-        write_distribution_list(dist, register, rnd, listing)
+        dist = write_distribution_list(dist, register, rnd, listing, now) or dist
     except OSError as exc:
         warnings.append(f"无法写入分发清单 {dist}(可能正在被打开):{exc.strerror or exc}")
         dist = None  # type: ignore[assignment]
