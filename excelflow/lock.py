@@ -41,6 +41,8 @@ STALE_AFTER = 600.0  # a heartbeat older than this means the holder is gone (gen
 # long is it the leftover of a process killed between the two steps.
 UNOWNED_GRACE = 30.0
 POLL_EVERY = 0.25  # seconds between attempts while waiting for the holder
+# How long a contender waits past its deadline for a just-made lock's owner.json to appear.
+OWNER_GRACE = 2.0
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,11 @@ class FolderLock:
                     # Another contender took it over first, or the share refused the rename:
                     # wait like for any holder (never spin).
                 if time.monotonic() >= deadline:
+                    # The holder makes the folder, then writes owner.json: in that instant there is
+                    # no one to name. Give it a moment so the message can say who holds the folder.
+                    if owner is None and time.monotonic() < deadline + OWNER_GRACE:
+                        time.sleep(POLL_EVERY)
+                        continue
                     raise LockError(self._busy_message(owner, wait)) from None
                 time.sleep(POLL_EVERY)
                 continue
