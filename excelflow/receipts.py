@@ -12,10 +12,12 @@ nothing).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from pathlib import PurePosixPath
+from typing import Any
 
 from .files import safe_filename
 from .ledger import date_text, round_title
@@ -168,31 +170,31 @@ def build_receipt(receipt: Receipt, received_at: datetime) -> bytes:
         r += 1
     r += 1
     if receipt.entries:
-        for c, header in enumerate(ENTRY_HEADERS):
-            sheet.write_string(r, c, header, f.header)
-        r += 1
-        for row in receipt.entries:
-            for c, value in enumerate(row):
-                sheet.write_string(r, c, value, f.locked if c == 1 else f.locked_center)
-            sheet.set_row(r, row_height([(row[1], widths[1])]))
-            r += 1
-        r += 1
+        r = _write_table(sheet, r, ENTRY_HEADERS, receipt.entries, f, widths, wrapped=(1,)) + 1
     if receipt.problems:
         sheet.write_string(r, 0, "问题", f.label)
         sheet.write_string(r, 1, "错误须更正后重新报送;提示请核实", f.subtitle)
         r += 1
-        for c, header in enumerate(PROBLEM_HEADERS):
-            sheet.write_string(r, c, header, f.header)
-        r += 1
-        for row in receipt.problems:
-            for c, value in enumerate(row):
-                sheet.write_string(r, c, value, f.locked if c == 1 else f.locked_center)
-            sheet.set_row(r, row_height([(row[1], widths[1]), (row[2], widths[2])]))
-            r += 1
-        r += 1
+        r = _write_table(sheet, r, PROBLEM_HEADERS, receipt.problems, f, widths, wrapped=(1, 2)) + 1
     sheet.merge_range(r, 0, r, last, NOTE, f.note)
     sheet.set_row(r, row_height([(NOTE, sum(widths))], font_size=10))
     setup_print(sheet, landscape=False, footer_left=receipt.title)
     protect(sheet)
     workbook.close()
     return buffer.getvalue()
+
+
+def _write_table(sheet: Any, r: int, headers: Sequence[str], rows: Sequence[Sequence[str]], f: Any,
+                 widths: Sequence[float], wrapped: Sequence[int]) -> int:
+    """A header row and its text rows from row `r`; rows are as tall as their `wrapped` columns."""
+    from .xlsx import row_height  # xlsxwriter-side helpers load only when a receipt is written
+
+    for c, header in enumerate(headers):
+        sheet.write_string(r, c, header, f.header)
+    r += 1
+    for row in rows:
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, value, f.locked if c == 1 else f.locked_center)
+        sheet.set_row(r, row_height([(row[c], widths[c]) for c in wrapped]))
+        r += 1
+    return r
