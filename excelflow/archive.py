@@ -41,7 +41,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .files import atomic_write_bytes, atomic_write_text
+from .files import atomic_write_bytes, atomic_write_text, remove_stale_temp_files
 from .submission import EntryReport, Problem, Submission
 from .workspace import Workspace
 
@@ -189,6 +189,9 @@ class Archive:
         given, lets `lookup_path` recognise the unchanged inbox file next pass without reading it.
         """
         sha = hashlib.sha256(data).hexdigest()
+        # A run killed while writing these bytes' files left a temporary file here; this run
+        # redoes that write (only the lock holder writes, so nothing else is writing here).
+        remove_stale_temp_files(self._shard(sha))
         existing = self.get(sha)
         if existing is not None:
             if sha in self._unjournaled:
@@ -213,8 +216,10 @@ class Archive:
     def save_submission(self, sub: Submission) -> None:
         """Keep intake's result for `sub.sha256` beside its blob (replacing an earlier parse)."""
         self._load()
+        path = self._submission_path(sub.sha256)
+        remove_stale_temp_files(path.parent)  # left by a run killed while writing this parse
         # A cache, not the truth (the blob can be parsed again): no fsync, but still atomic.
-        _write_hint(self._submission_path(sub.sha256), _dumps(submission_to_json(sub)))
+        _write_hint(path, _dumps(submission_to_json(sub)))
         self._remember(sub)
         self._journal(sub.sha256)
 
@@ -252,8 +257,8 @@ class Archive:
                 os.unlink(self._dir / "journal" / name)
             except FileNotFoundError:
                 pass
-        _remove_stale_temp_files(self._dir / "journal")
-        _remove_stale_temp_files(self._dir / "segments")
+        remove_stale_temp_files(self._dir / "journal")
+        remove_stale_temp_files(self._dir / "segments")
 
     # -- paths --------------------------------------------------------------------------------
     def _shard(self, sha: str) -> Path:
@@ -537,20 +542,6 @@ def _record_to_json(r: ArchiveRecord, mtime_ns: int | None = None) -> dict[str, 
 def _mtime(raw: Any) -> int | None:
     value = raw.get("mtime_ns") if isinstance(raw, dict) else None
     return int(value) if isinstance(value, int) else None
-
-
-def _remove_stale_temp_files(folder: Path) -> None:
-    """Temporary files a killed run left behind (only the lock holder writes here)."""
-    try:
-        names = os.listdir(folder)
-    except FileNotFoundError:
-        return
-    for name in names:
-        if name.startswith(".tmp-"):
-            try:
-                os.unlink(folder / name)
-            except OSError:
-                pass
 
 
 def _write_hint(path: Path, text: str) -> None:

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .collect_cache import PassCache
 from .errors import RoundError
-from .files import publish_bytes
+from .files import publish_bytes, remove_stale_temp_files
 from .ledger import EntryState, compute_states, round_submissions, version_order
 from .model import Register, Round, Task
 from .submission import Submission
@@ -341,6 +341,13 @@ def _bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register,
             and all(p.exists() for p in expected_files)):
         return states, [], [], False
 
+    # Outputs are about to be rewritten under the lock: a killed pass's half-written temporary
+    # files go first, so a rerun leaves the folders as an uninterrupted pass would.
+    # The round folder is shared with `generate` (分发清单), so only collect's own files there.
+    for folder in (ws.rollups_dir(rnd.id), ws.receipts_dir(rnd.id)):
+        remove_stale_temp_files(folder)
+    own = (state_file(ws, rnd.id), *_comparison_outputs(ws, rnd.id))
+    remove_stale_temp_files(ws.round_dir(rnd.id), [p.name for p in own])
     written: list[Path] = []
     fallbacks: list[Path] = []
 
@@ -411,14 +418,19 @@ def write_comparison(ws: Workspace, register: Register, rnd: Round, states: Sequ
     return write_comparison_outputs(ws, planned, rnd.id, states, previous, now)
 
 
-def _comparison_fallbacks(ws: Workspace, round_id: str) -> set[Path]:
-    """Where the comparison's three outputs go when the originals are open (`files.fallback_path`)."""
-    from .files import fallback_path
+def _comparison_outputs(ws: Workspace, round_id: str) -> tuple[Path, ...]:
+    """The comparison workbook, the reminders and the draft notification of a round."""
     from .notification import notification_path
     from .reminders import reminders_path
 
-    originals = (ws.comparison_path(round_id), reminders_path(ws, round_id), notification_path(ws, round_id))
-    return {fallback_path(p) for p in originals}
+    return ws.comparison_path(round_id), reminders_path(ws, round_id), notification_path(ws, round_id)
+
+
+def _comparison_fallbacks(ws: Workspace, round_id: str) -> set[Path]:
+    """Where the comparison's three outputs go when the originals are open (`files.fallback_path`)."""
+    from .files import fallback_path
+
+    return {fallback_path(p) for p in _comparison_outputs(ws, round_id)}
 
 
 def _as_of(register: Register, unit: str, states: Sequence[EntryState], rnd: Round) -> datetime:

@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 # Characters Windows forbids in file names, plus control characters.
@@ -56,7 +57,8 @@ def safe_filename(name: str, suffix: str = "") -> str:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file and a rename (no reader sees half of it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=path.parent)
+    # The target's name is in the temporary one, so a sweep can tell whose leftover it is.
+    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -69,6 +71,26 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def remove_stale_temp_files(folder: Path, targets: Iterable[str] | None = None) -> None:
+    """Delete the `.tmp-*` files a killed writer left in `folder` (before it could rename them).
+
+    Only for files the caller alone writes (collect holds the folder lock): another live writer's
+    temporary file would be deleted from under it. With `targets`, only the leftovers of writes to
+    those file names go (the folder is shared with another command, e.g. `generate`).
+    """
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return
+    prefixes = (".tmp-",) if targets is None else tuple(f".tmp-{t}." for t in targets)
+    for name in names:
+        if name.startswith(prefixes):
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass
 
 
 def atomic_write_text(path: Path, text: str) -> None:

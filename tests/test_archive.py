@@ -323,3 +323,18 @@ def test_sigkill_at_random_points_never_loses_duplicates_or_rewrites_a_record(tm
     assert set(final) == set(reference)
     assert all(final[sha] == first for sha, first in seen.items())
     assert len(Archive(Workspace(root)).submissions()) == count
+
+
+def test_temp_file_of_a_killed_store_is_gone_after_the_rerun_stores_the_same_bytes(tmp_path):
+    # What SIGKILL between writing the temporary file and renaming it leaves in the shard.
+    ws = Workspace(tmp_path)
+    data = b"a return killed mid-store"
+    shard = ws.archive / hashlib.sha256(data).hexdigest()[:2]
+    shard.mkdir(parents=True)
+    leftover = shard / ".tmp-h0pt5ghj.part"
+    leftover.write_bytes(data[:5])
+
+    record = Archive(ws).store(data, "区工信局/半年.xlsx", datetime(2021, 6, 14, 9))
+
+    assert not leftover.exists()
+    assert (ws.root / record.blob).read_bytes() == data
