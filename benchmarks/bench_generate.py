@@ -30,10 +30,11 @@ from pathlib import Path
 
 import openpyxl
 
-from excelflow.default_template import SHIPPED_TEMPLATE
-from excelflow.generate import RoundIndex, generate_round, plan_unit, render_unit, template_version
-from excelflow.model import Register, Round, Task, Unit
-from excelflow.template_style import load_template_style
+from excelflow.forms.default_template import SHIPPED_TEMPLATE
+from excelflow.forms.generate import RoundIndex, generate_round, plan_unit, template_version
+from excelflow.forms.render import render_unit
+from excelflow.register.model import Register, Round, Task, Unit
+from excelflow.forms.template_style import load_template_style
 from excelflow.workspace import Workspace
 from excelflow.xlsx import new_workbook
 

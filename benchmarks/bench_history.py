@@ -47,11 +47,12 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from excelflow.collect import run_pass
-from excelflow.generate import generate_round
-from excelflow.model import Register, Round
-from excelflow.register import load_register, write_register
-from excelflow.setup import init_workspace
+from excelflow.runs.collect import run_pass
+from excelflow.forms.generate import generate_round
+from excelflow.register.model import Register, Round
+from excelflow.register.load import load_register
+from excelflow.register.write import write_register
+from excelflow.register.campaign import init_workspace
 from excelflow.workspace import Workspace
 
 CURRENT = "2021-H1"
@@ -119,7 +120,7 @@ def fill_xml(template: bytes, plan: dict[int, list[tuple[str, str]]], note: str)
 
 
 def load_register_of_shipped() -> Register:
-    from excelflow.setup import default_register
+    from excelflow.register.campaign import default_register
 
     return default_register()
 
@@ -208,8 +209,8 @@ def migrate(ws: Workspace) -> str:
     """Rewrite an archive index and a pass cache of older layouts in the current ones (once)."""
     import json
 
-    from excelflow.archive import INDEX_VERSION, Archive
-    from excelflow.collect_cache import CACHE_NAME, PassCache
+    from excelflow.store.archive import INDEX_VERSION, Archive
+    from excelflow.store.pass_cache import CACHE_NAME, PassCache
 
     notes = ""
     index = ws.archive / "index.json"
@@ -269,7 +270,7 @@ def main() -> None:
 
     # Which part grows: one full load of the archive (index.json parsed, every Submission built),
     # and how many times one pass loads it (each Archive object loads once, lazily).
-    from excelflow.archive import Archive
+    from excelflow.store.archive import Archive
 
     loads: dict[tuple[str, str], float] = {}
     for name, ws in (("empty", Workspace(work / "run-empty")), ("history", Workspace(work / "run-history"))):

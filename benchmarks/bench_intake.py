@@ -25,8 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from excelflow.archive import Archive  # noqa: E402
-from excelflow.intake import read_bytes, read_return, scan_inbox  # noqa: E402
+from excelflow.store.archive import Archive  # noqa: E402
+from excelflow.intake.scan import read_bytes, scan_inbox  # noqa: E402
+from excelflow.intake.read import read_return  # noqa: E402
 from excelflow.workspace import Workspace  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("make_fixtures", ROOT / "tests/data/returns/make_fixtures.py")
@@ -38,8 +39,8 @@ NO_CHANGE_PASS = r"""
 import sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from excelflow.archive import Archive
-from excelflow.intake import scan_inbox
+from excelflow.store.archive import Archive
+from excelflow.intake.scan import scan_inbox
 from excelflow.workspace import Workspace
 ws = Workspace(Path(sys.argv[1]))
 archive = Archive(ws)
@@ -123,8 +124,8 @@ INTAKE_READER = r"""
 import sys
 from datetime import datetime
 from pathlib import Path
-from excelflow.intake import read_return
-from excelflow.model import Register
+from excelflow.intake.read import read_return
+from excelflow.register.model import Register
 register = Register("", (), (), ())
 for name in sys.argv[1:]:
     read_return(Path(name).read_bytes(), name, datetime(2021, 6, 20), register)
@@ -148,8 +149,9 @@ def _peak_rss(script: str, files: list[str]) -> str:
 
 def _shipped_register_figure() -> tuple[str, str]:
     """read_return on every workbook generate hands out for the shipped 2021 register (101 tasks)."""
-    from excelflow.generate import plan_unit, render_unit, template_version
-    from excelflow.setup import default_register
+    from excelflow.forms.generate import plan_unit, template_version
+    from excelflow.forms.render import render_unit
+    from excelflow.register.campaign import default_register
 
     register = default_register()
     style = fixtures.load_template_style(fixtures.SHIPPED_TEMPLATE)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import ExcelflowError
-from .workspace import Workspace
+from excelflow import __version__
+from excelflow.errors import ExcelflowError
+from excelflow.workspace import Workspace
 
 EXIT_GAPS = 3  # `--check`: ran fine, but something is missing, late or invalid
 
@@ -69,7 +69,7 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="覆盖已有的任务登记表和模板。")
 def init_command(directory: Path, force: bool) -> None:
     """建立工作文件夹:workbooks/(登记表、模板)、inbox/、outbox/。"""
-    from .setup import init_workspace
+    from excelflow.register.campaign import init_workspace
 
     for line in init_workspace(Workspace(directory), force=force):
         click.echo(line)
@@ -83,12 +83,12 @@ def init_command(directory: Path, force: bool) -> None:
 @click.option("--plan", "plan", is_flag=True, help="改为生成落实方案表:每个牵头单位一份,outbox/落实方案/<单位>-落实方案.xlsx。")
 def generate_command(round_id: str | None, root: Path, force: bool, now_text: str | None, plan: bool) -> None:
     """为每个单位生成本轮填报表:outbox/R/templates/<单位>.xlsx,以及分发清单。"""
-    from .generate import generate_round, prepare_round
+    from excelflow.forms.generate import generate_round, prepare_round
 
     ws = Workspace(root)
     if plan:
-        from .plans import generate_plans, lead_units, plans_dir
-        from .register import load_register
+        from excelflow.forms.plans import generate_plans, lead_units, plans_dir
+        from excelflow.register.load import load_register
 
         register = load_register(ws.require_register())
         written = generate_plans(ws, register, _parse_now(now_text))
@@ -139,8 +139,8 @@ def watch_command(every_text: str | None, at_text: str | None, round_id: str | N
     """
     import threading
 
-    from .passlog import log_path
-    from .watch import Trigger, install_stop_handlers, parse_at, parse_every, watch
+    from excelflow.runs.passlog import log_path
+    from excelflow.runs.watch import Trigger, install_stop_handlers, parse_at, parse_every, watch
 
     if every_text and at_text:
         raise click.UsageError("--every 和 --at 只能选一个。")
@@ -174,7 +174,7 @@ def import_command(notice: Path, as_json: bool, root: Path, force: bool) -> None
     """导入任务分工通知(.txt 或 .docx),写出任务登记表 workbooks/register.xlsx。"""
     import json
 
-    from .setup import existing_register, import_notice, import_summary, parse_with
+    from excelflow.register.campaign import existing_register, import_notice, import_summary, parse_with
 
     ws = Workspace(root)
     if as_json:
@@ -220,9 +220,9 @@ class _LazyBar:
 @click.option("--check", is_flag=True, help="有未报送、逾期或无效的条目时以退出码 3 结束(供计划任务判断)。")
 def collect_command(round_id: str | None, root: Path, now_text: str | None, wait: float, check: bool) -> None:
     """收集 inbox/ 中的回报表:存档原件,判定按时/逾期/未报送,写出牵头汇总表、回执和状态文件。"""
-    from .ledger import has_gaps
-    from .summary import summary_lines
-    from .watch import guarded_pass
+    from excelflow.reports.ledger import has_gaps
+    from excelflow.runs.summary import summary_lines
+    from excelflow.runs.watch import guarded_pass
 
     ws = Workspace(root)
     ws.require_register()
@@ -248,9 +248,9 @@ def status_command(round_id: str | None, as_json: bool, root: Path, now_text: st
     """显示本轮每个条目的状态(按已收集的报送计算,不扫描 inbox/)。"""
     import json
 
-    from .collect import choose_round, state_entry, status_states
-    from .collect_cache import PassCache
-    from .ledger import has_gaps
+    from excelflow.runs.collect import choose_round, state_entry, status_states
+    from excelflow.store.pass_cache import PassCache
+    from excelflow.reports.ledger import has_gaps
 
     ws = Workspace(root)
     now = _parse_now(now_text)
@@ -262,8 +262,8 @@ def status_command(round_id: str | None, as_json: bool, root: Path, now_text: st
                 "entries": [state_entry(s) for s in states]}
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
     else:
-        from .passlog import read_last_pass
-        from .summary import status_lines
+        from excelflow.runs.passlog import read_last_pass
+        from excelflow.runs.summary import status_lines
 
         for line in status_lines(round_id, now, states):
             click.echo(line)
@@ -279,7 +279,7 @@ def status_command(round_id: str | None, as_json: bool, root: Path, now_text: st
               help="最后一次收集的时间(默认 2021-06-28T09:00;演示的前几次收集在 6 月 11、15、18、25 日)。")
 def demo_command(directory: Path, now_text: str | None) -> None:
     """演示:用 2021 年广丰区登记表建工作文件夹,生成半年填报表,模拟各单位报送,收集并汇总。"""
-    from .demo import run_demo
+    from excelflow.demo import run_demo
 
     # The demo keeps its own calendar (June 2021); --now only moves its last pass.
     run_demo(directory, echo=click.echo, last_now=None if now_text is None else _parse_now(now_text))
@@ -291,8 +291,8 @@ def demo_command(directory: Path, now_text: str | None) -> None:
 @now_option
 def compare_command(round_id: str | None, root: Path, now_text: str | None) -> None:
     """按已收集的报送写出对比通报、催报提醒和通报草稿(不扫描 inbox/)。"""
-    from .collect import compare_round
-    from .compare import period_name
+    from excelflow.runs.collect import compare_round
+    from excelflow.reports.figures import period_name
 
     ws = Workspace(root)
     ws.require_register()

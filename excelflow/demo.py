@@ -33,9 +33,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .model import Register
-from .statuses import BEHIND, DONE, NOT_STARTED, ON_SCHEDULE
-from .workspace import Workspace
+from excelflow.register.model import Register
+from excelflow.register.statuses import BEHIND, DONE, NOT_STARTED, ON_SCHEDULE
+from excelflow.workspace import Workspace
 
 ROUND = "2021-H1"
 INPUT_HEADERS = ("完成状态", "完成进度(%)", "进展情况", "存在问题", "下步打算", "备注")
@@ -210,16 +210,16 @@ def plan_scenario(register: Register, rng: random.Random) -> dict[str, tuple[int
 
 def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: datetime | None = None) -> DemoResult:
     """Build, fill and collect the demo folder at `directory` (created; must be new or empty)."""
-    from .watch import guarded_pass
-    from .ledger import round_title
-    from .generate import generate_round
-    from .register import load_register
-    from .setup import init_workspace
-    from .summary import summary_lines
+    from excelflow.runs.watch import guarded_pass
+    from excelflow.reports.ledger import round_title
+    from excelflow.forms.generate import generate_round
+    from excelflow.register.load import load_register
+    from excelflow.register.campaign import init_workspace
+    from excelflow.runs.summary import summary_lines
 
     ws = Workspace(directory)
     if directory.exists() and any(directory.iterdir()):
-        from .errors import WorkspaceError
+        from excelflow.errors import WorkspaceError
 
         raise WorkspaceError(f"演示文件夹 {directory} 已存在且不是空的。请换一个新文件夹名,例如 excelflow demo 演示2")
     result = DemoResult(directory)
@@ -337,14 +337,14 @@ def output_listing(ws: Workspace, round_id: str) -> list[str]:
 def _return_a_rollup(ws: Workspace, register: Register, plan: Mapping[str, tuple[int, str]], rng: random.Random,
                      staging: Path, deliveries: dict[int, list[tuple[Path, str]]]) -> str | None:
     """A lead unit that stayed silent so far fills its rollup and returns it (counts as its report)."""
-    from .rollup import lead_units
+    from excelflow.reports.rollup import lead_units
 
     silent_leads = [u for u in lead_units(register) if u not in plan
                     and not any(e.unit == u and e.role == "co" for e in register.expected_entries())]
     if not silent_leads:
         return None
     unit = silent_leads[0]
-    from .collect import rollup_paths
+    from excelflow.runs.collect import rollup_paths
 
     rollup = rollup_paths(ws, ROUND, lead_units(register))[unit]
     if not rollup.exists():

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import WorkspaceError
-from .files import safe_filename
+from excelflow.errors import WorkspaceError
+from excelflow.files import safe_filename
 
 
 @dataclass(frozen=True)

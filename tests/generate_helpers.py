@@ -10,8 +10,8 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from excelflow import identity as ident
-from excelflow.model import Milestone, Register, Round, Task, Unit
+from excelflow.forms import identity as ident
+from excelflow.register.model import Milestone, Register, Round, Task, Unit
 
 TOWNSHIPS = ("永丰街道", "芦林街道", "丰溪街道", "洋口镇")
 

@@ -14,9 +14,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from excelflow.archive import COMPACT_AFTER, Archive
-from excelflow.intake import read_return
-from excelflow.submission import Submission
+from excelflow.store.archive import COMPACT_AFTER, Archive
+from excelflow.intake.read import read_return
+from excelflow.intake.records import Submission
 from excelflow.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,7 +155,7 @@ def test_compaction_keeps_what_another_process_indexed_meanwhile(tmp_path):
 
 def _round_archive(ws: Workspace) -> dict[str | None, list[Submission]]:
     """Three parsed returns in each of two rounds and one tied to no round, compacted."""
-    from excelflow.submission import EntryReport
+    from excelflow.intake.records import EntryReport
 
     archive = Archive(ws)
     out: dict[str | None, list[Submission]] = {}
@@ -218,7 +218,7 @@ def test_a_segment_the_index_does_not_name_is_not_used_and_is_rewritten(tmp_path
 
 
 def test_an_index_of_the_first_layout_loads_and_is_rewritten_by_the_next_write(tmp_path):
-    from excelflow.archive import submission_to_json
+    from excelflow.store.archive import submission_to_json
 
     ws = Workspace(tmp_path)
     by_round = _round_archive(ws)
@@ -250,8 +250,8 @@ WRITER = r"""
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from excelflow.archive import Archive
-from excelflow.submission import Submission
+from excelflow.store.archive import Archive
+from excelflow.intake.records import Submission
 from excelflow.workspace import Workspace
 
 root, run, count = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])

@@ -16,10 +16,11 @@ from collect_helpers import (
     ROUND, build_pristine, collect, drop, fill, fresh_workspace, run_cli, status_json, tree_digest,
     workbook_values,
 )
-from excelflow.collect import choose_round
-from excelflow.generate import generate_round
-from excelflow.model import Round
-from excelflow.register import load_register, write_register
+from excelflow.runs.collect import choose_round
+from excelflow.forms.generate import generate_round
+from excelflow.register.model import Round
+from excelflow.register.load import load_register
+from excelflow.register.write import write_register
 from excelflow.workspace import Workspace
 
 
@@ -86,7 +87,7 @@ def hook(event, args):
 sys.addaudithook(hook)
 from datetime import datetime
 from pathlib import Path
-from excelflow.collect import run_pass
+from excelflow.runs.collect import run_pass
 from excelflow.workspace import Workspace
 report = run_pass(Workspace(Path({str(ws.root)!r})), round_id=None, now=datetime(2021, 6, 14, 18))
 heavy = sorted({{m.split(".")[0] for m in sys.modules}} & {{"pandas", "openpyxl", "xlsxwriter", "python_calamine"}})
@@ -263,7 +264,7 @@ def test_status_json_prints_exactly_the_contract_and_check_exits_3_on_gaps(ws: W
 
 def test_check_exits_0_when_every_entry_is_in_on_time(tmp_path: Path):
     """A two-task register, every unit returns on time: `collect --check` and `status --check` pass."""
-    from excelflow.model import Register, Task, Unit
+    from excelflow.register.model import Register, Task, Unit
 
     ws = Workspace(tmp_path / "小")
     for folder in (ws.workbooks, ws.inbox, ws.outbox):
@@ -272,7 +273,7 @@ def test_check_exits_0_when_every_entry_is_in_on_time(tmp_path: Path):
                         (Task(1, "一、工业", None, "产业链", ("区工信局",), ("区科技局",)),),
                         (Round(ROUND, "半年", date(2021, 6, 15), date(2021, 6, 25)),))
     write_register(ws.register_path, register)
-    from excelflow.setup import SHIPPED_TEMPLATE
+    from excelflow.register.campaign import SHIPPED_TEMPLATE
 
     ws.template_path.write_bytes(SHIPPED_TEMPLATE.read_bytes())
     generate_round(ws, load_register(ws.register_path), ROUND, now=datetime(2021, 6, 1))
@@ -292,7 +293,7 @@ def test_check_exits_0_when_every_entry_is_in_on_time(tmp_path: Path):
     (datetime(2021, 1, 5), "2021-H1"),
 ])
 def test_round_without_flag_is_the_one_whose_lead_deadline_is_nearest(now: datetime, expected: str):
-    from excelflow.model import Register
+    from excelflow.register.model import Register
 
     rounds = (Round("2021-H1", "半年", date(2021, 6, 15), date(2021, 6, 25)),
               Round("2021-FY", "全年", date(2021, 12, 15), date(2021, 12, 25)))
@@ -317,7 +318,7 @@ def test_status_without_json_shows_unit_counts_and_the_last_pass(ws: Workspace, 
 
 
 def test_pass_with_nothing_new_reports_what_a_full_recomputation_gives(ws: Workspace, tmp_path: Path):
-    from excelflow.collect import run_pass, status_states
+    from excelflow.runs.collect import run_pass, status_states
 
     drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx", {2: {"完成状态": "差不多吧", "进展情况": "写了"}}), "a.xlsx")
     drop(ws, fill(ws, "永丰街道", tmp_path / "b.xlsx", {1: {"完成状态": None, "进展情况": None}}), "b.xlsx")
@@ -338,7 +339,7 @@ def test_pass_with_nothing_new_reports_what_a_full_recomputation_gives(ws: Works
 
 
 def test_load_reported_gives_the_latest_complete_content_of_a_past_round(ws: Workspace, tmp_path: Path):
-    from excelflow.ledger import load_reported
+    from excelflow.reports.ledger import load_reported
 
     drop(ws, fill(ws, "区科技局", tmp_path / "v1.xlsx", status="序时推进"), "v1.xlsx")
     collect(ws, "2021-06-14T10:00")
@@ -369,8 +370,8 @@ def test_file_incomplete_and_unchanged_for_a_day_is_taken_in_as_damaged(ws: Work
 def test_lead_units_whose_file_names_collide_get_a_rollup_each(tmp_path: Path):
     from python_calamine import CalamineWorkbook
 
-    from excelflow.identity import IDENTITY_SHEET, read_identity
-    from excelflow.model import Register, Task, Unit
+    from excelflow.forms.identity import IDENTITY_SHEET, read_identity
+    from excelflow.register.model import Register, Task, Unit
 
     ws = Workspace(tmp_path / "撞名")
     for folder in (ws.workbooks, ws.inbox, ws.outbox):

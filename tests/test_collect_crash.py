@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from collect_helpers import ROUND, build_pristine, drop, fill, tree_digest, workbook_values
-from excelflow.collect import SLOW_ENV
+from excelflow.runs.collect import SLOW_ENV
 
 NOW = "2021-06-16T09:30"
 UNITS = ("区科技局", "上饶高新区", "区工信局", "永丰街道", "芦林街道", "区商务局", "区创卫办", "区扶贫办",

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from excelflow.comparison_workbook import write_comparison
-from excelflow.model import Milestone
+from excelflow.reports.comparison_workbook import write_comparison
+from excelflow.register.model import Milestone
 from excelflow.workspace import Workspace
 
 import compare_scenario as sc
@@ -350,7 +350,7 @@ def test_compare_command_writes_the_outputs_from_the_archive_and_then_nothing(tm
     from click.testing import CliRunner
 
     from excelflow.cli import main
-    from excelflow.setup import default_register
+    from excelflow.register.campaign import default_register
 
     root = tmp_path / "督查 工作"
     runner = CliRunner()
@@ -378,7 +378,7 @@ def test_collect_writes_a_comparison_whose_figures_follow_from_the_returns(tmp_p
     workbook collect wrote is checked against states derived here from the scenario alone."""
     from collect_helpers import build_pristine, collect, drop, fill
 
-    from excelflow.register import load_register
+    from excelflow.register.load import load_register
 
     ws = build_pristine(tmp_path / "督查室")
     reg = load_register(ws.register_path)

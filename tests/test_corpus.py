@@ -29,9 +29,9 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from excelflow.archive import Archive
+from excelflow.store.archive import Archive
 from excelflow.cli import main
-from excelflow.submission import OUTCOME_NAMES, Submission
+from excelflow.intake.records import OUTCOME_NAMES, Submission
 from excelflow.workspace import Workspace
 from tests.office import convert, requires_office
 
@@ -282,7 +282,7 @@ def test_every_output_the_corpus_reached_opens_in_libreoffice(run: Run, tmp_path
     # from the corpus. Rollups of lead units none of whose tasks got anything are the empty
     # rollups any collect writes (other tests open those); leaving them out keeps this one call
     # to ~30 s instead of ~60 s on two shared cores (the comparison alone takes ~25 s to render).
-    from excelflow.register import load_register
+    from excelflow.register.load import load_register
 
     register = load_register(run.ws.register_path)
     reached = {e["task"] for e in states(run) if e["state"] != "missing"}
@@ -422,9 +422,9 @@ def passes_over(inbox: Path, state: Path, times: list[str]) -> list[dict[str, Su
     disk (as a new process would), the inbox scanned and read once, incomplete bytes judged."""
     from datetime import datetime
 
-    from excelflow.intake import read_return
-    from excelflow.scan import PendingLog, looks_incomplete, read_bytes, scan_inbox
-    from excelflow.setup import default_register
+    from excelflow.intake.read import read_return
+    from excelflow.intake.scan import PendingLog, looks_incomplete, read_bytes, scan_inbox
+    from excelflow.register.campaign import default_register
 
     register = default_register()
     results = []
@@ -447,7 +447,7 @@ def passes_over(inbox: Path, state: Path, times: list[str]) -> list[dict[str, Su
 
 
 def test_a_file_incomplete_and_unchanged_for_a_day_is_rejected_as_damaged_not_pending_forever(tmp_path: Path):
-    from excelflow.intake import STALE_MESSAGE
+    from excelflow.intake.read import STALE_MESSAGE
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -463,7 +463,7 @@ def test_a_file_incomplete_and_unchanged_for_a_day_is_rejected_as_damaged_not_pe
 
 
 def test_a_copy_that_moves_restarts_the_clock_and_one_that_completes_is_forgotten(tmp_path: Path):
-    from excelflow.scan import PendingLog
+    from excelflow.intake.scan import PendingLog
 
     inbox, state = tmp_path / "inbox", tmp_path / ".excelflow"
     inbox.mkdir()
@@ -527,7 +527,7 @@ def test_every_file_of_the_corpus_is_for_a_unit_of_its_own():
 
 
 def test_collect_rejects_a_file_that_stayed_incomplete_for_a_day_and_lists_it_for_the_clerk(tmp_path: Path):
-    from excelflow.intake import STALE_MESSAGE
+    from excelflow.intake.read import STALE_MESSAGE
 
     root = tmp_path / "督查室"
     runner = CliRunner()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from excelflow.archive import Archive
+from excelflow.store.archive import Archive
 from excelflow.cli import main
 from excelflow.demo import soffice
 from excelflow.workspace import Workspace

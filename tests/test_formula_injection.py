@@ -18,10 +18,10 @@ from pathlib import Path
 import docx
 from python_calamine import CalamineWorkbook
 
-from excelflow.comparison_workbook import write_comparison
-from excelflow.model import Milestone
-from excelflow.notification import notification_path
-from excelflow.reminders import reminders_path
+from excelflow.reports.comparison_workbook import write_comparison
+from excelflow.register.model import Milestone
+from excelflow.reports.notification import notification_path
+from excelflow.reports.reminders import reminders_path
 from excelflow.workspace import Workspace
 
 import compare_scenario as sc
@@ -114,7 +114,7 @@ def test_reminder_text_file_quotes_unit_text_verbatim(tmp_path: Path):
 
 
 def test_plan_workbook_keeps_dangerous_goals_as_text(tmp_path: Path):
-    from excelflow.plans import PLAN_SHEET, plan_bytes
+    from excelflow.forms.plans import PLAN_SHEET, plan_bytes
 
     base = sc.register()
     reg = replace(base, milestones=tuple(Milestone(1, r.id, d, d) for r, d in zip(base.rounds, DANGEROUS)))

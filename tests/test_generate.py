@@ -10,16 +10,16 @@ import pytest
 from click.testing import CliRunner
 from generate_helpers import read_book, read_identity, sample_register, visible_entries, with_task_text
 
-from excelflow import statuses
+from excelflow.register import statuses
 from excelflow.cli import main
 from excelflow.errors import RoundError
-from excelflow.generate import (
-    DISTRIBUTION_LIST, HEADER_BLOCK_LABELS, NOT_REPORTED, entry_fingerprint, generate_round,
-)
-from excelflow.identity import IDENTITY_SHEET
-from excelflow.register import write_register
-from excelflow.submission import EntryReport
-from excelflow.template_style import INPUT_HEADERS, PREFILLED_HEADERS
+from excelflow.forms.distribution_list import DISTRIBUTION_LIST
+from excelflow.forms.render import HEADER_BLOCK_LABELS
+from excelflow.forms.generate import NOT_REPORTED, entry_fingerprint, generate_round
+from excelflow.forms.identity import IDENTITY_SHEET
+from excelflow.register.write import write_register
+from excelflow.intake.records import EntryReport
+from excelflow.forms.template_style import INPUT_HEADERS, PREFILLED_HEADERS
 from excelflow.workspace import Workspace
 from excelflow.xlsx import display_width, list_source, new_workbook
 
@@ -320,7 +320,7 @@ def test_generate_command_reports_an_unknown_round_as_an_error(ws: Workspace) ->
 
 
 def test_shipped_2021_register_gives_every_unit_a_workbook_holding_exactly_its_entries(ws: Workspace) -> None:
-    from excelflow.setup import default_register
+    from excelflow.register.campaign import default_register
 
     register = default_register()
     report = generate_round(ws, register, "2021-H1", now=NOW)
@@ -352,7 +352,7 @@ def test_fit_widths_sizes_chinese_columns_by_display_width(tmp_path: Path) -> No
 def test_two_units_with_the_same_file_name_do_not_overwrite_each_other(ws: Workspace) -> None:
     from dataclasses import replace
 
-    from excelflow.model import Task, Unit
+    from excelflow.register.model import Task, Unit
 
     register = sample_register()
     register = replace(register, units=(*register.units, Unit("区城投/集团"), Unit("区城投_集团")),

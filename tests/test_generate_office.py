@@ -18,10 +18,10 @@ from generate_helpers import header_index
 from office import convert, requires_office
 from python_calamine import CalamineWorkbook
 
-from excelflow import identity as ident
-from excelflow.generate import entry_fingerprint, generate_round
-from excelflow.setup import default_register
-from excelflow.template_style import PREFILLED_HEADERS
+from excelflow.forms import identity as ident
+from excelflow.forms.generate import entry_fingerprint, generate_round
+from excelflow.register.campaign import default_register
+from excelflow.forms.template_style import PREFILLED_HEADERS
 from excelflow.workspace import Workspace
 
 pytestmark = [requires_office, pytest.mark.office]

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from excelflow.cli import main
-from excelflow.register import load_register
+from excelflow.register.load import load_register
 from excelflow.workspace import Workspace
 
 

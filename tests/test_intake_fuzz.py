@@ -34,9 +34,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import MergedCell
 
-from excelflow.identity import IDENTITY_SHEET
-from excelflow.intake import read_return
-from excelflow.submission import Submission
+from excelflow.forms.identity import IDENTITY_SHEET
+from excelflow.intake.read import read_return
+from excelflow.intake.records import Submission
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 RECEIVED = datetime(2021, 6, 14, 9, 0)
@@ -262,8 +262,8 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @given(st.lists(_EDITS, min_size=2, max_size=3), _XML_EDITS)
 def test_a_batch_of_mutated_returns_goes_through_collect_and_every_file_ends_in_one_outcome(
         pristine: Path, tmp_path_factory: pytest.TempPathFactory, batch, xml_edits):
-    from excelflow.archive import Archive
-    from excelflow.collect import run_pass
+    from excelflow.store.archive import Archive
+    from excelflow.runs.collect import run_pass
     from excelflow.workspace import Workspace
 
     root = tmp_path_factory.mktemp("batch") / "督查室"

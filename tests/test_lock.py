@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from excelflow.errors import LockError
-from excelflow.lock import FolderLock, Takeover, collector_lock, read_owner, stale_reason, watcher_lock
+from excelflow.runs.lock import FolderLock, Takeover, collector_lock, read_owner, stale_reason, watcher_lock
 from excelflow.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HOLDER = """
 import sys, time, os
 from pathlib import Path
-from excelflow.lock import collector_lock
+from excelflow.runs.lock import collector_lock
 from excelflow.workspace import Workspace
 lock = collector_lock(Workspace(Path(sys.argv[1])))
 lock.heartbeat_every = 0.2

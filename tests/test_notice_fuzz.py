@@ -14,7 +14,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from excelflow.notice import ParsedNotice, parse_notice_text, parse_with_layout
+from excelflow.notice.parse import ParsedNotice, parse_notice_text, parse_with_layout
 
 REAL = Path(__file__).resolve().parent.parent / "excelflow" / "data" / "guangfeng-2021-task-allocation.txt"
 REAL_LINES = REAL.read_text("utf-8").split("\n")
@@ -120,7 +120,7 @@ def test_any_word_table_with_merged_cells_reads_and_parses(tmp_path_factory, row
     from docx import Document
 
     from excelflow.errors import NoticeError
-    from excelflow.notice import read_notice_text
+    from excelflow.notice.parse import read_notice_text
 
     document = Document()
     table = document.add_table(rows=len(rows), cols=4)

@@ -10,9 +10,9 @@ from pathlib import Path
 import docx
 import pytest
 
-from excelflow.comparison_workbook import write_comparison
-from excelflow.notification import notification_path
-from excelflow.reminders import reminders_path
+from excelflow.reports.comparison_workbook import write_comparison
+from excelflow.reports.notification import notification_path
+from excelflow.reports.reminders import reminders_path
 from excelflow.workspace import Workspace
 
 import compare_scenario as sc
@@ -140,8 +140,8 @@ def test_draft_opens_in_libreoffice_writer(h1, tmp_path: Path):
 
 
 def test_reminder_names_the_lead_units_to_send_to_and_shortens_runs_of_tasks():
-    from excelflow.compare import compare
-    from excelflow.reminders import reminders
+    from excelflow.reports.figures import compare
+    from excelflow.reports.reminders import reminders
 
     reg = sc.register()
     # 洋口镇 (a township) co-hosts tasks 1, 5 and 6; everything else arrived on time
@@ -159,10 +159,10 @@ def test_reminder_names_the_lead_units_to_send_to_and_shortens_runs_of_tasks():
 
 
 def test_reminder_writes_runs_of_three_or_more_tasks_as_a_range():
-    from excelflow.compare import compare
-    from excelflow.ledger import EntryState
-    from excelflow.model import Register, Task, Unit
-    from excelflow.reminders import reminders
+    from excelflow.reports.figures import compare
+    from excelflow.reports.ledger import EntryState
+    from excelflow.register.model import Register, Task, Unit
+    from excelflow.reports.reminders import reminders
 
     tasks = tuple(Task(i, "一", None, f"任务{i}", ("甲",), ()) for i in (1, 2, 3, 4, 6, 8, 9))
     reg = Register("通知", (Unit("甲"),), tasks, (sc.H1,))

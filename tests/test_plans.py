@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from excelflow.cli import main
-from excelflow.identity import IDENTITY_SHEET, read_identity
-from excelflow.model import Milestone
-from excelflow.plans import PLAN_SHEET, plan_bytes, plan_file, read_plan, with_plans
-from excelflow.setup import default_register
+from excelflow.forms.identity import IDENTITY_SHEET, read_identity
+from excelflow.register.model import Milestone
+from excelflow.forms.plans import PLAN_SHEET, plan_bytes, plan_file, read_plan, with_plans
+from excelflow.register.campaign import default_register
 from excelflow.workspace import Workspace
 
 from office import convert, requires_office

@@ -16,10 +16,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from excelflow.errors import RegisterError
-from excelflow.model import Milestone, Register, Round, Task, Unit
-from excelflow.register import (
-    NONE_CHOSEN, RegisterProblems, load_register, parse_date, register_warnings, split_names, write_register,
-)
+from excelflow.register.model import Milestone, Register, Round, Task, Unit
+from excelflow.register.layout import NONE_CHOSEN
+from excelflow.register.load import RegisterProblems, load_register, parse_date, register_warnings, split_names
+from excelflow.register.write import write_register
 from office import convert, requires_office
 
 REGISTERS = Path(__file__).resolve().parent / "data" / "registers"

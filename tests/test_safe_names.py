@@ -18,14 +18,15 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from excelflow.archive import Archive
+from excelflow.store.archive import Archive
 from excelflow.cli import main
 from excelflow.files import MAX_NAME_BYTES, MAX_NAME_CHARS, fallback_path, safe_filename
-from excelflow.identity import IDENTITY_SHEET, read_identity
-from excelflow.model import Register, Round, Task, Unit
-from excelflow.receipts import receipt_stem
-from excelflow.register import load_register, write_register
-from excelflow.submission import Submission
+from excelflow.forms.identity import IDENTITY_SHEET, read_identity
+from excelflow.register.model import Register, Round, Task, Unit
+from excelflow.reports.receipts import receipt_stem
+from excelflow.register.load import load_register
+from excelflow.register.write import write_register
+from excelflow.intake.records import Submission
 from excelflow.workspace import Workspace
 
 WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from excelflow.scan import Candidate, is_ignored_name, looks_incomplete, read_bytes, scan_inbox
+from excelflow.intake.scan import Candidate, is_ignored_name, looks_incomplete, read_bytes, scan_inbox
 from tests.office import convert, requires_office
 
 RETURNS = Path(__file__).resolve().parent / "data" / "returns"

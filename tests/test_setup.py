@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from excelflow import setup
+from excelflow.register import campaign as setup
 from excelflow.errors import NoticeError, WorkspaceError
-from excelflow.model import TOWNSHIP_GROUP, Milestone, Register, Round
-from excelflow.register import load_register, write_register
-from excelflow.setup import default_register, import_notice, import_summary, init_workspace, notice_settings
+from excelflow.register.model import TOWNSHIP_GROUP, Milestone, Register, Round
+from excelflow.register.load import load_register
+from excelflow.register.write import write_register
+from excelflow.register.campaign import default_register, import_notice, import_summary, init_workspace, notice_settings
 from excelflow.workspace import Workspace
 
 CHAPTER_COUNTS = [13, 22, 12, 15, 7, 14, 18]

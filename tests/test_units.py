@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from excelflow.notice import parse_notice
-from excelflow.units import DEFAULT_ALIASES, UnitResolver, fold_width, is_group, near_miss
+from excelflow.notice.parse import parse_notice
+from excelflow.notice.units import DEFAULT_ALIASES, UnitResolver, fold_width, is_group, near_miss
 
 REAL = Path(__file__).resolve().parent.parent / "excelflow" / "data" / "guangfeng-2021-task-allocation.txt"
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from excelflow.extract import RowFound
-from excelflow.validate import Blocker, judge_entry, read_progress
+from excelflow.intake.extract import RowFound
+from excelflow.intake.validate import Blocker, judge_entry, read_progress
 
 COLUMNS = {"序号": "A", "完成状态": "E", "完成进度(%)": "F", "进展情况": "G", "存在问题": "H", "下步打算": "I", "备注": "J"}
 

@@ -42,12 +42,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
 
-from excelflow.default_template import SHIPPED_TEMPLATE  # noqa: E402
-from excelflow.generate import plan_unit, render_unit, template_version  # noqa: E402
-from excelflow.model import Register, Round  # noqa: E402
-from excelflow.plans import PLAN_SHEET, plan_bytes  # noqa: E402
-from excelflow.setup import default_register  # noqa: E402
-from excelflow.template_style import load_template_style  # noqa: E402
+from excelflow.forms.default_template import SHIPPED_TEMPLATE  # noqa: E402
+from excelflow.forms.generate import plan_unit, template_version  # noqa: E402
+from excelflow.forms.render import render_unit  # noqa: E402
+from excelflow.register.model import Register, Round  # noqa: E402
+from excelflow.forms.plans import PLAN_SHEET, plan_bytes  # noqa: E402
+from excelflow.register.campaign import default_register  # noqa: E402
+from excelflow.forms.template_style import load_template_style  # noqa: E402
 
 ROUND = "2021-H1"
 GENERATED_AT = "2021-06-01T09:00:00"
@@ -474,8 +475,8 @@ OUTCOME_NAMES = {"accepted": "已接收", "accepted_with_warnings": "已接收(�
 
 def first_messages(rows: list[dict[str, str]]) -> dict[str, str]:
     """file → the first thing the clerk is told about it (first error, else first warning), where."""
-    from excelflow.extract import MAX_FILE_BYTES, WorkbookUnreadable, _check_container
-    from excelflow.intake import read_return
+    from excelflow.intake.extract import MAX_FILE_BYTES, WorkbookUnreadable, _check_container
+    from excelflow.intake.read import read_return
 
     out = {}
     for row in rows:

@@ -19,8 +19,8 @@ from openpyxl.workbook import Workbook
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from excelflow.model import Milestone, Register, Round, Task, Unit  # noqa: E402
-from excelflow.register import write_register  # noqa: E402
+from excelflow.register.model import Milestone, Register, Round, Task, Unit  # noqa: E402
+from excelflow.register.write import write_register  # noqa: E402
 
 TOWNSHIPS = ("乡镇(街道)",)
 

@@ -28,11 +28,12 @@ import xlsxwriter
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from excelflow import identity as ident  # noqa: E402
-from excelflow.default_template import SHIPPED_TEMPLATE  # noqa: E402
-from excelflow.generate import plan_unit, render_unit, template_version  # noqa: E402
-from excelflow.model import Register, Round, Task, Unit  # noqa: E402
-from excelflow.template_style import load_template_style  # noqa: E402
+from excelflow.forms import identity as ident  # noqa: E402
+from excelflow.forms.default_template import SHIPPED_TEMPLATE  # noqa: E402
+from excelflow.forms.generate import plan_unit, template_version  # noqa: E402
+from excelflow.forms.render import render_unit  # noqa: E402
+from excelflow.register.model import Register, Round, Task, Unit  # noqa: E402
+from excelflow.forms.template_style import load_template_style  # noqa: E402
 
 UNIT = "区工信局"  # owes tasks 1, 2 as lead and 3, 4 as co
 ROUND = "2021-H1"
@@ -286,7 +287,7 @@ def required_fields_empty(book: openpyxl.Workbook) -> None:
 
 def rollup(unit: str = UNIT) -> bytes:
     """The lead-unit rollup collection writes (no co-unit has reported yet), as handed out."""
-    from excelflow.rollup import build_rollup
+    from excelflow.reports.rollup import build_rollup
 
     rnd = REGISTER.round(ROUND)
     assert rnd is not None

@@ -1,0 +1,60 @@
+"""The distribution list (分发清单) `excelflow generate` writes beside a round's workbooks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from excelflow.files import publish_bytes
+from excelflow.register.model import Register, Round
+
+if TYPE_CHECKING:
+    from excelflow.forms.generate import UnitPlan
+
+DISTRIBUTION_LIST = "分发清单.xlsx"
+
+
+def write_distribution_list(path: Path, register: Register, rnd: Round,
+                            listing: Sequence[tuple[str, Path, UnitPlan, str]], now: datetime) -> Path | None:
+    """`outbox/<round>/分发清单.xlsx`: which file goes to which unit, with its contact.
+
+    The file's creation stamp is `now` (xlsxwriter would take the clock), so the same run gives
+    the same bytes; returns the path written (beside the original if that is open), or None when
+    nothing changed.
+    """
+    from excelflow.forms.generate import round_labels
+    from excelflow.xlsx import fit_widths, new_workbook, setup_print, standard_formats
+
+    buffer = BytesIO()
+    workbook = new_workbook(buffer)
+    workbook.set_properties({"created": now})
+    fmt = standard_formats(workbook)
+    sheet = workbook.add_worksheet("分发清单")
+    headers = ["序号", "单位", "文件", "牵头任务数", "协办任务数", "联系人", "联系电话", "生成情况", "发送情况"]
+    rows: list[list[Any]] = []
+    units = {u.name: u for u in register.units}
+    for i, (unit, target, plan, state) in enumerate(listing, start=1):
+        info = units.get(unit)
+        rel = target.relative_to(path.parent).as_posix() if target.is_relative_to(path.parent) else str(target)
+        rows.append([i, unit, rel, plan.entry_count("lead"), plan.entry_count("co"),
+                     info.contact if info else "", info.phone if info else "", state, ""])
+    year, label = round_labels(rnd)
+    title = f"{year}年{label}重点工作填报表分发清单(共 {len(rows)} 个单位)"
+    sheet.merge_range(0, 0, 0, len(headers) - 1, title, fmt.title)
+    sheet.set_row(0, 30)
+    sheet.write_row(1, 0, headers, fmt.header)
+    for r, row in enumerate(rows, start=2):
+        sheet.set_row(r, 20)
+        for c, value in enumerate(row):
+            if isinstance(value, int):
+                sheet.write_number(r, c, value, fmt.locked_center)
+            else:
+                sheet.write_string(r, c, value, fmt.input if c == len(headers) - 1 else fmt.locked)
+    fit_widths(sheet, [headers, *rows], minimum=8, maximum=40)
+    sheet.freeze_panes(2, 0)
+    setup_print(sheet, repeat_rows=(1, 1), footer_left=title)
+    workbook.close()
+    return publish_bytes(path, buffer.getvalue())

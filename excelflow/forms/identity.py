@@ -1,0 +1,148 @@
+"""The identity a generated workbook carries, so a return is known whatever its file name.
+
+Every workbook excelflow hands out (a unit's reporting workbook, a lead unit's rollup, a plan
+workbook) has a very-hidden sheet `_excelflow`. calamine cannot read defined names or document
+properties, but it reads cells of hidden sheets in .xlsx, .xls and .ods alike, and LibreOffice,
+Excel and WPS keep such a sheet when they save. Layout (1-based rows, columns A–F):
+
+    row 1   excelflow-identity | <format version>
+    row 2   kind               | report | rollup | plan
+    row 3   unit               | <canonical unit name>
+    row 4   round              | <round id>
+    row 5   template_version   | <hex digest of template + register>
+    row 6   generated_at       | <ISO time>
+    row 8   sheet | sheet_index | role | row | task_id | fingerprint      (header)
+    row 9…  one line per entry row of the data sheets
+
+`fingerprint` is a digest of the locked (pre-filled) cells of that row, so collection can tell a
+return whose task text was edited, or that was filled on a stale template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from excelflow.register.model import Role
+
+IDENTITY_SHEET = "_excelflow"
+MAGIC = "excelflow-identity"
+FORMAT_VERSION = 1
+Kind = Literal["report", "rollup", "plan"]
+_HEADER = ("sheet", "sheet_index", "role", "row", "task_id", "fingerprint")
+_FIRST_ROW = 8  # 0-based index of the first entry line (row 9)
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """Where one entry sits in the generated workbook (row is 1-based, as Excel shows it)."""
+
+    sheet: str
+    sheet_index: int
+    role: Role
+    row: int
+    task_id: int
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    kind: Kind
+    unit: str
+    round_id: str
+    template_version: str
+    generated_at: str
+    rows: tuple[EntryRow, ...]
+
+
+def fingerprint(values: Iterable[Any]) -> str:
+    """Digest of a row's locked cells; numbers are written the way calamine reads them back."""
+    text = "\x1f".join(_canonical(v) for v in values)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _canonical(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip().replace("\r\n", "\n")
+
+
+def write_identity(workbook: Any, identity: Identity) -> None:
+    """Add the very-hidden identity sheet to an open xlsxwriter `Workbook`."""
+    sheet = workbook.add_worksheet(IDENTITY_SHEET)
+    head = [
+        (MAGIC, FORMAT_VERSION),
+        ("kind", identity.kind),
+        ("unit", identity.unit),
+        ("round", identity.round_id),
+        ("template_version", identity.template_version),
+        ("generated_at", identity.generated_at),
+    ]
+    for r, (key, value) in enumerate(head):
+        sheet.write_string(r, 0, key)
+        if isinstance(value, int):
+            sheet.write_number(r, 1, value)
+        else:
+            sheet.write_string(r, 1, value)
+    sheet.write_row(_FIRST_ROW - 1, 0, _HEADER)
+    for r, e in enumerate(identity.rows, start=_FIRST_ROW):
+        sheet.write_string(r, 0, e.sheet)
+        sheet.write_number(r, 1, e.sheet_index)
+        sheet.write_string(r, 2, e.role)
+        sheet.write_number(r, 3, e.row)
+        sheet.write_number(r, 4, e.task_id)
+        sheet.write_string(r, 5, e.fingerprint)
+    sheet.protect()
+    sheet.very_hidden()
+
+
+class IdentityUnreadable(ValueError):
+    """The identity sheet exists but does not parse; the message says why (Chinese)."""
+
+
+def read_identity(rows: Sequence[Sequence[Any]]) -> Identity:
+    """Parse the identity sheet's cell values as calamine returns them (floats, '' for empty).
+
+    Raises `IdentityUnreadable` when the sheet is not an identity sheet or was damaged.
+    """
+    def cell(r: int, c: int) -> Any:
+        if r < len(rows) and c < len(rows[r]):
+            return rows[r][c]
+        return ""
+
+    if str(cell(0, 0)).strip() != MAGIC:
+        raise IdentityUnreadable("标识工作表不是 excelflow 生成的")
+    head = {str(cell(r, 0)).strip(): cell(r, 1) for r in range(1, 6)}
+    kind = str(head.get("kind", "")).strip()
+    if kind not in ("report", "rollup", "plan"):
+        raise IdentityUnreadable(f"标识工作表的类型「{kind}」无法识别")
+    entries: list[EntryRow] = []
+    for r in range(_FIRST_ROW, len(rows)):
+        if all(str(v).strip() == "" for v in rows[r]):
+            continue
+        try:
+            role = str(cell(r, 2)).strip()
+            if role not in ("lead", "co"):
+                raise ValueError(role)
+            entries.append(EntryRow(
+                sheet=str(cell(r, 0)),
+                sheet_index=int(float(cell(r, 1))),
+                role=role,  # type: ignore[arg-type]
+                row=int(float(cell(r, 3))),
+                task_id=int(float(cell(r, 4))),
+                fingerprint=str(cell(r, 5)).strip(),
+            ))
+        except (TypeError, ValueError) as exc:
+            raise IdentityUnreadable(f"标识工作表第 {r + 1} 行已损坏") from exc
+    return Identity(
+        kind=kind,  # type: ignore[arg-type]
+        unit=str(head.get("unit", "")).strip(),
+        round_id=str(head.get("round", "")).strip(),
+        template_version=str(head.get("template_version", "")).strip(),
+        generated_at=str(head.get("generated_at", "")).strip(),
+        rows=tuple(entries),
+    )

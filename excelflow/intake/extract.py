@@ -1,0 +1,332 @@
+"""Open a returned workbook from memory and find its entry rows by task id, not by position.
+
+Units rename sheets, insert, delete and reorder rows, add columns, merge cells, save from WPS
+with a wrong sheet dimension record, and retype the whole form. What stays put is the text of
+the header cells and the task id in the `序号` column, so that is how rows are found:
+
+- the header row is the row holding `序号` and the input headers (compared after NFKC, without
+  spaces or line breaks, so `完成进度（%）` and `完成进度\\n(%)` match); a header cell merged
+  over two rows is looked for in the rows just above;
+- an entry row is a row below it whose `序号` cell reads as a task id (`1.0`, `'1'`, `１`);
+  rows with anything else there (section titles, a rollup's co-unit detail rows) are not entries.
+
+Nothing here judges the values; `validate.py` does. Limits keep a hostile file from exhausting
+memory: a size cap on the file and on the unpacked sheet XML, and a row cap per sheet.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import python_calamine
+
+from excelflow.register.cells import parse_task_id
+from excelflow.intake.scan import OLE_MAGIC, ZIP_MAGIC
+from excelflow.forms.template_style import (
+    ID_HEADER, INPUT_HEADERS, NEXT_HEADER, PERCENT_HEADER, PREFILLED_HEADERS, PROBLEMS_HEADER, PROGRESS_HEADER,
+    REMARKS_HEADER, STATUS_HEADER, TASK_HEADER, normalise_header,
+)
+
+# A return is ~20 KB, a 101-task rollup ~100 KB; pasted photos can make one a few MB. Parsing costs
+# about 2.4 bytes of memory per byte of sheet XML (measured: 77 MB of XML, 185 MB peak), so these
+# caps keep one hostile file well under half a GB and refuse it with a message instead.
+MAX_FILE_BYTES = 30 * 1024 * 1024
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # sheet XML after unzipping (zip-bomb guard)
+MAX_ROWS = 20_000                       # rows read per sheet; a rollup of 101 tasks × 25 units fits
+MAX_COLUMNS = 100
+HEADER_SEARCH_ROWS = 40
+
+# Header texts as units actually retype them, mapped to the contract's (all after normalise_header).
+_HEADER_VARIANTS: dict[str, str] = {
+    "序号": ID_HEADER, "编号": ID_HEADER,
+    "完成状态": STATUS_HEADER, "状态": STATUS_HEADER, "进展状态": STATUS_HEADER, "完成情况": STATUS_HEADER,
+    "完成进度(%)": PERCENT_HEADER, "完成进度": PERCENT_HEADER, "完成进度%": PERCENT_HEADER,
+    "进度(%)": PERCENT_HEADER, "完成比例(%)": PERCENT_HEADER, "完成率(%)": PERCENT_HEADER,
+    "进展情况": PROGRESS_HEADER, "工作进展": PROGRESS_HEADER, "进展情况说明": PROGRESS_HEADER,
+    "存在问题": PROBLEMS_HEADER, "存在的问题": PROBLEMS_HEADER, "存在问题及原因": PROBLEMS_HEADER,
+    "下步打算": NEXT_HEADER, "下一步打算": NEXT_HEADER, "下步工作打算": NEXT_HEADER, "下一步工作打算": NEXT_HEADER,
+    "备注": REMARKS_HEADER,
+    "任务内容": TASK_HEADER, "重点任务": TASK_HEADER, "工作任务": TASK_HEADER, "任务": TASK_HEADER,
+    # the pre-filled columns, read back for the identity fingerprint
+    **{h: h for h in PREFILLED_HEADERS},
+}
+# A row is the header row when it holds 序号 and at least this many input headers.
+_MIN_INPUT_HEADERS = 2
+
+
+class WorkbookUnreadable(Exception):
+    """The bytes are not a workbook intake can read; the message (Chinese) says why and what to do."""
+
+
+@dataclass(frozen=True)
+class SheetData:
+    name: str
+    index: int
+    rows: list[list[Any]]  # from A1, calamine values ('' for empty, floats for numbers)
+    truncated: bool = False  # more than MAX_ROWS rows: the rest was not read
+
+
+@dataclass(frozen=True)
+class Header:
+    """The header row of a data sheet: 0-based row index and the column of each known header."""
+
+    row: int
+    columns: dict[str, int]  # contract header text → 0-based column
+    extra: tuple[int, ...] = ()  # unknown header columns (the clerk's own inputs, a unit's additions)
+
+
+@dataclass(frozen=True)
+class RowFound:
+    """One entry row: where it is and the values of its known columns."""
+
+    sheet: str
+    sheet_index: int
+    row: int  # 1-based, as Excel shows it
+    task_id: int
+    values: dict[str, Any] = field(default_factory=dict)  # contract header text → raw value
+    refs: dict[str, str] = field(default_factory=dict)  # contract header text → A1 reference
+
+
+class Workbook:
+    """A workbook opened from memory; sheets are read on demand and kept."""
+
+    def __init__(self, data: bytes, path: str):
+        self.path = path
+        _check_container(data, path)
+        try:
+            self._book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except python_calamine.PasswordError as exc:
+            raise WorkbookUnreadable(_ENCRYPTED) from exc
+        except Exception as exc:  # calamine raises several types (and plain ones) for damaged files
+            raise WorkbookUnreadable(_damaged(exc)) from exc
+        self.sheet_names: list[str] = list(self._book.sheet_names)
+        self._cache: dict[str, SheetData] = {}
+
+    def sheet(self, name: str) -> SheetData:
+        if name not in self._cache:
+            index = self.sheet_names.index(name)
+            try:
+                sheet = self._book.get_sheet_by_name(name)
+                rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)
+            except python_calamine.PasswordError as exc:
+                raise WorkbookUnreadable(_ENCRYPTED) from exc
+            except Exception as exc:
+                raise WorkbookUnreadable(_damaged(exc, name)) from exc
+            truncated = len(rows) > MAX_ROWS
+            rows = [list(r[:MAX_COLUMNS]) for r in rows[:MAX_ROWS]]
+            self._cache[name] = SheetData(name, index, rows, truncated)
+        return self._cache[name]
+
+
+_XLS_FILEPASS = re.compile(rb"\x09\x08\x10\x00.{16}\x2f\x00", re.DOTALL)
+_ENCRYPTED = "文件设置了打开密码(已加密),无法读取。请让填报单位取消密码(文件→信息→保护工作簿→用密码进行加密,清空密码)后重新报送。"
+
+
+def _damaged(exc: BaseException, sheet: str | None = None) -> str:
+    where = f"工作表「{sheet}」" if sheet else "文件"
+    return (f"{where}已损坏或不是有效的 Excel/WPS 工作簿,无法读取({type(exc).__name__})。"
+            "请让填报单位用 Excel 或 WPS 打开后另存为 .xlsx 重新报送。")
+
+
+def _check_container(data: bytes, path: str) -> None:
+    """Reject, with a reason a clerk can pass on, what is not a workbook or is too big."""
+    if len(data) > MAX_FILE_BYTES:
+        raise WorkbookUnreadable(
+            f"文件大小 {len(data) / 1048576:.0f} MB,超过上限 {MAX_FILE_BYTES // 1048576} MB,未读取。"
+            "请让填报单位删除表中的图片或多余内容后重新报送。")
+    head = data[:512].lstrip()
+    if data.startswith(ZIP_MAGIC):
+        _check_zip(data)
+        return
+    if data.startswith(OLE_MAGIC):
+        # An encrypted .xlsx is an OLE container holding these streams (names in UTF-16).
+        if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+            raise WorkbookUnreadable(_ENCRYPTED)
+        # An encrypted .xls: the workbook stream's BOF record is followed by a FILEPASS record.
+        if _XLS_FILEPASS.search(data):
+            raise WorkbookUnreadable(_ENCRYPTED)
+        return
+    lower = head.lower()
+    if lower.startswith((b"<html", b"<!doctype html", b"<table")) or b"<html" in lower[:200]:
+        raise WorkbookUnreadable("这是网页(HTML)格式的文件,只是扩展名为表格。请让填报单位用 Excel 或 WPS 打开后另存为 .xlsx 重新报送。")
+    if lower.startswith(b"<?xml"):
+        raise WorkbookUnreadable("这是 XML 表格(Excel 2003 XML)等格式,无法读取。请用 Excel 或 WPS 打开后另存为 .xlsx 重新报送。")
+    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")):
+        raise WorkbookUnreadable("这是一张图片,不是工作簿。请让填报单位报送填写好的 Excel 表格。")
+    if data.startswith(b"%PDF"):
+        raise WorkbookUnreadable("这是 PDF 文件,不是工作簿。请让填报单位报送 Excel 原表,不要转换为 PDF。")
+    raise WorkbookUnreadable("文件内容不是 Excel、WPS 或 LibreOffice 工作簿(.xlsx/.xls/.ods),无法读取。请让填报单位重新报送原表。")
+
+
+def _check_zip(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise WorkbookUnreadable(_damaged(exc)) from exc
+    names = {i.filename for i in infos}
+    if "word/document.xml" in names:
+        raise WorkbookUnreadable("这是 Word 文档(.docx),不是工作簿。请让填报单位报送 Excel 填报表。")
+    if "ppt/presentation.xml" in names:
+        raise WorkbookUnreadable("这是 PowerPoint 文件,不是工作簿。请让填报单位报送 Excel 填报表。")
+    if "xl/workbook.xml" not in names and "content.xml" not in names and "xl/workbook.bin" not in names:
+        raise WorkbookUnreadable("这是一个压缩包,不是工作簿。请让填报单位直接报送 Excel 填报表。")
+    if "xl/workbook.bin" in names:
+        raise WorkbookUnreadable("这是 Excel 二进制工作簿(.xlsb),无法读取。请用 Excel 另存为 .xlsx 后重新报送。")
+    unpacked = sum(i.file_size for i in infos if i.filename.endswith(".xml"))
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise WorkbookUnreadable(
+            f"工作簿解压后超过 {MAX_UNPACKED_BYTES // 1048576} MB(可能是异常文件),为安全起见未读取。"
+            "请让填报单位只保留填报表后重新报送。")
+
+
+# -- header and rows ------------------------------------------------------------------------------
+def canonical_header(value: Any) -> str | None:
+    """The contract header text a header cell stands for, or None."""
+    if not isinstance(value, str) or not value or len(value) > 30:
+        return None  # headers are short text; numbers, dates and long notes are not
+    return _canonical_text(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_text(value: str) -> str | None:
+    text = normalise_header(value).replace("（", "(").replace("）", ")")
+    text = text.strip(":*")  # `完成状态*` marks a required column in some retyped forms
+    return _HEADER_VARIANTS.get(text)
+
+
+def find_header(rows: Sequence[Sequence[Any]]) -> Header | None:
+    """The header row: the first row (within HEADER_SEARCH_ROWS) with 序号 and input headers."""
+    best: Header | None = None
+    for r in range(min(len(rows), HEADER_SEARCH_ROWS)):
+        columns: dict[str, int] = {}
+        extra: list[int] = []
+        for c, value in enumerate(rows[r]):
+            header = canonical_header(value)
+            if header is not None:
+                columns.setdefault(header, c)
+            elif str(value).strip():
+                extra.append(c)
+        inputs = sum(1 for h in INPUT_HEADERS if h in columns)
+        if inputs < _MIN_INPUT_HEADERS:
+            continue
+        # A header cell merged over two rows holds its text only in the upper row.
+        for above in (r - 1, r - 2):
+            if above < 0:
+                break
+            for c, value in enumerate(rows[above]):
+                header = canonical_header(value)
+                if header is not None and header not in columns and c not in columns.values():
+                    columns[header] = c
+        if ID_HEADER in columns:
+            best = Header(row=r, columns=columns, extra=tuple(c for c in extra if c not in columns.values()))
+            break
+    return best
+
+
+def entry_rows(sheet: SheetData, header: Header) -> list[RowFound]:
+    """Every row below the header whose 序号 cell is a task id, in sheet order."""
+    id_col = header.columns[ID_HEADER]
+    out: list[RowFound] = []
+    for r in range(header.row + 1, len(sheet.rows)):
+        row = sheet.rows[r]
+        if id_col >= len(row):
+            continue
+        task_id = parse_task_id(row[id_col])
+        if task_id is None:
+            continue
+        values = {h: (row[c] if c < len(row) else "") for h, c in header.columns.items()}
+        refs = {h: a1(r, c) for h, c in header.columns.items()}
+        out.append(RowFound(sheet.name, sheet.index, r + 1, task_id, values, refs))
+    return out
+
+
+def prefilled_values(sheet: SheetData, header: Header, row: int) -> list[Any]:
+    """The locked cells of a 1-based row, in the canonical order the identity fingerprint uses."""
+    cells = sheet.rows[row - 1] if 0 < row <= len(sheet.rows) else []
+    return [cells[header.columns[h]] if header.columns[h] < len(cells) else ""
+            for h in PREFILLED_HEADERS if h in header.columns]
+
+
+def header_block_text(sheet: SheetData, header: Header | None) -> str:
+    """All text above the header row (title, 填报单位 line), joined; used for round and role hints."""
+    stop = header.row if header else min(len(sheet.rows), 5)
+    return " ".join(cell_text(v) for row in sheet.rows[:stop] for v in row if cell_text(v))
+
+
+def title_ref(sheet: SheetData, header: Header | None) -> str:
+    """A1 reference of the sheet's title: the first non-empty cell above the header row (else A1)."""
+    stop = header.row if header else min(len(sheet.rows), 5)
+    for r in range(stop):
+        for c, value in enumerate(sheet.rows[r]):
+            if cell_text(value):
+                return a1(r, c)
+    return "A1"
+
+
+# Not a bare `单位`: retyped forms write `单位:万元` (a unit of measure) in the same place.
+_UNIT_LABELS = ("填报单位", "报送单位", "单位名称", "填报单位(盖章)")
+_LABEL_SPLIT = re.compile(r"^(填报单位|报送单位|单位名称)(?:\(盖章\))?[:：]\s*(.+)$")
+
+
+def header_block_unit(sheet: SheetData, header: Header | None) -> tuple[str, str] | None:
+    """The unit name typed in the header block (`填报单位` | name, or `填报单位:name`) and its cell."""
+    stop = header.row if header else min(len(sheet.rows), HEADER_SEARCH_ROWS)
+    for r in range(stop):
+        row = sheet.rows[r]
+        for c, value in enumerate(row):
+            text = unicodedata.normalize("NFKC", cell_text(value)).strip()
+            if not text:
+                continue
+            label = re.sub(r"\s+", "", text).rstrip(":")
+            if label in _UNIT_LABELS:
+                for c2 in range(c + 1, len(row)):
+                    name = cell_text(row[c2]).strip()
+                    if name:
+                        return name, a1(r, c2)
+                continue
+            match = _LABEL_SPLIT.match(re.sub(r"\s+", "", text))
+            if match:
+                return match.group(2).strip(), a1(r, c)
+    return None
+
+
+# -- cells ----------------------------------------------------------------------------------------
+def a1(row: int, col: int) -> str:
+    """A1-style reference of a 0-based (row, column)."""
+    letters = ""
+    n = col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def cell_text(value: Any) -> str:
+    """A cell as a person reads it: whole numbers without `.0`, dates as dates, text stripped."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(_EXCEL_EPOCH + value)
+    if isinstance(value, time):
+        return value.isoformat()
+    return str(value).replace("\r\n", "\n").strip()

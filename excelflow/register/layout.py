@@ -1,0 +1,53 @@
+"""(register) The register workbook's vocabulary: sheet names, header texts and setting keys.
+
+Shared by `register_write.py` (which lays the sheets out) and `register_load.py` (which finds
+columns by these header texts); `register.py` describes the sheets and re-exports the public names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from excelflow.register.model import RELEVANT_PREFIX, TOWNSHIP_GROUP
+
+# -- the workbook's vocabulary ------------------------------------------------------------------
+TASKS_SHEET = "任务"
+UNITS_SHEET = "单位"
+ROUNDS_SHEET = "轮次"
+PLAN_SHEET = "计划"
+SETTINGS_SHEET = "设置"
+HELP_SHEET = "说明"
+SHEETS = (TASKS_SHEET, UNITS_SHEET, ROUNDS_SHEET, PLAN_SHEET, SETTINGS_SHEET, HELP_SHEET)
+
+TASK_ID, CHAPTER, SECTION, TEXT, LEAD, CO = "序号", "章", "节", "任务内容", "牵头单位", "协办单位"
+RELEVANT = f"{RELEVANT_PREFIX}{TOWNSHIP_GROUP}"  # 相关乡镇(街道): the clerk's choice per task
+TASK_COLUMNS = (TASK_ID, CHAPTER, SECTION, TEXT, LEAD, CO, RELEVANT)
+
+UNIT_NAME, ALIASES, GROUPS, CONTACT, PHONE, CODE = "单位名称", "别名", "分组", "联系人", "联系电话", "代码"
+UNIT_COLUMNS = (UNIT_NAME, ALIASES, GROUPS, CONTACT, PHONE, CODE)
+
+ROUND_ID, ROUND_NAME, CO_DEADLINE, LEAD_DEADLINE = "轮次", "名称", "协办单位截止", "牵头单位截止"
+ROUND_COLUMNS = (ROUND_ID, ROUND_NAME, CO_DEADLINE, LEAD_DEADLINE)
+
+PLAN_TASK, PLAN_ROUND, GOAL, INDICATOR, DUE = "任务序号", "轮次", "阶段目标", "量化指标", "完成时限"
+PLAN_COLUMNS = (PLAN_TASK, PLAN_ROUND, GOAL, INDICATOR, DUE)
+PLAN_REFERENCE = "任务内容(参考,不读取)"
+
+SETTING_KEY, SETTING_VALUE, SETTING_NOTE = "项目", "内容", "用途"
+SETTINGS_COLUMNS = (SETTING_KEY, SETTING_VALUE)
+
+# Setting keys. The title lives in `Register.title`, the others in `Register.settings`.
+TITLE_SETTING = "通知标题"
+OFFICE_CONTACT = "督查室联系人"
+OFFICE_PHONE = "电话"
+OFFICE_EMAIL = "邮箱"
+DISTRICT = "区名"
+SETTING_NOTES: Mapping[str, str] = {
+    TITLE_SETTING: "任务来源的通知标题,印在生成的表格和通报上",
+    OFFICE_CONTACT: "督查室联系人,印在发给各单位的填报表上",
+    OFFICE_PHONE: "督查室联系电话",
+    OFFICE_EMAIL: "报送邮箱",
+    DISTRICT: "本区(县)名称,用于通报标题",
+}
+
+NONE_CHOSEN = "无"  # typed in 相关乡镇(街道): the clerk chose that no township reports on the task

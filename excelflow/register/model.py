@@ -1,0 +1,194 @@
+"""The register's records: units, tasks, rounds, plan milestones, and the entries they imply.
+
+Everything later (generate, collect, compare) works from a `Register`. The register workbook
+(`register.py`) and the notice parser (`notice.py`) both produce these records; nothing here reads
+files. An *entry* is what one unit owes on one task in one round in one role: entries, not files,
+are what is expected, received, late or missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Role = Literal["lead", "co"]
+ROLES: tuple[Role, ...] = ("lead", "co")
+ROLE_NAMES: Mapping[Role, str] = {"lead": "牵头", "co": "协办"}
+
+# A task row may name a group instead of units. `各<group>` stands for every unit of the group,
+# `相关<group>` for the units the clerk chose for that task (the notice does not name them).
+ALL_PREFIX = "各"
+RELEVANT_PREFIX = "相关"
+TOWNSHIP_GROUP = "乡镇(街道)"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A reporting unit under its one canonical name."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    contact: str = ""
+    phone: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class Task:
+    """A numbered task of the notice.
+
+    `lead` and `co` hold canonical unit names and group names (`各乡镇(街道)`), as in the register.
+    `relevant` is the clerk's choice of units for `相关…` groups; None means not chosen yet.
+    """
+
+    id: int
+    chapter: str
+    section: str | None
+    text: str
+    lead: tuple[str, ...]
+    co: tuple[str, ...] = ()
+    relevant: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Round:
+    """One reporting occasion: co-units report by `co_deadline`, lead units by `lead_deadline`.
+
+    Deadlines are whole days: anything received on the deadline day is on time.
+    """
+
+    id: str
+    name: str
+    co_deadline: date
+    lead_deadline: date
+
+    def deadline(self, role: Role) -> date:
+        return self.co_deadline if role == "co" else self.lead_deadline
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A lead unit's plan (落实方案) for one task in one round."""
+
+    task_id: int
+    round_id: str
+    goal: str
+    indicator: str = ""
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class ExpectedEntry:
+    """One (task, unit, role) that round R expects a report for."""
+
+    task_id: int
+    unit: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class Register:
+    """The whole task register: what every later command loads."""
+
+    title: str
+    units: tuple[Unit, ...]
+    tasks: tuple[Task, ...]
+    rounds: tuple[Round, ...]
+    milestones: tuple[Milestone, ...] = ()
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+    # -- look-ups -------------------------------------------------------------------------
+    def unit(self, name: str) -> Unit | None:
+        for unit in self.units:
+            if unit.name == name:
+                return unit
+        return None
+
+    def task(self, task_id: int) -> Task | None:
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        return None
+
+    def round(self, round_id: str) -> Round | None:
+        for rnd in self.rounds:
+            if rnd.id == round_id:
+                return rnd
+        return None
+
+    def require_round(self, round_id: str) -> Round:
+        """The round `round_id`, or a RoundError naming the rounds the register has."""
+        rnd = self.round(round_id)
+        if rnd is None:
+            from excelflow.errors import RoundError
+
+            known = "、".join(r.id for r in self.rounds) or "(无)"
+            raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}。")
+        return rnd
+
+    def previous_round(self, round_id: str) -> Round | None:
+        """The round listed just before `round_id` in the register, if any."""
+        ids = [r.id for r in self.rounds]
+        if round_id not in ids:
+            return None
+        index = ids.index(round_id)
+        return self.rounds[index - 1] if index > 0 else None
+
+    def group_members(self, group: str) -> tuple[str, ...]:
+        """Units that belong to `group` (e.g. `乡镇(街道)`), in register order."""
+        return tuple(u.name for u in self.units if group in u.groups)
+
+    def milestone(self, task_id: int, round_id: str) -> Milestone | None:
+        for m in self.milestones:
+            if m.task_id == task_id and m.round_id == round_id:
+                return m
+        return None
+
+    # -- groups and entries -----------------------------------------------------------------
+    def expand(self, names: Iterable[str], task: Task) -> tuple[str, ...]:
+        """Unit names for a lead or co list, groups expanded, order kept, duplicates dropped.
+
+        `相关…` expands to the clerk's choice for the task; while there is none it expands to
+        nothing (see `unchosen_relevant`): the notice does not say who, so nobody is asked.
+        """
+        out: list[str] = []
+        for name in names:
+            if name.startswith(ALL_PREFIX) and self.group_members(name[len(ALL_PREFIX):]):
+                members: Iterable[str] = self.group_members(name[len(ALL_PREFIX):])
+            elif name.startswith(RELEVANT_PREFIX) and self.group_members(name[len(RELEVANT_PREFIX):]):
+                members = task.relevant or ()
+            else:
+                members = (name,)
+            for member in members:
+                if member not in out:
+                    out.append(member)
+        return tuple(out)
+
+    def lead_units(self, task: Task) -> tuple[str, ...]:
+        return self.expand(task.lead, task)
+
+    def co_units(self, task: Task) -> tuple[str, ...]:
+        """Co-units of a task, without any unit that also leads it (it reports once, as lead)."""
+        leads = set(self.lead_units(task))
+        return tuple(u for u in self.expand(task.co, task) if u not in leads)
+
+    def unchosen_relevant(self) -> tuple[Task, ...]:
+        """Tasks that name a `相关…` group for which the clerk has not chosen units yet."""
+        return tuple(
+            t for t in self.tasks
+            if t.relevant is None and any(n.startswith(RELEVANT_PREFIX) for n in (*t.lead, *t.co))
+        )
+
+    def expected_entries(self) -> tuple[ExpectedEntry, ...]:
+        """Every (task, unit, role) a round expects; the same for every round of the register."""
+        entries: list[ExpectedEntry] = []
+        for task in self.tasks:
+            entries.extend(ExpectedEntry(task.id, u, "lead") for u in self.lead_units(task))
+            entries.extend(ExpectedEntry(task.id, u, "co") for u in self.co_units(task))
+        return tuple(entries)
+
+    def entries_of(self, unit: str) -> tuple[ExpectedEntry, ...]:
+        return tuple(e for e in self.expected_entries() if e.unit == unit)

@@ -1,0 +1,200 @@
+"""A receipt (回执) per return, for the clerk to send back to the unit that sent it.
+
+`outbox/R/receipts/回执-<unit>-<received>-<sha8>.xlsx` and a `.txt` twin with the same text (to
+paste into a chat or an e-mail). It says what was received and when, which entries were accepted,
+which need filling in, and every warning and error with file, sheet and cell, so the unit can
+correct and send again without phoning the office.
+
+A receipt depends only on its return and the register: it is written once, when the return is
+first collected (a later pass that finds the same bytes produces the same bytes and so rewrites
+nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from pathlib import PurePosixPath
+from typing import Any
+
+from excelflow.files import safe_filename
+from excelflow.reports.ledger import date_text, round_title
+from excelflow.register.model import ROLE_NAMES, Register, Round
+from excelflow.intake.records import LEVEL_NAMES, OUTCOME_NAMES, EntryReport, Submission
+
+CONFIDENCE_NAMES = {
+    "identity": "按表内标识识别(确定)",
+    "header": "按表头填写的单位名称识别(较确定,请核实)",
+    "filename": "仅按文件名识别(请核实)",
+}
+KIND_NAMES = {"report": "填报表", "rollup": "牵头汇总表", "plan": "落实方案"}
+TASK_TEXT_CHARS = 40
+NOTE = ("如需更正,请在原表上修改后重新报送;以最后一次有效报送的内容为准,"
+        "是否按时以该条目首次有效报送的时间为准。")
+
+
+def receipt_stem(sub: Submission) -> str:
+    """`回执-区工信局-20210614-0900-1a2b3c4d`: unique per return, sorted by unit then time."""
+    who = sub.unit or f"未识别-{PurePosixPath(sub.path).stem}"
+    return safe_filename(f"回执-{who}-{sub.received_at:%Y%m%d-%H%M}-{sub.sha256[:8]}")
+
+
+def entry_result(sub: Submission, entry: EntryReport) -> str:
+    if sub.outcome == "rejected" or not entry.usable:
+        return "无效(未采用)"
+    if not entry.complete:
+        return "不完整(请补填)"
+    return "已接收"
+
+
+def timeliness(received_at: datetime, round_: Round | None, entry: EntryReport) -> str:
+    if round_ is None:
+        return ""
+    days = (received_at.date() - round_.deadline(entry.role)).days
+    return f"逾期{days}天" if days > 0 else "按时"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a receipt says, as rows of text (the .xlsx and .txt render the same rows)."""
+
+    title: str
+    facts: tuple[tuple[str, str], ...]
+    entries: tuple[tuple[str, ...], ...]
+    problems: tuple[tuple[str, ...], ...]
+
+
+ENTRY_HEADERS = ("序号", "任务", "角色", "完成状态", "完成进度(%)", "本文件报送", "处理结果")
+PROBLEM_HEADERS = ("级别", "说明", "工作表", "单元格", "序号")
+
+
+def make_receipt(sub: Submission, register: Register) -> Receipt:
+    rnd = register.round(sub.round_id) if sub.round_id else None
+    kind = KIND_NAMES.get(sub.kind or "", "文件")
+    title = f"回执:{sub.unit or '未能识别的文件'}{'' if rnd is None else ' ' + round_title(rnd)}{kind}"
+    facts: list[tuple[str, str]] = [
+        ("报送单位", sub.unit or "未能识别(请在文件中注明单位,或使用下发的填报表)"),
+        ("识别方式", CONFIDENCE_NAMES.get(sub.confidence or "", "未能识别")),
+        ("文件", sub.path),
+        ("接收时间", f"{sub.received_at:%Y年%m月%d日 %H:%M}"),
+        ("文件校验码", sub.sha256[:16]),
+        ("轮次", f"{round_title(rnd)}({rnd.id})" if rnd else (sub.round_id or "未能识别")),
+    ]
+    if rnd is not None:
+        roles = sorted({e.role for e in sub.entries}, key=("lead", "co").index)
+        for role in roles or ("co", "lead"):
+            facts.append((f"{ROLE_NAMES[role]}截止", date_text(rnd.deadline(role))))  # type: ignore[index]
+    facts.append(("处理结果", OUTCOME_NAMES[sub.outcome]))
+    counts = _counts(sub)
+    facts.append(("条目", counts))
+    entries = tuple(
+        (str(e.task_id), _task_text(register, e.task_id), ROLE_NAMES[e.role], e.status or e.status_raw,
+         "" if e.progress is None else f"{e.progress:g}", timeliness(sub.received_at, rnd, e),
+         entry_result(sub, e))
+        for e in sub.entries
+    )
+    problems = tuple(
+        (LEVEL_NAMES[p.level], p.message, p.sheet or "", p.cell or "", "" if p.task_id is None else str(p.task_id))
+        for p in sorted(sub.problems, key=lambda p: (p.level != "error", p.sheet or "", _cell_key(p.cell)))
+    )
+    return Receipt(title, tuple(facts), entries, problems)
+
+
+def _counts(sub: Submission) -> str:
+    results = [entry_result(sub, e) for e in sub.entries]
+    errors = sum(1 for p in sub.problems if p.level == "error")
+    warnings = len(sub.problems) - errors
+    return (f"共 {len(results)} 条:已接收 {results.count('已接收')} 条,不完整 {results.count('不完整(请补填)')} 条,"
+            f"无效 {results.count('无效(未采用)')} 条;错误 {errors} 个,提示 {warnings} 个")
+
+
+def _cell_key(cell: str | None) -> tuple[int, str]:
+    if not cell:
+        return (0, "")
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return (int(digits) if digits else 0, cell)
+
+
+def _task_text(register: Register, task_id: int) -> str:
+    task = register.task(task_id)
+    if task is None:
+        return ""
+    text = task.text
+    return text if len(text) <= TASK_TEXT_CHARS else text[:TASK_TEXT_CHARS] + "…"
+
+
+def receipt_text(receipt: Receipt) -> str:
+    """The receipt as plain text (for a chat message or an e-mail)."""
+    lines = [receipt.title, ""]
+    lines += [f"{label}:{value}" for label, value in receipt.facts]
+    if receipt.entries:
+        lines += ["", "条目:"]
+        for row in receipt.entries:
+            number, _, role, status, progress, timely, result = row
+            extra = "、".join(x for x in (status, f"{progress}%" if progress else "", timely) if x)
+            lines.append(f"  第{number}项({role}):{result}" + (f"({extra})" if extra else ""))
+    if receipt.problems:
+        lines += ["", "问题:"]
+        for level, message, sheet, cell, number in receipt.problems:
+            where = " ".join(x for x in (f"工作表「{sheet}」" if sheet else "", f"单元格 {cell}" if cell else "",
+                                         f"第{number}项" if number else "") if x)
+            lines.append(f"  [{level}] {where + ':' if where else ''}{message}")
+    lines += ["", NOTE, ""]
+    return "\n".join(lines)
+
+
+def build_receipt(receipt: Receipt, received_at: datetime) -> bytes:
+    """The receipt as an .xlsx (A4 portrait; deterministic bytes for the same receipt)."""
+    from excelflow.xlsx import new_workbook, protect, row_height, setup_print, standard_formats
+
+    buffer = BytesIO()
+    workbook = new_workbook(buffer)
+    workbook.set_properties({"title": receipt.title, "author": "excelflow", "created": received_at})
+    f = standard_formats(workbook)
+    sheet = workbook.add_worksheet("回执")
+    # No merged cells but the title and the closing note: the long texts (fact values, task,
+    # problem messages) all sit in the wide column B, which keeps a receipt cheap to write.
+    widths = (10, 36, 8, 10, 10, 10, 14)
+    for c, w in enumerate(widths):
+        sheet.set_column(c, c, w)
+    last = len(widths) - 1
+    sheet.merge_range(0, 0, 0, last, receipt.title, f.title)
+    sheet.set_row(0, 30)
+    r = 2
+    for label, value in receipt.facts:
+        sheet.write_string(r, 0, label, f.header)
+        sheet.write_string(r, 1, value, f.locked)
+        sheet.set_row(r, row_height([(value, widths[1])]))
+        r += 1
+    r += 1
+    if receipt.entries:
+        r = _write_table(sheet, r, ENTRY_HEADERS, receipt.entries, f, widths, wrapped=(1,)) + 1
+    if receipt.problems:
+        sheet.write_string(r, 0, "问题", f.label)
+        sheet.write_string(r, 1, "错误须更正后重新报送;提示请核实", f.subtitle)
+        r += 1
+        r = _write_table(sheet, r, PROBLEM_HEADERS, receipt.problems, f, widths, wrapped=(1, 2)) + 1
+    sheet.merge_range(r, 0, r, last, NOTE, f.note)
+    sheet.set_row(r, row_height([(NOTE, sum(widths))], font_size=10))
+    setup_print(sheet, landscape=False, footer_left=receipt.title)
+    protect(sheet)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _write_table(sheet: Any, r: int, headers: Sequence[str], rows: Sequence[Sequence[str]], f: Any,
+                 widths: Sequence[float], wrapped: Sequence[int]) -> int:
+    """A header row and its text rows from row `r`; rows are as tall as their `wrapped` columns."""
+    from excelflow.xlsx import row_height  # xlsxwriter-side helpers load only when a receipt is written
+
+    for c, header in enumerate(headers):
+        sheet.write_string(r, c, header, f.header)
+    r += 1
+    for row in rows:
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, value, f.locked if c == 1 else f.locked_center)
+        sheet.set_row(r, row_height([(row[c], widths[c]) for c in wrapped]))
+        r += 1
+    return r

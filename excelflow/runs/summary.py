@@ -1,0 +1,174 @@
+"""The terminal summary of a collect pass, in Chinese, for the clerk to read in one look.
+
+Per unit: entries expected, on time, late, missing, incomplete, invalid (units with a gap first,
+so the ones to chase are at the top); then the totals with reporting and on-time rates, the files
+that could not be identified (with the reason), files still being copied, and the outputs written.
+Plain text, aligned for CJK (a Chinese character is two columns wide in a terminal).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from excelflow.runs.collect import CollectReport
+from excelflow.reports.ledger import EntryState, STATE_NAMES, time_text
+
+COLUMNS = ("应报", "按时", "逾期", "未报送", "不完整", "无效")
+STATE_ORDER = ("on_time", "late", "missing", "incomplete", "invalid")
+LIST_FILES_UP_TO = 8  # per output folder; beyond that the folder and the count are shown
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def pad(text: str, cells: int, right: bool = False) -> str:
+    gap = " " * max(cells - width(text), 0)
+    return gap + text if right else text + gap
+
+
+@dataclass(frozen=True)
+class UnitCounts:
+    unit: str
+    expected: int
+    counts: dict[str, int]
+
+    @property
+    def gaps(self) -> int:
+        return self.expected - self.counts["on_time"]
+
+
+def unit_counts(states: Iterable[EntryState]) -> list[UnitCounts]:
+    """Counts per unit in first-seen order; units with gaps first, most gaps first."""
+    per: dict[str, dict[str, int]] = {}
+    for s in states:
+        counts = per.setdefault(s.unit, dict.fromkeys(STATE_ORDER, 0))
+        counts[s.state] += 1
+    rows = [UnitCounts(u, sum(c.values()), c) for u, c in per.items()]
+    order = {r.unit: i for i, r in enumerate(rows)}
+    return sorted(rows, key=lambda r: (-(r.counts["missing"] + r.counts["invalid"]), -r.gaps, order[r.unit]))
+
+
+def unit_table(states: Sequence[EntryState]) -> list[str]:
+    """The per-unit table with a 合计 line, CJK-aligned."""
+    rows = unit_counts(states)
+    name_width = max([width("单位"), *(width(r.unit) for r in rows)]) + 2
+    lines = [pad("单位", name_width) + "".join(pad(c, 8, right=True) for c in COLUMNS)]
+    for r in rows:
+        values = [r.expected, *(r.counts[s] for s in STATE_ORDER)]
+        lines.append(pad(r.unit, name_width) + "".join(pad(str(v), 8, right=True) for v in values))
+    totals = [len(states), *(sum(r.counts[s] for r in rows) for s in STATE_ORDER)]
+    lines.append(pad("合计", name_width) + "".join(pad(str(v), 8, right=True) for v in totals))
+    return lines
+
+
+def rates(states: Sequence[EntryState]) -> tuple[float, float]:
+    """(reporting rate, on-time rate) as domain.md defines them (÷ entries expected)."""
+    if not states:
+        return 0.0, 0.0
+    received = sum(1 for s in states if s.state != "missing")
+    on_time = sum(1 for s in states if s.state == "on_time")
+    return received / len(states), on_time / len(states)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool = False) -> list[str]:
+    lines = [f"收集完成:轮次 {report.round_id},截至 {report.as_of:%Y-%m-%d %H:%M}"]
+    head = f"本次新收 {len(report.new)} 份"
+    if report.duplicates:
+        head += f",与已收文件内容相同 {len(report.duplicates)} 份(未重复计入)"
+    if report.pending:
+        head += f",待重试 {len(report.pending)} 份"
+    lines.append(head + "。")
+    for rid, n in sorted(report.other_rounds.items()):
+        lines.append(f"另有 {n} 份属于轮次 {rid},已归入该轮次并更新其汇总表。")
+    for sub in report.unknown_rounds:
+        lines.append(f"注意:{sub.path} 属于登记表中没有的轮次「{sub.round_id}」,未计入。")
+    if report.unchosen_relevant:
+        ids = "、".join(str(t.id) for t in report.unchosen_relevant)
+        lines.append(f"注意:任务 {ids} 的「相关乡镇(街道)」尚未在任务登记表中选定,这些任务的乡镇条目暂不计入应报。"
+                     "请在登记表「任务」表的相关单位列中填写后重新收集。")
+    lines.append("")
+
+    lines += unit_table(report.states)
+    reporting, on_time = rates(report.states)
+    lines.append(f"报送率 {reporting:.1%},按时报送率 {on_time:.1%}(均按应报条目计)。")
+
+    late = [s for s in report.states if s.state == "late"]
+    if late:
+        lines += ["", f"逾期报送({len(late)} 条):"]
+        lines += [f"  {s.unit} 任务 {s.task_id}({'牵头' if s.role == 'lead' else '协办'}):"
+                  f"{time_text(s.received_at)} 收到,逾期 {s.days_late} 天" for s in late[:20]]
+        if len(late) > 20:
+            lines.append(f"  …… 另有 {len(late) - 20} 条,见汇总表和 状态.json")
+    bad = [s for s in report.states if s.state in ("incomplete", "invalid")]
+    if bad:
+        lines += ["", f"不完整或无效({len(bad)} 条,详见各单位回执):"]
+        for s in bad[:20]:
+            why = s.problems[0].describe() if s.problems else ""
+            lines.append(f"  {s.unit} 任务 {s.task_id}:{STATE_NAMES[s.state]}" + (f" — {why}" if why else ""))
+        if len(bad) > 20:
+            lines.append(f"  …… 另有 {len(bad) - 20} 条")
+
+    if report.unidentified:
+        lines += ["", f"未能识别的文件({len(report.unidentified)} 份,需人工处理):"]
+        for sub in report.unidentified:
+            reason = next((p.message for p in sub.problems if p.level == "error"), "未能识别报送单位或轮次")
+            lines.append(f"  inbox/{sub.path}:{reason}")
+    if report.pending:
+        lines += ["", "待重试的文件(可能仍在复制或保存中,下次收集时自动重试):"]
+        lines += [f"  inbox/{p}" for p in report.pending]
+
+    lines.append("")
+    if not report.rendered:
+        lines.append("没有新的报送,输出文件未改动。")
+    elif not report.outputs:
+        lines.append("输出文件内容没有变化,未改写。")
+    else:
+        lines.append(f"本次写入 {len(report.outputs)} 个文件:")
+        lines += _output_lines(report.outputs, root, list_all_outputs)
+    for path in report.fallbacks:
+        lines.append(f"注意:原文件正被打开(如 Excel),新版写在 {_rel(path, root)},请关闭原文件后以新版为准。")
+    return lines
+
+
+def _output_lines(outputs: Sequence[Path], root: Path, list_all: bool) -> list[str]:
+    groups: dict[Path, list[Path]] = {}
+    for p in outputs:
+        groups.setdefault(p.parent, []).append(p)
+    out: list[str] = []
+    for folder, files in groups.items():
+        if list_all or len(files) <= LIST_FILES_UP_TO:
+            out += [f"  {_rel(p, root)}" for p in files]
+        else:
+            out.append(f"  {_rel(folder, root)}/ 下 {len(files)} 个文件(如 {files[0].name})")
+    return out
+
+
+def summary_line(report: CollectReport) -> str:
+    """One line for the log: new, pending, states, outputs."""
+    counts = {s: sum(1 for st in report.states if st.state == s) for s in STATE_ORDER}
+    return (f"轮次 {report.round_id}:新收 {len(report.new)} 份,待重试 {len(report.pending)} 份;"
+            f"按时 {counts['on_time']},逾期 {counts['late']},未报送 {counts['missing']},"
+            f"不完整 {counts['incomplete']},无效 {counts['invalid']};写入 {len(report.outputs)} 个文件")
+
+
+def status_lines(round_id: str, now: object, states: Sequence[EntryState]) -> list[str]:
+    """`excelflow status` without --json: the per-unit table and the rates."""
+    from datetime import datetime
+
+    at = f"{now:%Y-%m-%d %H:%M}" if isinstance(now, datetime) else str(now)
+    lines = [f"轮次 {round_id},截至 {at}(按已收集的报送计算;收集新文件请运行 excelflow collect)", ""]
+    lines += unit_table(states)
+    reporting, on_time = rates(states)
+    lines.append(f"报送率 {reporting:.1%},按时报送率 {on_time:.1%}。")
+    return lines

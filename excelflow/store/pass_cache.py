@@ -1,0 +1,255 @@
+"""What a collect pass remembers between runs, so a pass with nothing new reads no workbook.
+
+`.excelflow/collect-cache.json` holds:
+
+- the register as last loaded, keyed by the register file's size and modification time (the
+  clerk's edit in Excel changes both), so `collect`, `status` and the round choice need not open
+  `register.xlsx` with openpyxl on every pass;
+- per round, the key of the inputs the round's outputs were last written from; a pass whose key
+  matches (and whose outputs all exist) renders nothing;
+- `seen`: every inbox file (path, size, modification time) the last complete pass had fully
+  collected, and per round a *snapshot* of the entry states that pass computed. A pass that finds
+  no file outside `seen`, the same register and the same day answers from the snapshot without
+  loading the archive: its cost is a directory scan and this one file.
+
+Snapshots live beside it, one file per round (`.excelflow/snapshots/<round key>.json`), read only
+for the round a pass asks about and written only when they change: after years of rounds, the
+snapshots of every past round (each holding all its entries) would otherwise be read and written
+by every pass. A snapshot names the `seen` digest and register it was made with, so whichever of
+the two files a killed pass wrote last, a mismatch only means "not usable, do a full pass". A
+cache written before snapshots moved out has its snapshots moved out by its next save.
+
+It is a cache: deleting it costs one register load and one re-render, nothing else. It is written
+whole and atomically, by the one collector holding the lock. JSON, not pickle: the working
+folder is a shared drive that others can write to.
+"""
+
+from __future__ import annotations
+
+import json
+import hashlib
+from dataclasses import asdict, fields
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from excelflow import __version__
+from excelflow.files import atomic_write_text
+from excelflow.reports.ledger import EntryState
+from excelflow.register.model import Milestone, Register, Round, Task, Unit
+from excelflow.intake.records import EntryReport, Problem, Submission
+from excelflow.workspace import Workspace
+
+CACHE_NAME = "collect-cache.json"
+SNAPSHOTS = "snapshots"  # folder beside it: one snapshot file per round
+CACHE_VERSION = 2
+
+
+def _register_key(ws: Workspace) -> list[int]:
+    st = ws.register_path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def register_to_json(register: Register) -> dict[str, Any]:
+    def plain(value: Any) -> Any:
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    return {
+        "title": register.title,
+        "units": [plain(asdict(u)) for u in register.units],
+        "tasks": [plain(asdict(t)) for t in register.tasks],
+        "rounds": [plain(asdict(r)) for r in register.rounds],
+        "milestones": [plain(asdict(m)) for m in register.milestones],
+        "settings": dict(register.settings),
+    }
+
+
+def register_from_json(d: dict[str, Any]) -> Register:
+    def tup(v: Any) -> tuple[str, ...]:
+        return tuple(str(x) for x in v)
+
+    units = tuple(Unit(name=u["name"], aliases=tup(u["aliases"]), groups=tup(u["groups"]), contact=u["contact"],
+                       phone=u["phone"], code=u["code"]) for u in d["units"])
+    tasks = tuple(Task(id=int(t["id"]), chapter=t["chapter"], section=t["section"], text=t["text"],
+                       lead=tup(t["lead"]), co=tup(t["co"]),
+                       relevant=None if t["relevant"] is None else tup(t["relevant"])) for t in d["tasks"])
+    rounds = tuple(Round(id=r["id"], name=r["name"], co_deadline=date.fromisoformat(r["co_deadline"]),
+                         lead_deadline=date.fromisoformat(r["lead_deadline"])) for r in d["rounds"])
+    milestones = tuple(Milestone(task_id=int(m["task_id"]), round_id=m["round_id"], goal=m["goal"],
+                                 indicator=m["indicator"],
+                                 due=None if m["due"] is None else date.fromisoformat(m["due"]))
+                       for m in d["milestones"])
+    return Register(title=d["title"], units=units, tasks=tasks, rounds=rounds, milestones=milestones,
+                    settings=dict(d["settings"]))
+
+
+class PassCache:
+    """The cache of one working folder; `save()` writes it only if something changed."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+        self._path = ws.state / CACHE_NAME
+        self._data: dict[str, Any] = {"version": CACHE_VERSION, "excelflow": __version__,
+                                      "register": None, "outputs": {}, "files": {},
+                                      "seen": {}}
+        self._dirty = False
+        self._snapshots: dict[str, dict[str, Any] | None] = {}  # read (or set) this pass, by round id
+        self._dirty_snapshots: set[str] = set()
+        try:
+            loaded = json.loads(self._path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if (isinstance(loaded, dict) and loaded.get("version") == CACHE_VERSION
+                and loaded.get("excelflow") == __version__):
+            self._data = loaded
+            inline = self._data.pop("snapshots", None)  # the layout before one file per round
+            if isinstance(inline, dict) and inline:
+                for round_id, snap in inline.items():
+                    if isinstance(snap, dict):
+                        self._snapshots[round_id] = snap
+                        self._dirty_snapshots.add(round_id)
+                self._dirty = True
+
+    def register(self) -> Register:
+        """The register, from the cache when the file is unchanged, else loaded and cached.
+
+        Raises `RegisterError` (from `register.load_register`) for a broken register: never
+        serve a cached copy of a register the clerk has since changed.
+        """
+        self._ws.require_register()
+        key = _register_key(self._ws)
+        cached = self._data.get("register")
+        if isinstance(cached, dict) and cached.get("key") == key:
+            try:
+                return register_from_json(cached["data"])
+            except (KeyError, TypeError, ValueError):
+                pass
+        from excelflow.register.load import load_register
+
+        register = load_register(self._ws.register_path)
+        self._data["register"] = {"key": key, "data": register_to_json(register)}
+        self._data["outputs"] = {}  # outputs were made from another register
+        self._data["files"] = {}
+        # Snapshots name the register they were made with: the files left on disk no longer match.
+        self._snapshots = {r: None for r in self._snapshots}
+        self._dirty_snapshots.clear()
+        self._dirty = True
+        return register
+
+    def register_key(self) -> list[int] | None:
+        """Size and modification time of the register the cached copy was loaded from."""
+        cached = self._data.get("register")
+        return cached.get("key") if isinstance(cached, dict) else None
+
+    def output_key(self, round_id: str) -> str | None:
+        value = self._data.get("outputs", {}).get(round_id)
+        return value if isinstance(value, str) else None
+
+    def set_output_key(self, round_id: str, key: str) -> None:
+        if self.output_key(round_id) != key:
+            self._data.setdefault("outputs", {})[round_id] = key
+            self._dirty = True
+
+    def file_digest(self, round_id: str, name: str) -> str | None:
+        """Digest of the inputs output `name` (relative to the round folder) was last written from."""
+        value = self._data.get("files", {}).get(round_id, {}).get(name)
+        return value if isinstance(value, str) else None
+
+    def set_file_digest(self, round_id: str, name: str, digest: str) -> None:
+        if self.file_digest(round_id, name) != digest:
+            self._data.setdefault("files", {}).setdefault(round_id, {})[name] = digest
+            self._dirty = True
+
+    # -- seen files and state snapshots ----------------------------------------------------------
+    def seen(self) -> dict[str, list[int]]:
+        value = self._data.get("seen")
+        return value if isinstance(value, dict) else {}
+
+    def set_seen(self, seen: dict[str, list[int]]) -> None:
+        if seen != self.seen():
+            self._data["seen"] = seen
+            self._dirty = True
+
+    def seen_digest(self) -> str:
+        text = json.dumps(sorted(self.seen().items()), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def snapshot(self, round_id: str) -> dict[str, Any] | None:
+        if round_id not in self._snapshots:
+            self._snapshots[round_id] = self._read_snapshot(round_id)
+        return self._snapshots[round_id]
+
+    def set_snapshot(self, round_id: str, snapshot: dict[str, Any]) -> None:
+        if self.snapshot(round_id) != snapshot:
+            self._snapshots[round_id] = snapshot
+            self._dirty_snapshots.add(round_id)
+
+    def save(self) -> None:
+        for round_id in sorted(self._dirty_snapshots):
+            body = {"version": CACHE_VERSION, "excelflow": __version__, "round": round_id,
+                    "snapshot": self._snapshots[round_id]}
+            atomic_write_text(self._snapshot_path(round_id), json.dumps(body, ensure_ascii=False))
+        self._dirty_snapshots.clear()
+        if self._dirty:
+            atomic_write_text(self._path, json.dumps(self._data, ensure_ascii=False))
+            self._dirty = False
+
+    def _snapshot_path(self, round_id: str) -> Path:
+        # Round ids are the clerk's text: a digest names the file.
+        digest = hashlib.sha256(round_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return self._ws.state / SNAPSHOTS / f"{digest}.json"
+
+    def _read_snapshot(self, round_id: str) -> dict[str, Any] | None:
+        try:
+            loaded = json.loads(self._snapshot_path(round_id).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if (not isinstance(loaded, dict) or loaded.get("version") != CACHE_VERSION
+                or loaded.get("excelflow") != __version__ or loaded.get("round") != round_id):
+            return None
+        value = loaded.get("snapshot")
+        return value if isinstance(value, dict) else None
+
+
+# -- entry states as JSON (for the snapshot) --------------------------------------------------------
+def _plain(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
+def _build(cls: Any, d: dict[str, Any]) -> Any:
+    # Written by `_plain` of the same classes (the cache is per excelflow version); a mismatch
+    # raises TypeError and the caller falls back to a full pass.
+    return cls(**d)
+
+
+def state_to_json(s: EntryState) -> list[Any]:
+    return [s.task_id, s.unit, s.role, s.state, s.received_at.isoformat() if s.received_at else None,
+            s.days_late, s.deadline.isoformat(), _plain(s.content) if s.content else None, list(s.sources),
+            [_plain(p) for p in s.problems], s.versions]
+
+
+def state_from_json(v: list[Any]) -> EntryState:
+    return EntryState(
+        task_id=int(v[0]), unit=v[1], role=v[2], state=v[3],
+        received_at=datetime.fromisoformat(v[4]) if v[4] else None, days_late=int(v[5]),
+        deadline=date.fromisoformat(v[6]), content=_build(EntryReport, v[7]) if v[7] else None,
+        sources=tuple(v[8]), problems=tuple(_build(Problem, p) for p in v[9]), versions=int(v[10]),
+    )
+
+
+def submissions_to_json(subs: list[Submission]) -> list[dict[str, Any]]:
+    from excelflow.store.archive import submission_to_json
+
+    return [submission_to_json(s) for s in subs]
+
+
+def submissions_from_json(items: list[dict[str, Any]]) -> list[Submission]:
+    from excelflow.store.archive import submission_from_json
+
+    return [submission_from_json(d) for d in items]
