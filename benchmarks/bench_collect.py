@@ -37,8 +37,8 @@ NOW = "2021-06-16T09:00"
 def build(root: Path, n: int) -> list[Path]:
     from excelflow.demo import fill_workbook
     from excelflow.forms.generate import generate_round
-    from excelflow.register.load import load_register
     from excelflow.register.campaign import init_workspace
+    from excelflow.register.load import load_register
     from excelflow.workspace import Workspace
 
     ws = Workspace(root)

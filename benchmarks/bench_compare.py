@@ -28,15 +28,15 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from excelflow.reports.figures import compare
-from excelflow.reports.comparison_workbook import comparison_bytes, write_comparison
-from excelflow.reports.ledger import EntryState
+from excelflow.intake.records import EntryReport
+from excelflow.register.campaign import default_register
 from excelflow.register.model import Register, Round, Task, Unit
+from excelflow.register.statuses import CHOICES
+from excelflow.reports.comparison_workbook import comparison_bytes, write_comparison
+from excelflow.reports.figures import compare
+from excelflow.reports.ledger import EntryState
 from excelflow.reports.notification import notification_bytes
 from excelflow.reports.reminders import reminders_text
-from excelflow.register.campaign import default_register
-from excelflow.register.statuses import CHOICES
-from excelflow.intake.records import EntryReport
 from excelflow.workspace import Workspace
 
 NOW = datetime(2021, 6, 28, 9)

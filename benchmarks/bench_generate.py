@@ -31,10 +31,11 @@ from pathlib import Path
 import openpyxl
 
 from excelflow.forms.default_template import SHIPPED_TEMPLATE
-from excelflow.forms.generate import RoundIndex, generate_round, plan_unit, template_version
+from excelflow.forms.generate import generate_round
+from excelflow.forms.plan import RoundIndex, plan_unit, template_version
 from excelflow.forms.render import render_unit
-from excelflow.register.model import Register, Round, Task, Unit
 from excelflow.forms.template_style import load_template_style
+from excelflow.register.model import Register, Round, Task, Unit
 from excelflow.workspace import Workspace
 from excelflow.xlsx import new_workbook
 

@@ -47,12 +47,12 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from excelflow.runs.collect import run_pass
 from excelflow.forms.generate import generate_round
-from excelflow.register.model import Register, Round
-from excelflow.register.load import load_register
-from excelflow.register.write import write_register
 from excelflow.register.campaign import init_workspace
+from excelflow.register.load import load_register
+from excelflow.register.model import Register, Round
+from excelflow.register.write import write_register
+from excelflow.runs.collect import run_pass
 from excelflow.workspace import Workspace
 
 CURRENT = "2021-H1"

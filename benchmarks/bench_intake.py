@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from excelflow.store.archive import Archive  # noqa: E402
-from excelflow.intake.scan import read_bytes, scan_inbox  # noqa: E402
 from excelflow.intake.read import read_return  # noqa: E402
+from excelflow.intake.scan import read_bytes, scan_inbox  # noqa: E402
+from excelflow.store.archive import Archive  # noqa: E402
 from excelflow.workspace import Workspace  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("make_fixtures", ROOT / "tests/data/returns/make_fixtures.py")
@@ -149,7 +149,7 @@ def _peak_rss(script: str, files: list[str]) -> str:
 
 def _shipped_register_figure() -> tuple[str, str]:
     """read_return on every workbook generate hands out for the shipped 2021 register (101 tasks)."""
-    from excelflow.forms.generate import plan_unit, template_version
+    from excelflow.forms.plan import plan_unit, template_version
     from excelflow.forms.render import render_unit
     from excelflow.register.campaign import default_register
 

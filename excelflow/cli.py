@@ -2,13 +2,17 @@
 
 Only this module imports click and reads the clock. Each command parses its options, calls one
 library function, prints what the clerk needs to read (in Chinese), and maps `ExcelflowError` to
-`Error: …` with exit code 1. Library modules are imported inside the commands so that a quick
-command (a `collect` with nothing new) does not pay for pandas or xlsxwriter.
+`Error: …` with exit code 1. Each command imports the library modules it needs inside its own
+body: `excelflow --help` and a scheduled `collect` with nothing new then start without loading
+the modules of the other commands (openpyxl, xlsxwriter, python-docx, python-calamine), which
+would cost several times the start-up (see benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
 
+import json
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -83,17 +87,17 @@ def init_command(directory: Path, force: bool) -> None:
 @click.option("--plan", "plan", is_flag=True, help="改为生成落实方案表:每个牵头单位一份,outbox/落实方案/<单位>-落实方案.xlsx。")
 def generate_command(round_id: str | None, root: Path, force: bool, now_text: str | None, plan: bool) -> None:
     """为每个单位生成本轮填报表:outbox/R/templates/<单位>.xlsx,以及分发清单。"""
-    from excelflow.forms.generate import generate_round, prepare_round
+    from excelflow.forms.generate import generate_round
+    from excelflow.forms.plans import generate_plans
+    from excelflow.register.load import load_register
+    from excelflow.runs.prepare import prepare_round
 
     ws = Workspace(root)
     if plan:
-        from excelflow.forms.plans import generate_plans, lead_units, plans_dir
-        from excelflow.register.load import load_register
-
         register = load_register(ws.require_register())
         written = generate_plans(ws, register, _parse_now(now_text))
-        click.echo(f"落实方案表文件夹:{plans_dir(ws)}")
-        click.echo(f"新生成 {len(written)} 个,未变化 {len(lead_units(register)) - len(written)} 个。")
+        click.echo(f"落实方案表文件夹:{ws.plans_dir}")
+        click.echo(f"新生成 {len(written)} 个,未变化 {len(register.leads_in_unit_order()) - len(written)} 个。")
         return
     if round_id is None:
         raise click.UsageError("缺少 --round(例如 --round 2021-H1);生成落实方案表请用 --plan。")
@@ -137,8 +141,6 @@ def watch_command(every_text: str | None, at_text: str | None, round_id: str | N
     推荐的做法是用 Windows 任务计划程序定时运行 `excelflow collect`(重启后仍然有效),
     见 docs/deployment.md。日志在工作文件夹的 .excelflow/excelflow.log。
     """
-    import threading
-
     from excelflow.runs.passlog import log_path
     from excelflow.runs.watch import Trigger, install_stop_handlers, parse_at, parse_every, watch
 
@@ -172,8 +174,6 @@ def watch_command(every_text: str | None, at_text: str | None, round_id: str | N
 @click.option("--force", is_flag=True, help="已有登记表的任务与新通知不同(可能有您的修改)时,仍按新通知重写。")
 def import_command(notice: Path, as_json: bool, root: Path, force: bool) -> None:
     """导入任务分工通知(.txt 或 .docx),写出任务登记表 workbooks/register.xlsx。"""
-    import json
-
     from excelflow.register.campaign import existing_register, import_notice, import_summary, parse_with
 
     ws = Workspace(root)
@@ -246,25 +246,22 @@ def collect_command(round_id: str | None, root: Path, now_text: str | None, wait
 @click.option("--check", is_flag=True, help="有未报送、逾期或无效的条目时以退出码 3 结束。")
 def status_command(round_id: str | None, as_json: bool, root: Path, now_text: str | None, check: bool) -> None:
     """显示本轮每个条目的状态(按已收集的报送计算,不扫描 inbox/)。"""
-    import json
-
-    from excelflow.runs.collect import choose_round, state_entry, status_states
-    from excelflow.store.pass_cache import PassCache
+    from excelflow.register.model import nearest_round
     from excelflow.reports.ledger import has_gaps
+    from excelflow.reports.state_file import status_json
+    from excelflow.runs.passlog import read_last_pass
+    from excelflow.runs.status import status_states
+    from excelflow.runs.summary import status_lines
+    from excelflow.store.pass_cache import PassCache
 
     ws = Workspace(root)
     now = _parse_now(now_text)
     if round_id is None:
-        round_id = choose_round(PassCache(ws).register(), now).id
+        round_id = nearest_round(PassCache(ws).register(), now).id
     states = status_states(ws, round_id, now)
     if as_json:
-        data = {"round": round_id, "as_of": now.isoformat(timespec="seconds"),
-                "entries": [state_entry(s) for s in states]}
-        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        click.echo(status_json(round_id, now, states))
     else:
-        from excelflow.runs.passlog import read_last_pass
-        from excelflow.runs.summary import status_lines
-
         for line in status_lines(round_id, now, states):
             click.echo(line)
         for line in read_last_pass(ws).describe():
@@ -291,8 +288,8 @@ def demo_command(directory: Path, now_text: str | None) -> None:
 @now_option
 def compare_command(round_id: str | None, root: Path, now_text: str | None) -> None:
     """按已收集的报送写出对比通报、催报提醒和通报草稿(不扫描 inbox/)。"""
-    from excelflow.runs.collect import compare_round
     from excelflow.reports.figures import period_name
+    from excelflow.runs.compare import compare_round
 
     ws = Workspace(root)
     ws.require_register()

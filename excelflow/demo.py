@@ -33,8 +33,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+
+from excelflow.errors import WorkspaceError
+from excelflow.forms.generate import generate_round
+from excelflow.register.campaign import init_workspace
+from excelflow.register.load import load_register
 from excelflow.register.model import Register
 from excelflow.register.statuses import BEHIND, DONE, NOT_STARTED, ON_SCHEDULE
+from excelflow.reports.ledger import round_title
+from excelflow.runs.summary import summary_lines
+from excelflow.runs.watch import guarded_pass
 from excelflow.workspace import Workspace
 
 ROUND = "2021-H1"
@@ -71,8 +80,6 @@ def fill_workbook(source: Path, target: Path, values: Callable[[int, str], Mappi
     `values(task_id, sheet_name)` gives the input cells of a row (header → value) or None to leave
     it empty. Rows are found by their 序号 cell under the `序号` header, as a person would.
     """
-    import openpyxl
-
     book = openpyxl.load_workbook(source)
     filled = 0
     for sheet in book.worksheets:
@@ -116,8 +123,6 @@ def _task_id(raw: Any) -> int | None:
 
 def retype_workbook(target: Path, unit: str, round_name: str, rows: list[tuple[int, Mapping[str, Any]]]) -> None:
     """A unit's own spreadsheet: the same columns retyped, no identity sheet, 填报单位 in the header."""
-    import openpyxl
-
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Sheet1"
@@ -154,15 +159,6 @@ class DemoResult:
     root: Path
     outputs: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One file a unit drops into the inbox, and when the clerk's collector sees it."""
-
-    unit: str
-    seen_at: datetime
-    kind: str  # "report", "late", "incomplete", "invalid", "xls", "correction", "retyped", "rollup"
 
 
 PASS_TIMES = (
@@ -210,17 +206,8 @@ def plan_scenario(register: Register, rng: random.Random) -> dict[str, tuple[int
 
 def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: datetime | None = None) -> DemoResult:
     """Build, fill and collect the demo folder at `directory` (created; must be new or empty)."""
-    from excelflow.runs.watch import guarded_pass
-    from excelflow.reports.ledger import round_title
-    from excelflow.forms.generate import generate_round
-    from excelflow.register.load import load_register
-    from excelflow.register.campaign import init_workspace
-    from excelflow.runs.summary import summary_lines
-
     ws = Workspace(directory)
     if directory.exists() and any(directory.iterdir()):
-        from excelflow.errors import WorkspaceError
-
         raise WorkspaceError(f"演示文件夹 {directory} 已存在且不是空的。请换一个新文件夹名,例如 excelflow demo 演示2")
     result = DemoResult(directory)
     for line in init_workspace(ws):
@@ -327,8 +314,8 @@ def output_listing(ws: Workspace, round_id: str) -> list[str]:
         inside = [p for p in files if p.parent == folder]
         lines.append(f"  {folder}{os.sep}({len(inside)} 个)")
         lines.extend(f"    {p.name}" for p in inside)
-    first = [ws.comparison_path(round_id), ws.round_dir(round_id) / f"{round_id}-通报.docx",
-             ws.round_dir(round_id) / f"{round_id}-催报提醒.txt", ws.rollups_dir(round_id)]
+    first = [ws.comparison_path(round_id), ws.notification_path(round_id), ws.reminders_path(round_id),
+             ws.rollups_dir(round_id)]
     lines.append("先看这几个:")
     lines.extend(f"  {p}" for p in first if p.exists())
     return lines
@@ -337,16 +324,12 @@ def output_listing(ws: Workspace, round_id: str) -> list[str]:
 def _return_a_rollup(ws: Workspace, register: Register, plan: Mapping[str, tuple[int, str]], rng: random.Random,
                      staging: Path, deliveries: dict[int, list[tuple[Path, str]]]) -> str | None:
     """A lead unit that stayed silent so far fills its rollup and returns it (counts as its report)."""
-    from excelflow.reports.rollup import lead_units
-
-    silent_leads = [u for u in lead_units(register) if u not in plan
+    silent_leads = [u for u in register.leads_in_task_order() if u not in plan
                     and not any(e.unit == u and e.role == "co" for e in register.expected_entries())]
     if not silent_leads:
         return None
     unit = silent_leads[0]
-    from excelflow.runs.collect import rollup_paths
-
-    rollup = rollup_paths(ws, ROUND, lead_units(register))[unit]
+    rollup = ws.rollup_paths(ROUND, register.leads_in_task_order())[unit]
     if not rollup.exists():
         return None
     target = staging / f"{unit}-rollup.xlsx"

@@ -54,16 +54,22 @@ def safe_filename(name: str, suffix: str = "") -> str:
     return text + suffix
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename (no reader sees half of it)."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write `data` to `path` through a temporary file and a rename (no reader sees half of it).
+
+    `durable` syncs the bytes to disk before the rename, so a power cut cannot leave a renamed but
+    empty file. Pass False for what can be derived again after a crash (caches, indexes, hints):
+    still atomic, without the cost of a sync.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     # The target's name is in the temporary one, so a sweep can tell whose leftover it is.
     fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -71,6 +77,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
+    """`atomic_write_bytes` of `text` in UTF-8."""
+    atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
 def remove_stale_temp_files(folder: Path, targets: Iterable[str] | None = None) -> None:
@@ -91,10 +102,6 @@ def remove_stale_temp_files(folder: Path, targets: Iterable[str] | None = None) 
                 os.unlink(folder / name)
             except OSError:
                 pass
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def fallback_path(path: Path) -> Path:

@@ -4,17 +4,52 @@
     <root>/workbooks/template.xlsx     the look of generated workbooks (the clerk may restyle it)
     <root>/inbox/                      returns dropped by units, any subfolder; never modified
     <root>/archive/                    byte-for-byte copies of every return, written once
-    <root>/outbox/<round>/             everything excelflow writes for a round
-    <root>/.excelflow/                 collector state: lock, log, last pass
+    <root>/outbox/<round>/             everything excelflow writes for a round:
+        templates/<unit>.xlsx              the reporting workbooks (generate)
+        分发清单.xlsx                       which file goes to which unit (generate)
+        rollups/<lead unit>.xlsx           lead-unit rollups (collect)
+        receipts/回执-….xlsx, .txt          one receipt per return (collect)
+        状态.json                           every entry's state (collect)
+        <round>-对比通报.xlsx, <round>-催报提醒.txt, <round>-通报.docx   the comparison (collect, compare)
+    <root>/outbox/落实方案/<unit>-落实方案.xlsx   plan workbooks (generate --plan)
+    <root>/.excelflow/                 collector state: lock, log, last pass, caches
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from excelflow.errors import WorkspaceError
 from excelflow.files import safe_filename
+
+STATE_FILE = "状态.json"
+PLANS_FOLDER = "落实方案"
+
+
+class ReturnedFile(Protocol):
+    """What names a receipt: a return's unit (None if not identified), inbox path, time and hash."""
+
+    @property
+    def unit(self) -> str | None: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def sha256(self) -> str: ...
+
+
+def receipt_stem(sub: ReturnedFile) -> str:
+    """`回执-区工信局-20210614-0900-1a2b3c4d`: unique per return, sorted by unit then time.
+
+    An unplaced return is named after its file (`回执-未识别-<file stem>-…`)."""
+    who = sub.unit or f"未识别-{PurePosixPath(sub.path).stem}"
+    return safe_filename(f"回执-{who}-{sub.received_at:%Y%m%d-%H%M}-{sub.sha256[:8]}")
 
 
 @dataclass(frozen=True)
@@ -49,6 +84,11 @@ class Workspace:
     def state(self) -> Path:
         return self.root / ".excelflow"
 
+    @property
+    def pending_log(self) -> Path:
+        """First sightings of files still being copied, kept across passes (`store.pending`)."""
+        return self.state / "pending.json"
+
     def round_dir(self, round_id: str) -> Path:
         return self.outbox / safe_filename(round_id)
 
@@ -58,17 +98,65 @@ class Workspace:
     def template_file(self, round_id: str, unit: str) -> Path:
         return self.templates_dir(round_id) / safe_filename(unit, ".xlsx")
 
+    def distribution_list(self, round_id: str) -> Path:
+        return self.round_dir(round_id) / "分发清单.xlsx"
+
     def rollups_dir(self, round_id: str) -> Path:
         return self.round_dir(round_id) / "rollups"
 
     def rollup_file(self, round_id: str, unit: str) -> Path:
         return self.rollups_dir(round_id) / safe_filename(unit, ".xlsx")
 
+    def rollup_paths(self, round_id: str, units: Sequence[str]) -> dict[str, Path]:
+        """Each lead unit's rollup file; names that would collide once made safe get a digest each.
+
+        `区城投/集团` and `区城投_集团` are both `区城投_集团.xlsx` on disk: rather than let one rollup
+        silently replace the other, both become `区城投_集团-<digest of the real name>.xlsx` (the
+        identity sheet inside names the unit).
+        """
+        plain = {u: self.rollup_file(round_id, u) for u in units}
+        counts: dict[Path, int] = {}
+        for path in plain.values():
+            counts[path] = counts.get(path, 0) + 1
+        out: dict[str, Path] = {}
+        for unit, path in plain.items():
+            if counts[path] > 1:
+                digest = hashlib.sha256(unit.encode("utf-8")).hexdigest()[:8]
+                path = self.rollups_dir(round_id) / f"{path.stem}-{digest}{path.suffix}"
+            out[unit] = path
+        return out
+
     def receipts_dir(self, round_id: str) -> Path:
         return self.round_dir(round_id) / "receipts"
 
+    def receipt_files(self, round_id: str, stem: str) -> tuple[Path, Path]:
+        """The receipt of one return: (`<stem>.xlsx`, `<stem>.txt`); see `receipt_stem`."""
+        folder = self.receipts_dir(round_id)
+        return folder / f"{stem}.xlsx", folder / f"{stem}.txt"
+
+    def state_file(self, round_id: str) -> Path:
+        """`状态.json`: every entry's state, as `excelflow status --json` prints it (plus sources)."""
+        return self.round_dir(round_id) / STATE_FILE
+
     def comparison_path(self, round_id: str) -> Path:
         return self.round_dir(round_id) / safe_filename(f"{round_id}-对比通报", ".xlsx")
+
+    def reminders_path(self, round_id: str) -> Path:
+        return self.round_dir(round_id) / safe_filename(f"{round_id}-催报提醒", ".txt")
+
+    def notification_path(self, round_id: str) -> Path:
+        return self.round_dir(round_id) / safe_filename(f"{round_id}-通报", ".docx")
+
+    def comparison_outputs(self, round_id: str) -> tuple[Path, Path, Path]:
+        """The comparison workbook, the reminders and the draft notification of a round."""
+        return self.comparison_path(round_id), self.reminders_path(round_id), self.notification_path(round_id)
+
+    @property
+    def plans_dir(self) -> Path:
+        return self.outbox / PLANS_FOLDER
+
+    def plan_file(self, unit: str) -> Path:
+        return self.plans_dir / safe_filename(f"{unit}-落实方案", ".xlsx")
 
     def require_register(self) -> Path:
         if not self.register_path.is_file():

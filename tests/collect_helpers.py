@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from excelflow.cli import main
 from excelflow.demo import fill_workbook
 from excelflow.forms.generate import generate_round
-from excelflow.register.load import load_register
 from excelflow.register.campaign import init_workspace
+from excelflow.register.load import load_register
 from excelflow.workspace import Workspace
 
 ROUND = "2021-H1"

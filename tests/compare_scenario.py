@@ -11,10 +11,10 @@ import random
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from excelflow.reports.ledger import EntryState
+from excelflow.intake.records import EntryReport, Problem
 from excelflow.register.model import Milestone, Register, Round, Task, Unit
 from excelflow.register.statuses import CHOICES
-from excelflow.intake.records import EntryReport, Problem
+from excelflow.reports.ledger import EntryState
 
 CH1 = "一、持之以恒主攻工业,不断做强发展支柱(13项)"
 CH2 = "二、充分挖掘内需潜力,着力稳定经济增长(22项)"

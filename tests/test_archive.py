@@ -14,9 +14,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from excelflow.store.archive import COMPACT_AFTER, Archive
 from excelflow.intake.read import read_return
 from excelflow.intake.records import Submission
+from excelflow.store.archive import COMPACT_AFTER, Archive
 from excelflow.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ def test_store_keeps_the_exact_bytes_with_receipt_time_and_hash(tmp_path):
     ws = Workspace(tmp_path)
     record = Archive(ws).store(CLEAN, "区工信局/上半年.xlsx", T0)
     assert record.sha256 == hashlib.sha256(CLEAN).hexdigest()
-    assert (record.original_path, record.size, record.received_at) == ("区工信局/上半年.xlsx", len(CLEAN), T0)
+    assert (record.path, record.size, record.received_at) == ("区工信局/上半年.xlsx", len(CLEAN), T0)
     assert record.blob == f"archive/{record.sha256[:2]}/{record.sha256}.xlsx"
     assert (tmp_path / record.blob).read_bytes() == CLEAN
     again = Archive(ws)  # a later run
@@ -162,7 +162,7 @@ def _round_archive(ws: Workspace) -> dict[str | None, list[Submission]]:
     for i, round_id in enumerate(["2021-H1"] * 3 + ["2021-FY"] * 3 + [None]):
         record = archive.store(CLEAN + i.to_bytes(4, "little"), f"u{i}.xlsx", T0 + timedelta(minutes=i))
         entries = () if round_id is None else (EntryReport(1, f"单位{i}", "lead", "序时推进", progress_text=f"第{i}份"),)
-        sub = Submission(path=record.original_path, sha256=record.sha256, size=record.size,
+        sub = Submission(path=record.path, sha256=record.sha256, size=record.size,
                          received_at=record.received_at, outcome="accepted", kind="report",
                          unit=None if round_id is None else f"单位{i}", round_id=round_id, entries=entries)
         archive.save_submission(sub)
@@ -188,7 +188,7 @@ def test_a_round_is_read_from_its_own_segment_and_the_index_holds_no_entries(tmp
     archive = Archive(ws)
     assert archive.submissions(rounds=["2021-H1"]) == by_round["2021-H1"]
     assert archive.submissions(rounds=[None]) == by_round[None]
-    assert [m.sha256 for m in archive.submission_meta()] == [s.sha256 for r in by_round.values() for s in r]
+    assert [m.sha256 for m in archive.submission_heads()] == [s.sha256 for r in by_round.values() for s in r]
     assert archive.submissions(rounds=["2021-FY"])[0].entries[0].progress_text == "改过"
     # Proof that asking for one round reads nothing of another: remove 2021-FY's parses from disk
     # after 2021-H1 was read; the same object then has nothing to give for 2021-FY.
@@ -218,14 +218,14 @@ def test_a_segment_the_index_does_not_name_is_not_used_and_is_rewritten(tmp_path
 
 
 def test_an_index_of_the_first_layout_loads_and_is_rewritten_by_the_next_write(tmp_path):
-    from excelflow.store.archive import submission_to_json
+    from excelflow.store.archive_format import submission_to_json
 
     ws = Workspace(tmp_path)
     by_round = _round_archive(ws)
     everything = [s for r in by_round.values() for s in r]
     records = Archive(ws).records()
     # What version 1 wrote: every parse in full inside index.json, no segments.
-    old = {"version": 1, "records": [{"sha256": r.sha256, "original_path": r.original_path, "size": r.size,
+    old = {"version": 1, "records": [{"sha256": r.sha256, "original_path": r.path, "size": r.size,
                                       "received_at": r.received_at.isoformat(), "blob": r.blob, "mtime_ns": None}
                                      for r in records],
            "paths": {}, "submissions": [submission_to_json(s) for s in everything]}
@@ -262,7 +262,7 @@ print("ready", flush=True)
 for i in range(count):
     blob = data + i.to_bytes(4, "little")
     record = archive.store(blob, f"inbox/单位{i}.xlsx", when, mtime_ns=i)
-    archive.save_submission(Submission(path=record.original_path, sha256=record.sha256, size=record.size,
+    archive.save_submission(Submission(path=record.path, sha256=record.sha256, size=record.size,
                                        received_at=record.received_at, outcome="accepted"))
     print(i, flush=True)
 archive.compact()
@@ -297,7 +297,7 @@ def _check_consistent(root: Path) -> dict[str, tuple]:
     assert {r.sha256 for r in records} <= blobs  # a stray blob may exist; a record never lacks one
     for sub in archive.submissions():
         assert archive.get(sub.sha256) is not None
-    return {r.sha256: (r.original_path, r.received_at) for r in records}
+    return {r.sha256: (r.path, r.received_at) for r in records}
 
 
 def test_sigkill_at_random_points_never_loses_duplicates_or_rewrites_a_record(tmp_path):

@@ -11,16 +11,24 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from collect_helpers import (
-    ROUND, build_pristine, collect, drop, fill, fresh_workspace, run_cli, status_json, tree_digest,
+    ROUND,
+    build_pristine,
+    collect,
+    drop,
+    fill,
+    fresh_workspace,
+    run_cli,
+    status_json,
+    tree_digest,
     workbook_values,
 )
-from excelflow.runs.collect import choose_round
+
 from excelflow.forms.generate import generate_round
-from excelflow.register.model import Round
 from excelflow.register.load import load_register
+from excelflow.register.model import Round
 from excelflow.register.write import write_register
+from excelflow.register.model import nearest_round
 from excelflow.workspace import Workspace
 
 
@@ -297,7 +305,7 @@ def test_round_without_flag_is_the_one_whose_lead_deadline_is_nearest(now: datet
 
     rounds = (Round("2021-H1", "半年", date(2021, 6, 15), date(2021, 6, 25)),
               Round("2021-FY", "全年", date(2021, 12, 15), date(2021, 12, 25)))
-    assert choose_round(Register("t", (), (), rounds), now).id == expected
+    assert nearest_round(Register("t", (), (), rounds), now).id == expected
 
 
 def test_unknown_round_is_an_error_naming_the_known_ones(ws: Workspace):
@@ -318,7 +326,8 @@ def test_status_without_json_shows_unit_counts_and_the_last_pass(ws: Workspace, 
 
 
 def test_pass_with_nothing_new_reports_what_a_full_recomputation_gives(ws: Workspace, tmp_path: Path):
-    from excelflow.runs.collect import run_pass, status_states
+    from excelflow.runs.collect import run_pass
+    from excelflow.runs.status import status_states
 
     drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx", {2: {"完成状态": "差不多吧", "进展情况": "写了"}}), "a.xlsx")
     drop(ws, fill(ws, "永丰街道", tmp_path / "b.xlsx", {1: {"完成状态": None, "进展情况": None}}), "b.xlsx")

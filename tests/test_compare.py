@@ -6,11 +6,11 @@ from datetime import date, datetime
 
 import pytest
 
-from excelflow.reports.figures import Tally, compare, plan_class, short_chapter
 from excelflow.errors import RoundError
-from excelflow.reports.ledger import EntryState
-from excelflow.register.model import Milestone, Register, Round, Task, Unit
 from excelflow.intake.records import EntryReport
+from excelflow.register.model import Milestone, Register, Round, Task, Unit
+from excelflow.reports.figures import Tally, compare, plan_class, short_chapter
+from excelflow.reports.ledger import EntryState
 
 RND = Round("2021-H1", "2021年上半年", date(2021, 6, 15), date(2021, 6, 25))
 UNITS = tuple(Unit(n, contact=f"{n}联系人", phone=f"1390000000{i}") for i, n in enumerate("甲乙丙丁"))

@@ -7,15 +7,14 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
+import compare_scenario as sc
 import pytest
+from office import convert, requires_office
 from python_calamine import CalamineWorkbook
 
-from excelflow.reports.comparison_workbook import write_comparison
 from excelflow.register.model import Milestone
+from excelflow.reports.comparison_workbook import write_comparison
 from excelflow.workspace import Workspace
-
-import compare_scenario as sc
-from office import convert, requires_office
 
 NOW_FY = datetime(2021, 12, 28, 9, 30)
 VALID = ("on_time", "late")

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from watch_helpers import NOW, ROOT, ROUND, archive_listing, child_env, drop, excelflow, make_workspace, outputs_digest
+from watch_helpers import (
+    NOW, ROOT, ROUND, archive_listing, child_env, drop, excelflow, excelflow_command, make_workspace, outputs_digest,
+)
 
 UNITS = ["区工信局", "区发改委", "丰溪街道", "区商务局", "区财政局", "洋口镇"]
-# Slows each pass down (the collect pass's own test hook: seconds per file) so that the two
+# Slows each pass down (seconds per file, through the pass's progress callback) so that the two
 # processes really overlap; it changes no result.
-SLOW = {"EXCELFLOW_TEST_SLOW_PASS": "0.4"}
+SLOW = 0.4
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +35,8 @@ def single_run(filled_folder: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def start_collect(root: Path, *extra: str) -> subprocess.Popen[str]:
-    args = [sys.executable, "-m", "excelflow.cli", "collect", "--root", str(root), "--round", ROUND, "--now", NOW, *extra]
-    return subprocess.Popen(args, cwd=ROOT, env=child_env(**SLOW), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    args = [*excelflow_command(SLOW), "collect", "--root", str(root), "--round", ROUND, "--now", NOW, *extra]
+    return subprocess.Popen(args, cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def run_together(root: Path, *extra: str) -> list[tuple[int, int, str]]:

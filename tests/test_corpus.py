@@ -29,9 +29,9 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from excelflow.store.archive import Archive
 from excelflow.cli import main
 from excelflow.intake.records import OUTCOME_NAMES, Submission
+from excelflow.store.archive import Archive
 from excelflow.workspace import Workspace
 from tests.office import convert, requires_office
 
@@ -423,7 +423,8 @@ def passes_over(inbox: Path, state: Path, times: list[str]) -> list[dict[str, Su
     from datetime import datetime
 
     from excelflow.intake.read import read_return
-    from excelflow.intake.scan import PendingLog, looks_incomplete, read_bytes, scan_inbox
+    from excelflow.intake.scan import looks_incomplete, read_bytes, scan_inbox
+    from excelflow.store.pending import PendingLog
     from excelflow.register.campaign import default_register
 
     register = default_register()
@@ -463,7 +464,7 @@ def test_a_file_incomplete_and_unchanged_for_a_day_is_rejected_as_damaged_not_pe
 
 
 def test_a_copy_that_moves_restarts_the_clock_and_one_that_completes_is_forgotten(tmp_path: Path):
-    from excelflow.intake.scan import PendingLog
+    from excelflow.store.pending import PendingLog
 
     inbox, state = tmp_path / "inbox", tmp_path / ".excelflow"
     inbox.mkdir()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from excelflow.store.archive import Archive
 from excelflow.cli import main
 from excelflow.demo import soffice
+from excelflow.store.archive import Archive
 from excelflow.workspace import Workspace
 
 

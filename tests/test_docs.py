@@ -6,10 +6,9 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
 
 from excelflow.cli import main
-
-from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS = sorted(main.commands)

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from collect_helpers import ROUND, build_pristine, collect, drop, fill, status_json, tree_digest
 from office import convert, requires_office
 

@@ -15,16 +15,13 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import compare_scenario as sc
 import docx
 from python_calamine import CalamineWorkbook
 
-from excelflow.reports.comparison_workbook import write_comparison
 from excelflow.register.model import Milestone
-from excelflow.reports.notification import notification_path
-from excelflow.reports.reminders import reminders_path
+from excelflow.reports.comparison_workbook import write_comparison
 from excelflow.workspace import Workspace
-
-import compare_scenario as sc
 
 DANGEROUS = (
     '=HYPERLINK("http://evil.example/x","点击查看")',
@@ -90,7 +87,7 @@ def test_workbook_has_no_formula_and_no_link_and_keeps_the_exact_text(tmp_path: 
 
 def test_draft_notification_has_no_field_and_no_link(tmp_path: Path):
     ws, reg = outputs(tmp_path)
-    path = notification_path(ws, "2021-FY")
+    path = ws.notification_path("2021-FY")
     with zipfile.ZipFile(path) as z:
         xml = z.read("word/document.xml").decode("utf-8")
         rels = z.read("word/_rels/document.xml.rels").decode("utf-8")
@@ -104,7 +101,7 @@ def test_draft_notification_has_no_field_and_no_link(tmp_path: Path):
 
 def test_reminder_text_file_quotes_unit_text_verbatim(tmp_path: Path):
     ws, reg = outputs(tmp_path)
-    text = reminders_path(ws, "2021-FY").read_bytes().decode("utf-8-sig")
+    text = ws.reminders_path("2021-FY").read_bytes().decode("utf-8-sig")
     blocks = re.findall(r"【\d+】(\S+)  联系人：(.*)\r\n", text)
     assert blocks
     for unit, who in blocks:  # contact and phone come out exactly as the register holds them

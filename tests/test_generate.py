@@ -10,16 +10,16 @@ import pytest
 from click.testing import CliRunner
 from generate_helpers import read_book, read_identity, sample_register, visible_entries, with_task_text
 
-from excelflow.register import statuses
 from excelflow.cli import main
 from excelflow.errors import RoundError
-from excelflow.forms.distribution_list import DISTRIBUTION_LIST
-from excelflow.forms.render import HEADER_BLOCK_LABELS
-from excelflow.forms.generate import NOT_REPORTED, entry_fingerprint, generate_round
+from excelflow.forms.generate import generate_round
+from excelflow.forms.plan import NOT_REPORTED, entry_fingerprint
 from excelflow.forms.identity import IDENTITY_SHEET
-from excelflow.register.write import write_register
-from excelflow.intake.records import EntryReport
+from excelflow.forms.render import HEADER_BLOCK_LABELS
 from excelflow.forms.template_style import INPUT_HEADERS, PREFILLED_HEADERS
+from excelflow.intake.records import EntryReport
+from excelflow.register import statuses
+from excelflow.register.write import write_register
 from excelflow.workspace import Workspace
 from excelflow.xlsx import display_width, list_source, new_workbook
 
@@ -245,7 +245,7 @@ def test_progress_is_reported_once_per_unit(ws: Workspace) -> None:
 def test_distribution_list_names_every_file_with_entry_counts_and_contact(ws: Workspace) -> None:
     register = sample_register()
     report = generate_round(ws, register, "2021-H1", now=NOW)
-    assert report.distribution_list == ws.round_dir("2021-H1") / DISTRIBUTION_LIST
+    assert report.distribution_list == ws.distribution_list("2021-H1")
     rows = read_book(report.distribution_list)["分发清单"]
     header = rows[1]
     table = [dict(zip(header, r)) for r in rows[2:]]

@@ -19,9 +19,10 @@ from office import convert, requires_office
 from python_calamine import CalamineWorkbook
 
 from excelflow.forms import identity as ident
-from excelflow.forms.generate import entry_fingerprint, generate_round
-from excelflow.register.campaign import default_register
+from excelflow.forms.generate import generate_round
+from excelflow.forms.plan import entry_fingerprint
 from excelflow.forms.template_style import PREFILLED_HEADERS
+from excelflow.register.campaign import default_register
 from excelflow.workspace import Workspace
 
 pytestmark = [requires_office, pytest.mark.office]

@@ -327,10 +327,10 @@ def test_return_saved_by_a_live_libreoffice_as_xls_and_ods_reads_like_the_origin
 def test_every_workbook_handed_out_for_the_shipped_2021_register_reads_back_whole():
     # The real notice: 101 tasks, 79 units, 共同牵头 notes, township groups, long task texts.
     from excelflow.forms.default_template import SHIPPED_TEMPLATE
-    from excelflow.forms.generate import plan_unit, template_version
+    from excelflow.forms.plan import plan_unit, template_version
     from excelflow.forms.render import render_unit
-    from excelflow.register.campaign import default_register
     from excelflow.forms.template_style import load_template_style
+    from excelflow.register.campaign import default_register
 
     register = default_register()
     style = load_template_style(SHIPPED_TEMPLATE)

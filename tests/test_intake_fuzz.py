@@ -262,8 +262,8 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @given(st.lists(_EDITS, min_size=2, max_size=3), _XML_EDITS)
 def test_a_batch_of_mutated_returns_goes_through_collect_and_every_file_ends_in_one_outcome(
         pristine: Path, tmp_path_factory: pytest.TempPathFactory, batch, xml_edits):
-    from excelflow.store.archive import Archive
     from excelflow.runs.collect import run_pass
+    from excelflow.store.archive import Archive
     from excelflow.workspace import Workspace
 
     root = tmp_path_factory.mktemp("batch") / "督查室"

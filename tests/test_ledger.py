@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from excelflow.errors import RoundError
-from excelflow.reports.ledger import compute_states, has_gaps, latest_content
-from excelflow.register.model import Register, Round, Task, Unit
 from excelflow.intake.records import EntryReport, Problem, Submission
+from excelflow.register.model import Register, Round, Task, Unit
+from excelflow.reports.ledger import compute_states, has_gaps, latest_content
 
 H1 = Round("2021-H1", "2021年半年", co_deadline=date(2021, 6, 15), lead_deadline=date(2021, 6, 25))
 FY = Round("2021-FY", "2021年全年", co_deadline=date(2021, 12, 15), lead_deadline=date(2021, 12, 25))

@@ -7,16 +7,13 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+import compare_scenario as sc
 import docx
 import pytest
+from office import SOFFICE, requires_office
 
 from excelflow.reports.comparison_workbook import write_comparison
-from excelflow.reports.notification import notification_path
-from excelflow.reports.reminders import reminders_path
 from excelflow.workspace import Workspace
-
-import compare_scenario as sc
-from office import SOFFICE, requires_office
 
 NOW = datetime(2021, 6, 28, 9)
 VALID = ("on_time", "late")
@@ -41,7 +38,7 @@ def pct(n: int, d: int) -> str:
 
 def test_notification_states_the_overall_figures(h1):
     reg, states, ws = h1
-    text = "\n".join(paragraphs(notification_path(ws, "2021-H1")))
+    text = "\n".join(paragraphs(ws.notification_path("2021-H1")))
     count = Counter(s.state for s in states)
     n = len(states)
     received = n - count["missing"]
@@ -57,7 +54,7 @@ def test_notification_states_the_overall_figures(h1):
 
 def test_notification_lists_units_on_time_late_and_still_owing(h1):
     _, states, ws = h1
-    paras = paragraphs(notification_path(ws, "2021-H1"))
+    paras = paragraphs(ws.notification_path("2021-H1"))
     per_unit: dict[str, list] = {}
     for s in states:
         per_unit.setdefault(s.unit, []).append(s)
@@ -80,7 +77,7 @@ def test_notification_lists_units_on_time_late_and_still_owing(h1):
 
 def test_notification_lists_tasks_behind_with_their_lead_and_problems(h1):
     reg, states, ws = h1
-    text = "\n".join(paragraphs(notification_path(ws, "2021-H1")))
+    text = "\n".join(paragraphs(ws.notification_path("2021-H1")))
     behind = [s for s in states if s.role == "lead" and s.state in VALID and s.content.status in ("滞后", "未启动")]
     assert behind  # the draw has some
     for s in behind:
@@ -93,7 +90,7 @@ def test_notification_lists_tasks_behind_with_their_lead_and_problems(h1):
 
 def test_notification_is_a_marked_draft_signed_by_the_office_and_dated(h1):
     _, _, ws = h1
-    paras = [p for p in paragraphs(notification_path(ws, "2021-H1")) if p]
+    paras = [p for p in paragraphs(ws.notification_path("2021-H1")) if p]
     assert paras[0].startswith("【草稿】")
     assert paras[1] == "关于2021年上半年重点工作推进情况的通报"
     assert [p for p in paras if p.startswith(("一、", "二、", "三、", "四、"))] == [
@@ -103,7 +100,7 @@ def test_notification_is_a_marked_draft_signed_by_the_office_and_dated(h1):
 
 def test_reminder_file_has_one_block_per_owing_unit(h1):
     reg, states, ws = h1
-    raw = reminders_path(ws, "2021-H1").read_bytes()
+    raw = ws.reminders_path("2021-H1").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # Notepad-friendly
     text = raw.decode("utf-8-sig")
     owing = {s.unit for s in states if s.state not in VALID}
@@ -118,10 +115,10 @@ def test_reminder_file_has_one_block_per_owing_unit(h1):
 
 def test_draft_bytes_do_not_depend_on_the_time_of_day(h1, tmp_path: Path):
     reg, states, ws = h1
-    first = notification_path(ws, "2021-H1").read_bytes()
+    first = ws.notification_path("2021-H1").read_bytes()
     other = Workspace(tmp_path / "again")
     write_comparison(other, reg, "2021-H1", states, None, NOW.replace(hour=18))
-    assert notification_path(other, "2021-H1").read_bytes() == first
+    assert other.notification_path("2021-H1").read_bytes() == first
 
 
 @requires_office
@@ -130,7 +127,7 @@ def test_draft_opens_in_libreoffice_writer(h1, tmp_path: Path):
     import tempfile
 
     _, _, ws = h1
-    source = notification_path(ws, "2021-H1")
+    source = ws.notification_path("2021-H1")
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
                         "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(tmp_path), str(source)],
@@ -159,9 +156,9 @@ def test_reminder_names_the_lead_units_to_send_to_and_shortens_runs_of_tasks():
 
 
 def test_reminder_writes_runs_of_three_or_more_tasks_as_a_range():
+    from excelflow.register.model import Register, Task, Unit
     from excelflow.reports.figures import compare
     from excelflow.reports.ledger import EntryState
-    from excelflow.register.model import Register, Task, Unit
     from excelflow.reports.reminders import reminders
 
     tasks = tuple(Task(i, "一", None, f"任务{i}", ("甲",), ()) for i in (1, 2, 3, 4, 6, 8, 9))

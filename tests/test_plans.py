@@ -9,16 +9,17 @@ from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner
+from office import convert, requires_office
 from python_calamine import CalamineWorkbook
 
 from excelflow.cli import main
 from excelflow.forms.identity import IDENTITY_SHEET, read_identity
-from excelflow.register.model import Milestone
-from excelflow.forms.plans import PLAN_SHEET, plan_bytes, plan_file, read_plan, with_plans
+from excelflow.forms.plans import PLAN_SHEET, plan_bytes
+from excelflow.intake.plan_return import read_plan
+from excelflow.store.plans import with_plans
 from excelflow.register.campaign import default_register
+from excelflow.register.model import Milestone
 from excelflow.workspace import Workspace
-
-from office import convert, requires_office
 
 UNIT = "区工信局"
 
@@ -55,8 +56,8 @@ def test_generate_plan_writes_one_workbook_per_lead_unit_with_its_tasks(tmp_path
     ws = Workspace(root)
     leads = {u for t in reg.tasks for u in reg.lead_units(t)}
     assert sorted(p.name for p in (ws.outbox / "落实方案").iterdir()) == sorted(
-        plan_file(ws, u).name for u in leads)
-    book = CalamineWorkbook.from_path(str(plan_file(ws, UNIT)))
+        ws.plan_file(u).name for u in leads)
+    book = CalamineWorkbook.from_path(str(ws.plan_file(UNIT)))
     identity = read_identity(book.get_sheet_by_name(IDENTITY_SHEET).to_python())
     assert (identity.kind, identity.unit) == ("plan", UNIT)
     rows = book.get_sheet_by_name(PLAN_SHEET).to_python()
@@ -134,7 +135,7 @@ def test_a_returned_plan_is_collected_and_the_comparison_judges_against_it(tmp_p
     ws = Workspace(root)
     reg = default_register()
     task = led(reg, UNIT)[0]
-    fill(plan_file(ws, UNIT).read_bytes(), {task: ("完成方案", "全年完成", "40家", datetime(2021, 5, 31))},
+    fill(ws.plan_file(UNIT).read_bytes(), {task: ("完成方案", "全年完成", "40家", datetime(2021, 5, 31))},
          ws.inbox / "工信局方案.xlsx")
     collected = runner.invoke(main, ["collect", "--root", str(root), "--now", "2021-04-10T09:00", "--wait", "5"])
     assert collected.exit_code in (0, 3), collected.output
@@ -156,7 +157,7 @@ def test_a_returned_plan_goal_shows_in_the_units_next_reporting_workbook(tmp_pat
     assert runner.invoke(main, ["generate", "--plan", "--root", str(root), "--now", "2021-03-30T09:00"]).exit_code == 0
     ws = Workspace(root)
     task = led(default_register(), UNIT)[0]
-    fill(plan_file(ws, UNIT).read_bytes(), {task: ("完成链长制方案", "全年完成", "40家", datetime(2021, 5, 31))},
+    fill(ws.plan_file(UNIT).read_bytes(), {task: ("完成链长制方案", "全年完成", "40家", datetime(2021, 5, 31))},
          ws.inbox / "工信局方案.xlsx")
     collected = runner.invoke(main, ["collect", "--root", str(root), "--now", "2021-04-10T09:00", "--wait", "5"])
     assert collected.exit_code in (0, 3), collected.output

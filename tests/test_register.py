@@ -13,14 +13,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from office import convert, requires_office
 from python_calamine import CalamineWorkbook
 
 from excelflow.errors import RegisterError
-from excelflow.register.model import Milestone, Register, Round, Task, Unit
 from excelflow.register.layout import NONE_CHOSEN
 from excelflow.register.load import RegisterProblems, load_register, parse_date, register_warnings, split_names
+from excelflow.register.model import Milestone, Register, Round, Task, Unit
 from excelflow.register.write import write_register
-from office import convert, requires_office
 
 REGISTERS = Path(__file__).resolve().parent / "data" / "registers"
 

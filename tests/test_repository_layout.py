@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import ROOT
 
 from excelflow.cli import main
-
-from conftest import ROOT
 
 
 def test_repository_workbooks_are_what_init_writes_today(tmp_path: Path) -> None:

@@ -18,16 +18,15 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from excelflow.store.archive import Archive
 from excelflow.cli import main
 from excelflow.files import MAX_NAME_BYTES, MAX_NAME_CHARS, fallback_path, safe_filename
 from excelflow.forms.identity import IDENTITY_SHEET, read_identity
-from excelflow.register.model import Register, Round, Task, Unit
-from excelflow.reports.receipts import receipt_stem
-from excelflow.register.load import load_register
-from excelflow.register.write import write_register
 from excelflow.intake.records import Submission
-from excelflow.workspace import Workspace
+from excelflow.register.load import load_register
+from excelflow.register.model import Register, Round, Task, Unit
+from excelflow.register.write import write_register
+from excelflow.store.archive import Archive
+from excelflow.workspace import Workspace, receipt_stem
 
 WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
                     *(f"{p}{d}" for p in ("COM", "LPT") for d in "123456789¹²³")}

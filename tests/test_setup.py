@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from excelflow.register import campaign as setup
 from excelflow.errors import NoticeError, WorkspaceError
-from excelflow.register.model import TOWNSHIP_GROUP, Milestone, Register, Round
-from excelflow.register.load import load_register
-from excelflow.register.write import write_register
+from excelflow.notice.units import TOWNSHIP_GROUP
+from excelflow.register import campaign as setup
 from excelflow.register.campaign import default_register, import_notice, import_summary, init_workspace, notice_settings
+from excelflow.register.load import load_register
+from excelflow.register.model import Milestone, Register, Round
+from excelflow.register.write import write_register
 from excelflow.workspace import Workspace
 
 CHAPTER_COUNTS = [13, 22, 12, 15, 7, 14, 18]

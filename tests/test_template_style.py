@@ -15,8 +15,8 @@ import pytest
 from generate_helpers import read_book, read_identity, sample_register
 from openpyxl.styles import Font
 
-from excelflow.forms.default_template import SAMPLE_SHEET, SHIPPED_TEMPLATE, build_default_template
 from excelflow.errors import TemplateError
+from excelflow.forms.default_template import SAMPLE_SHEET, SHIPPED_TEMPLATE, build_default_template
 from excelflow.forms.generate import generate_round
 from excelflow.forms.template_style import INPUT_HEADERS, REQUIRED_HEADERS, load_template_style
 from excelflow.workspace import Workspace

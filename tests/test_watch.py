@@ -18,9 +18,9 @@ import schedule
 from click.testing import CliRunner
 from watch_helpers import NOW, ROUND, drop, log_text, make_workspace, passes_done, start_watch, wait_for
 
-from excelflow.runs import passlog
 from excelflow.cli import main
 from excelflow.files import atomic_write_bytes
+from excelflow.runs import passlog
 from excelflow.runs.passlog import append_log, log_exception, read_last_pass, record_failure, record_success
 from excelflow.runs.watch import Trigger, guarded_pass, parse_at, parse_every, run_loop
 from excelflow.workspace import Workspace

@@ -10,8 +10,17 @@ from pathlib import Path
 
 import pytest
 from watch_helpers import (
-    NOW, ROUND, archive_listing, child_env, drop, excelflow, log_text, make_workspace, outputs_digest,
-    passes_done, start_watch, wait_for,
+    NOW,
+    ROUND,
+    archive_listing,
+    drop,
+    excelflow,
+    log_text,
+    make_workspace,
+    outputs_digest,
+    passes_done,
+    start_watch,
+    wait_for,
 )
 
 UNITS = ["区工信局", "区发改委", "丰溪街道", "区商务局", "区财政局", "洋口镇", "区文广新旅局", "芦林街道"]
@@ -36,7 +45,7 @@ def test_killed_watch_is_recovered_with_same_outputs_as_uninterrupted_run(filled
     shutil.copytree(filled_folder, root)
     lock_dir = root / ".excelflow" / "lock"
     # The pass sleeps after each file (collect's test hook), so we can kill it between files.
-    slow = start_watch(root, "--every", "1h", env=child_env(EXCELFLOW_TEST_SLOW_PASS="0.5"))
+    slow = start_watch(root, "--every", "1h", slow=0.5)
     try:
         wait_for(lambda: (lock_dir / "owner.json").exists() and len(archive_listing(root)) >= 2, timeout=60)
         slow.send_signal(signal.SIGKILL)
@@ -67,7 +76,7 @@ def test_killed_watch_is_recovered_with_same_outputs_as_uninterrupted_run(filled
 def test_sigterm_mid_pass_finishes_the_pass_then_stops(filled_folder: Path, tmp_path: Path) -> None:
     root = tmp_path / "督查 2021"
     shutil.copytree(filled_folder, root)
-    proc = start_watch(root, "--every", "2s", env=child_env(EXCELFLOW_TEST_SLOW_PASS="0.3"))
+    proc = start_watch(root, "--every", "2s", slow=0.3)
     try:
         wait_for(lambda: len(archive_listing(root)) >= 1, timeout=60)
         proc.send_signal(signal.SIGTERM)
@@ -84,7 +93,7 @@ def test_sigterm_mid_pass_finishes_the_pass_then_stops(filled_folder: Path, tmp_
 def test_second_interrupt_abandons_the_pass_and_releases_the_locks(filled_folder: Path, tmp_path: Path) -> None:
     root = tmp_path / "督查 2021"
     shutil.copytree(filled_folder, root)
-    proc = start_watch(root, "--every", "1h", env=child_env(EXCELFLOW_TEST_SLOW_PASS="0.5"))
+    proc = start_watch(root, "--every", "1h", slow=0.5)
     try:
         wait_for(lambda: len(archive_listing(root)) >= 1, timeout=60)
         proc.send_signal(signal.SIGINT)

@@ -14,6 +14,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
+SLOW_SCRIPT = Path(__file__).resolve().parent / "slow_excelflow.py"
 ROUND = "2021-H1"
 # An `--now` inside the H1 reporting window: every filled return is on time.
 NOW = "2021-06-10T09:00:00"
@@ -118,13 +119,21 @@ def passes_done(root: Path) -> list[str]:
     return [line for line in log_text(root).splitlines() if "收集完成" in line]
 
 
-def start_watch(root: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def excelflow_command(slow: float = 0.0) -> list[str]:
+    """The real `excelflow` command line; with `slow`, every pass sleeps that long after each new
+    file (`slow_excelflow.py`), so a kill or a second process lands inside a pass."""
+    if slow:
+        return [sys.executable, str(SLOW_SCRIPT), str(slow)]
+    return [sys.executable, "-m", "excelflow.cli"]
+
+
+def start_watch(root: Path, *extra: str, slow: float = 0.0) -> subprocess.Popen[str]:
     """`excelflow watch` on `root` in a real child process (stdout/stderr to files in `root`'s parent)."""
     out = open(root.parent / "watch.out", "a", encoding="utf-8")
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "excelflow.cli", "watch", "--root", str(root), "--round", ROUND, "--now", NOW, *extra],
-            cwd=ROOT, env=env or child_env(), stdout=out, stderr=subprocess.STDOUT, text=True,
+            [*excelflow_command(slow), "watch", "--root", str(root), "--round", ROUND, "--now", NOW, *extra],
+            cwd=ROOT, env=child_env(), stdout=out, stderr=subprocess.STDOUT, text=True,
         )
     finally:
         out.close()  # the child has its own copy of the handle

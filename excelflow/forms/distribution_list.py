@@ -6,15 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from excelflow.files import publish_bytes
+from excelflow.forms.plan import UnitPlan, round_labels
 from excelflow.register.model import Register, Round
-
-if TYPE_CHECKING:
-    from excelflow.forms.generate import UnitPlan
-
-DISTRIBUTION_LIST = "分发清单.xlsx"
+from excelflow.xlsx import fit_widths, new_workbook, setup_print, standard_formats
 
 
 def write_distribution_list(path: Path, register: Register, rnd: Round,
@@ -25,8 +22,6 @@ def write_distribution_list(path: Path, register: Register, rnd: Round,
     the same bytes; returns the path written (beside the original if that is open), or None when
     nothing changed.
     """
-    from excelflow.forms.generate import round_labels
-    from excelflow.xlsx import fit_widths, new_workbook, setup_print, standard_formats
 
     buffer = BytesIO()
     workbook = new_workbook(buffer)

@@ -8,47 +8,29 @@ sheet already holds. The workbook carries the identity sheet (kind `plan`), like
 workbook, so a returned plan is known whatever its file name.
 
 Returned plans go through `collect` like any return and are archived byte for byte (intake
-marks them kind `plan`); `archived_milestones` reads them back from the archive and
-`with_plans` merges them into the register the comparison uses. The clerk's own rows in the
-register's 计划 sheet win over a unit's plan for the same task and round: the register is what
-the clerk signs off.
+marks them kind `plan`); `intake/plan_return.py` reads one, `store/plans.py` reads them back from
+the archive and merges them into the register the comparison uses.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+from excelflow.files import publish_bytes
 from excelflow.forms import identity as ident
-from excelflow.register.cells import parse_task_id
-from excelflow.files import publish_bytes, safe_filename
-from excelflow.register.model import Milestone, Register, Round, Task
-from excelflow.intake.records import Problem
+from excelflow.register.model import Register, Round
 from excelflow.workspace import Workspace
-
-if TYPE_CHECKING:  # pragma: no cover
-    from excelflow.store.archive import Archive
+from excelflow.xlsx import new_workbook, protect, row_height, setup_print
 
 PLAN_SHEET = "落实方案"
-PLANS_FOLDER = "落实方案"
 TASK_ID, TASK_TEXT, CO_UNITS = "序号", "任务内容", "协办单位"
 INDICATOR, DUE, REMARKS = "量化指标", "计划完成时间", "备注"
 HEADER_ROW = 3  # 0-based: title, instructions, blank, header
 PLAN_GENERATOR_VERSION = 1
-
-
-def plans_dir(ws: Workspace) -> Path:
-    return ws.outbox / PLANS_FOLDER
-
-
-def plan_file(ws: Workspace, unit: str) -> Path:
-    return plans_dir(ws) / safe_filename(f"{unit}-落实方案", ".xlsx")
 
 
 def goal_header(rnd: Round) -> str:
@@ -56,22 +38,10 @@ def goal_header(rnd: Round) -> str:
     return f"{rnd.name}目标（{rnd.id}）"
 
 
-def led_tasks(register: Register, unit: str) -> tuple[Task, ...]:
-    return tuple(t for t in register.tasks if unit in register.lead_units(t))
-
-
-def lead_units(register: Register) -> tuple[str, ...]:
-    """Units leading at least one task, in register order."""
-    leading = {u for t in register.tasks for u in register.lead_units(t)}
-    return tuple(u.name for u in register.units if u.name in leading)
-
-
 # -- writing -------------------------------------------------------------------------------------
 def plan_bytes(register: Register, unit: str, generated_at: datetime) -> bytes:
     """The plan workbook of `unit` (deterministic for equal inputs)."""
-    from excelflow.xlsx import new_workbook, protect, row_height, setup_print
-
-    tasks = led_tasks(register, unit)
+    tasks = register.led_tasks(unit)
     rounds = register.rounds
     headers = [TASK_ID, TASK_TEXT, CO_UNITS, *(goal_header(r) for r in rounds), INDICATOR, DUE, REMARKS]
     widths = [6, 40, 18, *([28] * len(rounds)), 22, 13, 14]
@@ -159,143 +129,8 @@ def generate_plans(ws: Workspace, register: Register, now: datetime) -> list[Pat
     """
     stamp = datetime.combine(now.date(), datetime.min.time())
     written = []
-    for unit in lead_units(register):
-        done = publish_bytes(plan_file(ws, unit), plan_bytes(register, unit, stamp))
+    for unit in register.leads_in_unit_order():
+        done = publish_bytes(ws.plan_file(unit), plan_bytes(register, unit, stamp))
         if done is not None:
             written.append(done)
     return written
-
-
-# -- reading -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PlanReturn:
-    """What a returned plan says: the unit, its milestones, and what was wrong with it."""
-
-    unit: str
-    milestones: tuple[Milestone, ...]
-    problems: tuple[Problem, ...]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _col_name(col: int) -> str:
-    from xlsxwriter.utility import xl_col_to_name
-
-    return xl_col_to_name(col)
-
-
-def read_plan(data: bytes, path: str, register: Register) -> PlanReturn:
-    """Read a returned plan workbook (.xlsx, .xls, .ods) from its bytes.
-
-    Columns are found by header text (the round id in a goal header maps it to its round), rows
-    by 序号; rows of tasks the unit does not lead are reported and skipped.
-    """
-    from python_calamine import CalamineWorkbook
-
-    from excelflow.register.load import parse_date
-
-    problems: list[Problem] = []
-    book = CalamineWorkbook.from_filelike(BytesIO(data))
-    if ident.IDENTITY_SHEET not in book.sheet_names:
-        return PlanReturn("", (), (Problem("error", "没有 excelflow 标识，不是下发的落实方案表。", path),))
-    found = ident.read_identity(book.get_sheet_by_name(ident.IDENTITY_SHEET).to_python())
-    if found.kind != "plan":
-        return PlanReturn(found.unit, (), (Problem("error", "这不是落实方案表。", path),))
-    unit = found.unit
-    names = [n for n in book.sheet_names if n != ident.IDENTITY_SHEET]
-    sheet_name = next((r.sheet for r in found.rows if r.sheet in names), names[0] if names else None)
-    if sheet_name is None:
-        return PlanReturn(unit, (), (Problem("error", "落实方案表中没有工作表。", path),))
-    rows = book.get_sheet_by_name(sheet_name).to_python()
-    head = next((i for i, r in enumerate(rows) if any(_text(v) == TASK_ID for v in r)), None)
-    if head is None:
-        return PlanReturn(unit, (), (Problem("error", f"找不到表头「{TASK_ID}」。", path, sheet_name),))
-    columns = {_text(v): c for c, v in enumerate(rows[head]) if _text(v)}
-    goal_cols = {}
-    for rnd in register.rounds:
-        col = next((c for h, c in columns.items()
-                    if f"（{rnd.id}）" in h or f"({rnd.id})" in h), None)
-        if col is not None:
-            goal_cols[rnd.id] = col
-    if not goal_cols:
-        problems.append(Problem("error", "找不到各轮目标列（表头应含轮次，如「半年目标（2021-H1）」）。",
-                                path, sheet_name))
-    led = {t.id for t in led_tasks(register, unit)}
-    id_col = columns[TASK_ID]
-    milestones: list[Milestone] = []
-    for r in range(head + 1, len(rows)):
-        values = rows[r]
-
-        def cell(name: str, default: Any = "") -> Any:
-            c = columns.get(name)
-            return values[c] if c is not None and c < len(values) else default
-
-        task_id = parse_task_id(values[id_col] if id_col < len(values) else "")
-        if task_id is None:
-            continue
-        if task_id not in led:
-            problems.append(Problem("warning", f"任务 {task_id} 不是{unit}牵头的任务，未读取。", path, sheet_name,
-                                    f"{_col_name(id_col)}{r + 1}", task_id, "lead"))
-            continue
-        indicator = _text(cell(INDICATOR))
-        due_raw = cell(DUE)
-        due = parse_date(due_raw)
-        if due is None and _text(due_raw):
-            problems.append(Problem("warning", f"计划完成时间「{_text(due_raw)}」不是日期，未读取。", path, sheet_name,
-                                    f"{_col_name(columns[DUE])}{r + 1}", task_id, "lead"))
-        for round_id, col in goal_cols.items():
-            goal = _text(values[col] if col < len(values) else "")
-            if goal:
-                milestones.append(Milestone(task_id, round_id, goal, indicator, due))
-    return PlanReturn(unit, tuple(milestones), tuple(problems))
-
-
-def archived_milestones(ws: Workspace, register: Register, archive: Archive | None = None
-                        ) -> tuple[Milestone, ...]:
-    """Milestones from the plan returns in the archive; a unit's latest plan replaces its earlier.
-
-    Reads only archived files that intake marked as plans (kind `plan`), in receipt order, found
-    through the index's light metadata (no report's entries are read). A collect pass passes its
-    own `archive`.
-    """
-    if archive is None:
-        from excelflow.store.archive import Archive
-
-        archive = Archive(ws)
-    latest: dict[str, tuple[Milestone, ...]] = {}
-    for sub in archive.submission_meta():
-        if sub.kind != "plan":
-            continue
-        record = archive.get(sub.sha256)
-        if record is None:
-            continue
-        try:
-            data = (ws.root / record.blob).read_bytes()
-        except OSError:
-            continue
-        plan = read_plan(data, sub.path, register)
-        if plan.unit and plan.milestones:
-            latest[plan.unit] = plan.milestones
-    return tuple(m for ms in latest.values() for m in ms)
-
-
-def with_plans(register: Register, milestones: Iterable[Milestone]) -> Register:
-    """The register with plan milestones added where its own 计划 sheet has none for (task, round).
-
-    With two lead units planning one task, the plan received first is kept.
-    """
-    have = {(m.task_id, m.round_id) for m in register.milestones}
-    added: list[Milestone] = []
-    for m in milestones:
-        if (m.task_id, m.round_id) not in have:
-            added.append(m)
-            have.add((m.task_id, m.round_id))
-    if not added:
-        return register
-    return replace(register, milestones=(*register.milestones, *added))

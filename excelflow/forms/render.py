@@ -1,9 +1,9 @@
 """Drawing a planned unit workbook with xlsxwriter (`render_unit`), for `excelflow generate`.
 
-`generate.plan_unit` decides every visible text; this module only lays it out: the data sheets
+`plan.plan_unit` decides every visible text; this module only lays it out: the data sheets
 (title, header block, the 报送要求 note, header row, entry rows with their validations), the
 `填报说明` sheet and the identity sheet (`identity.py`). A layout change here must bump
-`generate.GENERATOR_VERSION`, so regenerated workbooks count as changed.
+`plan.GENERATOR_VERSION`, so regenerated workbooks count as changed.
 """
 
 from __future__ import annotations
@@ -11,19 +11,30 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from excelflow.forms import identity as ident
+from excelflow.forms.plan import SheetPlan, UnitPlan, entry_fingerprint
+from excelflow.forms.template_style import (
+    COS_HEADER,
+    DEADLINE_HEADER,
+    ID_HEADER,
+    LEADS_HEADER,
+    MILESTONE_HEADER,
+    NEXT_HEADER,
+    PERCENT_HEADER,
+    PREV_PROGRESS_HEADER,
+    PREV_STATUS_HEADER,
+    PROBLEMS_HEADER,
+    PROGRESS_HEADER,
+    REMARKS_HEADER,
+    STATUS_HEADER,
+    TASK_HEADER,
+    TemplateStyle,
+)
 from excelflow.register import statuses
 from excelflow.register.model import ROLE_NAMES, Role
-from excelflow.forms.template_style import (
-    COS_HEADER, DEADLINE_HEADER, ID_HEADER, LEADS_HEADER, MILESTONE_HEADER, NEXT_HEADER, PERCENT_HEADER,
-    PREV_PROGRESS_HEADER, PREV_STATUS_HEADER, PROBLEMS_HEADER, PROGRESS_HEADER, REMARKS_HEADER, STATUS_HEADER,
-    TASK_HEADER, TemplateStyle,
-)
-
-if TYPE_CHECKING:
-    from excelflow.forms.generate import SheetPlan, UnitPlan
+from excelflow.xlsx import new_workbook, protect, row_height, setup_print, standard_formats
 
 INSTRUCTIONS_SHEET = "填报说明"
 HEADER_BLOCK_LABELS: tuple[str, ...] = ("填报单位", "填报人", "联系电话", "分管领导", "填报日期")
@@ -34,8 +45,6 @@ MIN_ENTRY_LINES = 3  # room to write in, even when the task text is short
 
 def render_unit(plan: UnitPlan, style: TemplateStyle, version: str, generated_at: str) -> tuple[bytes, ident.Identity]:
     """The workbook's bytes and the identity written into it."""
-    from excelflow.xlsx import new_workbook, standard_formats
-
     buffer = BytesIO()
     workbook = new_workbook(buffer, in_memory=True)
     workbook.set_properties({"title": f"{plan.unit} {plan.round_label} 重点工作进展情况填报表",
@@ -96,9 +105,6 @@ def _block_layout(widths: Sequence[float], needs: Sequence[float]) -> list[tuple
 
 def _render_data_sheet(workbook: Any, sp: SheetPlan, plan: UnitPlan, style: TemplateStyle,
                        fmt: Any, extra: Mapping[str, Any]) -> list[tuple[str, Role, int, int, str]]:
-    from excelflow.forms.generate import entry_fingerprint
-    from excelflow.xlsx import protect, row_height, setup_print
-
     sheet = workbook.add_worksheet(sp.name)
     widths = [style.width(h, _DEFAULT_WIDTHS.get(h, 9.0)) for h in sp.headers]
     for c, width in enumerate(widths):
@@ -199,8 +205,6 @@ def _validations(sheet: Any, headers: Sequence[str], first: int, last: int) -> N
 
 
 def _render_instructions(workbook: Any, plan: UnitPlan, fmt: Any) -> None:
-    from excelflow.xlsx import protect, row_height, setup_print
-
     sheet = workbook.add_worksheet(INSTRUCTIONS_SHEET)
     widths = (16.0, 96.0)
     sheet.set_column(0, 0, widths[0])

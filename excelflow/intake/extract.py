@@ -28,12 +28,21 @@ from typing import Any
 
 import python_calamine
 
-from excelflow.register.cells import parse_task_id
-from excelflow.intake.scan import OLE_MAGIC, ZIP_MAGIC
 from excelflow.forms.template_style import (
-    ID_HEADER, INPUT_HEADERS, NEXT_HEADER, PERCENT_HEADER, PREFILLED_HEADERS, PROBLEMS_HEADER, PROGRESS_HEADER,
-    REMARKS_HEADER, STATUS_HEADER, TASK_HEADER, normalise_header,
+    ID_HEADER,
+    INPUT_HEADERS,
+    NEXT_HEADER,
+    PERCENT_HEADER,
+    PREFILLED_HEADERS,
+    PROBLEMS_HEADER,
+    PROGRESS_HEADER,
+    REMARKS_HEADER,
+    STATUS_HEADER,
+    TASK_HEADER,
+    normalise_header,
 )
+from excelflow.intake.scan import OLE_MAGIC, ZIP_MAGIC
+from excelflow.register.cells import parse_task_id
 
 # A return is ~20 KB, a 101-task rollup ~100 KB; pasted photos can make one a few MB. Parsing costs
 # about 2.4 bytes of memory per byte of sheet XML (measured: 77 MB of XML, 185 MB peak), so these

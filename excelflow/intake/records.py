@@ -75,22 +75,44 @@ class EntryReport:
 
 
 @dataclass(frozen=True)
-class Submission:
-    """One returned file as intake read it. Paths are relative (inbox / archive) with `/`."""
+class Arrival:
+    """Bytes that arrived: the inbox path they were first seen under (relative, `/`), their
+    SHA-256 and size, and when the collector first saw them (the receipt time)."""
 
     path: str
     sha256: str
     size: int
     received_at: datetime
+
+
+@dataclass(frozen=True)
+class SubmissionHead(Arrival):
+    """A return as intake judged it, without its entries and problems: what the archive's index
+    keeps of every parse, to pick the parses a pass needs in full (by round, by kind) and to know
+    when returns arrived without building thousands of entries."""
+
     outcome: Outcome
     archived_as: str | None = None
     kind: Kind | None = None
     unit: str | None = None
     round_id: str | None = None
     confidence: Confidence | None = None
-    entries: tuple[EntryReport, ...] = ()
-    problems: tuple[Problem, ...] = ()
     # The file's modification time when collect first read it. Never a receipt time (mtimes
     # survive copying); only orders versions received in the same pass (the later saved file
     # is the correction). Set by collect, None when unknown.
     modified_ns: int | None = None
+
+
+@dataclass(frozen=True)
+class Submission(SubmissionHead):
+    """One returned file as intake read it: its head, every entry it reports and every problem."""
+
+    entries: tuple[EntryReport, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    def head(self) -> SubmissionHead:
+        """This return without its entries and problems."""
+        return SubmissionHead(**{f: getattr(self, f) for f in HEAD_FIELDS})
+
+
+HEAD_FIELDS: tuple[str, ...] = tuple(SubmissionHead.__dataclass_fields__)

@@ -16,13 +16,18 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from excelflow.forms.template_style import (
+    NEXT_HEADER,
+    PERCENT_HEADER,
+    PROBLEMS_HEADER,
+    PROGRESS_HEADER,
+    REMARKS_HEADER,
+    STATUS_HEADER,
+)
 from excelflow.intake.extract import RowFound, cell_text
+from excelflow.intake.records import EntryReport, Level, Problem
 from excelflow.register.model import Role
 from excelflow.register.statuses import BEHIND, CHOICES, DONE, normalise_status
-from excelflow.intake.records import EntryReport, Level, Problem
-from excelflow.forms.template_style import (
-    NEXT_HEADER, PERCENT_HEADER, PROBLEMS_HEADER, PROGRESS_HEADER, REMARKS_HEADER, STATUS_HEADER,
-)
 
 _CHOICES_TEXT = "、".join(CHOICES)
 _NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*%?$")

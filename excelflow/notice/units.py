@@ -18,7 +18,11 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from types import MappingProxyType
 
-from excelflow.register.model import ALL_PREFIX, RELEVANT_PREFIX, TOWNSHIP_GROUP
+# A task row may name a group instead of units. `各<group>` stands for every unit of the group,
+# `相关<group>` for the units the clerk chose for that task (the notice does not name them).
+ALL_PREFIX = "各"
+RELEVANT_PREFIX = "相关"
+TOWNSHIP_GROUP = "乡镇(街道)"
 
 # Generic aliases every district uses; a clerk extends them in the register's 单位 sheet.
 DEFAULT_ALIASES: Mapping[str, str] = MappingProxyType({

@@ -29,12 +29,12 @@ from pathlib import Path
 
 from excelflow.errors import RegisterError, WorkspaceError
 from excelflow.files import atomic_write_bytes
-from excelflow.register.model import RELEVANT_PREFIX, TOWNSHIP_GROUP, Milestone, Register, Round, Task, Unit
 from excelflow.notice.parse import NoticeWarning, ParsedNotice, parse_notice, read_notice_text
+from excelflow.notice.units import DEFAULT_ALIASES, RELEVANT_PREFIX, TOWNSHIP_GROUP, UnitResolver, own_prefix
 from excelflow.register.layout import DISTRICT, OFFICE_CONTACT, OFFICE_EMAIL, OFFICE_PHONE
 from excelflow.register.load import load_register, register_warnings, unchosen_warning
+from excelflow.register.model import Milestone, Register, Round, Task, Unit
 from excelflow.register.write import write_register
-from excelflow.notice.units import DEFAULT_ALIASES, UnitResolver, own_prefix
 from excelflow.workspace import Workspace
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from excelflow.register.model import RELEVANT_PREFIX, TOWNSHIP_GROUP
+from excelflow.notice.units import RELEVANT_PREFIX, TOWNSHIP_GROUP
 
 # -- the workbook's vocabulary ------------------------------------------------------------------
 TASKS_SHEET = "任务"

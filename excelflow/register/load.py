@@ -17,16 +17,49 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from excelflow.register.cells import parse_task_id
 from excelflow.errors import CellRef, RegisterError
-from excelflow.register.model import ALL_PREFIX, RELEVANT_PREFIX, Milestone, Register, Round, Task, Unit
+from excelflow.notice.units import ALL_PREFIX, RELEVANT_PREFIX, UnitResolver, fold_width, split_top_level
+from excelflow.register.cells import parse_task_id
 from excelflow.register.layout import (
-    ALIASES, CHAPTER, CO, CO_DEADLINE, CODE, CONTACT, DUE, GOAL, GROUPS, INDICATOR, LEAD, LEAD_DEADLINE, NONE_CHOSEN,
-    PHONE, PLAN_COLUMNS, PLAN_ROUND, PLAN_SHEET, PLAN_TASK, RELEVANT, ROUND_COLUMNS, ROUND_ID, ROUND_NAME,
-    ROUNDS_SHEET, SECTION, SETTING_KEY, SETTING_VALUE, SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, TASK_COLUMNS,
-    TASK_ID, TASKS_SHEET, TEXT, TITLE_SETTING, UNIT_COLUMNS, UNIT_NAME, UNITS_SHEET,
+    ALIASES,
+    CHAPTER,
+    CO,
+    CO_DEADLINE,
+    CODE,
+    CONTACT,
+    DUE,
+    GOAL,
+    GROUPS,
+    INDICATOR,
+    LEAD,
+    LEAD_DEADLINE,
+    NONE_CHOSEN,
+    PHONE,
+    PLAN_COLUMNS,
+    PLAN_ROUND,
+    PLAN_SHEET,
+    PLAN_TASK,
+    RELEVANT,
+    ROUND_COLUMNS,
+    ROUND_ID,
+    ROUND_NAME,
+    ROUNDS_SHEET,
+    SECTION,
+    SETTING_KEY,
+    SETTING_VALUE,
+    SETTINGS_COLUMNS,
+    SETTINGS_SHEET,
+    SHEETS,
+    TASK_COLUMNS,
+    TASK_ID,
+    TASKS_SHEET,
+    TEXT,
+    TITLE_SETTING,
+    UNIT_COLUMNS,
+    UNIT_NAME,
+    UNITS_SHEET,
 )
-from excelflow.notice.units import UnitResolver, fold_width, split_top_level
+from excelflow.register.model import Milestone, Register, Round, Task, Unit
 
 _SEPARATORS = "、,;\n\r\t "  # after fold_width: full-width forms and the ideographic space are ASCII
 _FILE_NAME_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
+
+from excelflow.errors import RoundError
+from excelflow.notice.units import ALL_PREFIX, RELEVANT_PREFIX
 
 Role = Literal["lead", "co"]
 ROLES: tuple[Role, ...] = ("lead", "co")
 ROLE_NAMES: Mapping[Role, str] = {"lead": "牵头", "co": "协办"}
 
-# A task row may name a group instead of units. `各<group>` stands for every unit of the group,
-# `相关<group>` for the units the clerk chose for that task (the notice does not name them).
-ALL_PREFIX = "各"
-RELEVANT_PREFIX = "相关"
-TOWNSHIP_GROUP = "乡镇(街道)"
 
 
 @dataclass(frozen=True)
@@ -123,8 +121,6 @@ class Register:
         """The round `round_id`, or a RoundError naming the rounds the register has."""
         rnd = self.round(round_id)
         if rnd is None:
-            from excelflow.errors import RoundError
-
             known = "、".join(r.id for r in self.rounds) or "(无)"
             raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}。")
         return rnd
@@ -192,3 +188,33 @@ class Register:
 
     def entries_of(self, unit: str) -> tuple[ExpectedEntry, ...]:
         return tuple(e for e in self.expected_entries() if e.unit == unit)
+
+    def led_tasks(self, unit: str) -> tuple[Task, ...]:
+        """The tasks `unit` leads, in register order."""
+        return tuple(t for t in self.tasks if unit in self.lead_units(t))
+
+    def leads_in_task_order(self) -> tuple[str, ...]:
+        """Every unit that leads a task, in the order of its first led task (rollups, chase lists)."""
+        out: dict[str, None] = {}
+        for task in self.tasks:
+            for unit in self.lead_units(task):
+                out.setdefault(unit)
+        return tuple(out)
+
+    def leads_in_unit_order(self) -> tuple[str, ...]:
+        """Every unit that leads a task, in the order of the 单位 sheet (plan workbooks)."""
+        leading = {u for t in self.tasks for u in self.lead_units(t)}
+        return tuple(u.name for u in self.units if u.name in leading)
+
+
+def nearest_round(register: Register, now: datetime) -> Round:
+    """The round whose lead-unit deadline is nearest to `now` (before or after); ties → later.
+
+    Near a deadline that is the round being collected; a few days after it, late returns are still
+    chased for it; past the midpoint to the next round's deadline, the next round is current.
+    """
+    if not register.rounds:
+        raise RoundError("任务登记表的「轮次」工作表中没有轮次,请先填写轮次和截止日期。")
+    today = now.date()
+    return min(register.rounds,
+               key=lambda r: (abs((r.lead_deadline - today).days), -r.lead_deadline.toordinal()))

@@ -14,13 +14,44 @@ from typing import Any
 
 from excelflow.errors import RegisterError
 from excelflow.files import atomic_write_bytes
-from excelflow.register.model import ALL_PREFIX, RELEVANT_PREFIX, Register
+from excelflow.notice.units import ALL_PREFIX, RELEVANT_PREFIX
 from excelflow.register.layout import (
-    ALIASES, CO, CO_DEADLINE, CONTACT, DUE, GOAL, GROUPS, HELP_SHEET, INDICATOR, LEAD, LEAD_DEADLINE, NONE_CHOSEN,
-    PHONE, PLAN_COLUMNS, PLAN_REFERENCE, PLAN_ROUND, PLAN_SHEET, PLAN_TASK, RELEVANT, ROUND_COLUMNS, ROUND_ID,
-    ROUNDS_SHEET, SETTING_KEY, SETTING_NOTE, SETTING_NOTES, SETTING_VALUE, SETTINGS_SHEET, TASK_COLUMNS, TASK_ID,
-    TASKS_SHEET, TITLE_SETTING, UNIT_COLUMNS, UNIT_NAME, UNITS_SHEET,
+    ALIASES,
+    CO,
+    CO_DEADLINE,
+    CONTACT,
+    DUE,
+    GOAL,
+    GROUPS,
+    HELP_SHEET,
+    INDICATOR,
+    LEAD,
+    LEAD_DEADLINE,
+    NONE_CHOSEN,
+    PHONE,
+    PLAN_COLUMNS,
+    PLAN_REFERENCE,
+    PLAN_ROUND,
+    PLAN_SHEET,
+    PLAN_TASK,
+    RELEVANT,
+    ROUND_COLUMNS,
+    ROUND_ID,
+    ROUNDS_SHEET,
+    SETTING_KEY,
+    SETTING_NOTE,
+    SETTING_NOTES,
+    SETTING_VALUE,
+    SETTINGS_SHEET,
+    TASK_COLUMNS,
+    TASK_ID,
+    TASKS_SHEET,
+    TITLE_SETTING,
+    UNIT_COLUMNS,
+    UNIT_NAME,
+    UNITS_SHEET,
 )
+from excelflow.register.model import Register
 from excelflow.xlsx import DEFAULT_FONTS, display_width, new_workbook, row_height, setup_print
 
 

@@ -24,14 +24,23 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from excelflow import files
+from excelflow.intake.records import EntryReport
+from excelflow.register.model import Register
+from excelflow.register.statuses import BEHIND, DONE, NOT_STARTED, ON_SCHEDULE
 from excelflow.reports.figures import (
-    INCOMPLETE_LABEL, INVALID_LABEL, MISSING_LABEL, STATUS_BUCKETS, Comparison, TaskRow, compare, role_name,
+    INCOMPLETE_LABEL,
+    INVALID_LABEL,
+    MISSING_LABEL,
+    STATUS_BUCKETS,
+    Comparison,
+    TaskRow,
+    compare,
+    role_name,
     short_chapter,
 )
 from excelflow.reports.ledger import EntryState
-from excelflow.register.model import Register
-from excelflow.register.statuses import BEHIND, DONE, NOT_STARTED, ON_SCHEDULE
-from excelflow.intake.records import EntryReport
+from excelflow.reports.notification import notification_bytes
+from excelflow.reports.reminders import reminders, reminders_text
 from excelflow.workspace import Workspace
 from excelflow.xlsx import new_workbook, row_height, setup_print
 
@@ -98,14 +107,11 @@ def write_comparison(ws: Workspace, register: Register, round_id: str, states: S
     is written beside it, see `files.publish_bytes`). Called at the end of every collect pass and
     by `excelflow compare`.
     """
-    from excelflow.reports.notification import notification_bytes, notification_path
-    from excelflow.reports.reminders import reminders_path, reminders_text
-
     c = compare(register, round_id, states, previous, now)
     outputs = [
         (ws.comparison_path(round_id), comparison_bytes(c)),
-        (reminders_path(ws, round_id), reminders_text(c).encode("utf-8-sig")),
-        (notification_path(ws, round_id), notification_bytes(c)),
+        (ws.reminders_path(round_id), reminders_text(c).encode("utf-8-sig")),
+        (ws.notification_path(round_id), notification_bytes(c)),
     ]
     written = []
     for path, data in outputs:
@@ -503,8 +509,6 @@ def _chase(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
 
 def _reminders(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
     """One reminder per unit of the chase list, ready to paste into a chat or an SMS."""
-    from excelflow.reports.reminders import reminders
-
     _widths(sheet, REMINDER_WIDTHS)
     items = reminders(c)
     last = len(REMINDER_COLUMNS) - 1

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from excelflow.reports.ledger import EntryState
+from excelflow.intake.records import EntryReport
 from excelflow.register.model import ROLE_NAMES, Milestone, Register, Role, Round, Task, Unit
 from excelflow.register.statuses import BEHIND, CHOICES, DONE, NOT_STARTED, ON_SCHEDULE
-from excelflow.intake.records import EntryReport
+from excelflow.reports.ledger import EntryState
 
 OFFICE = "区政府督查室"
 # Keys of the register's 设置 sheet (see register_layout.py); read here without importing openpyxl.

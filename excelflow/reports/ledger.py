@@ -25,14 +25,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from excelflow.register.model import Register, Role, Round
 from excelflow.intake.records import EntryReport, Problem, Submission
-
-if TYPE_CHECKING:  # pragma: no cover
-    from excelflow.store.archive import Archive
-    from excelflow.workspace import Workspace
+from excelflow.register.model import Register, Role, Round
+from excelflow.store.archive import Archive
+from excelflow.workspace import Workspace
 
 EntryStateName = Literal["on_time", "late", "missing", "incomplete", "invalid"]
 STATE_NAMES: dict[str, str] = {
@@ -160,6 +158,26 @@ def _state(task_id: int, unit: str, role: Role, deadline: date, found: list[_Ver
                       sources, latest_problems, len(found))
 
 
+def round_states(register: Register, round_id: str, subs: Sequence[Submission], now: datetime) -> list[EntryState]:
+    """Entry states of a round from archived submissions, versions in receipt order."""
+    return compute_states(register, round_id, version_order(round_submissions(subs, round_id)), now)
+
+
+def unidentified(register: Register, rnd: Round, subs: Sequence[Submission]) -> list[Submission]:
+    """Returns no unit or round could be found for, received since the previous round closed.
+
+    They stay on the list for the whole round (the clerk has to act on them), and drop off once the
+    next round is collected.
+    """
+    previous = register.previous_round(rnd.id)
+    since = previous.lead_deadline if previous else None
+    return [
+        s for s in subs
+        if (s.unit is None or s.round_id is None) and s.round_id in (None, rnd.id)
+        and (since is None or s.received_at.date() > since)
+    ]
+
+
 def has_gaps(states: Iterable[EntryState]) -> bool:
     """True when anything is missing, late or invalid (what `status --check` exits 3 for)."""
     return any(s.state in GAP_STATES for s in states)
@@ -194,8 +212,6 @@ def load_reported(ws: Workspace, round_id: str, archive: Archive | None = None
     index is read once per pass.
     """
     if archive is None:
-        from excelflow.store.archive import Archive
-
         archive = Archive(ws)
     return latest_content(archive.submissions(rounds=[round_id]), round_id)
 

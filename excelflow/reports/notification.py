@@ -20,13 +20,15 @@ import re
 import zipfile
 from datetime import datetime, time
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
-from excelflow.reports.figures import INCOMPLETE_LABEL, INVALID_LABEL, MISSING_LABEL, Comparison, TaskRow
-from excelflow.files import safe_filename
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
 from excelflow.register.statuses import BEHIND, CHOICES, NOT_STARTED
-from excelflow.workspace import Workspace
+from excelflow.reports.figures import INCOMPLETE_LABEL, INVALID_LABEL, MISSING_LABEL, Comparison, TaskRow
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -34,10 +36,6 @@ H1_FONT = "黑体"
 H2_FONT = "楷体_GB2312"
 ADDRESSEE = "各有关单位："
 TASK_TEXT_CHARS = 40  # a behind-schedule task is named by the start of its text
-
-
-def notification_path(ws: Workspace, round_id: str) -> Path:
-    return ws.round_dir(round_id) / safe_filename(f"{round_id}-通报", ".docx")
 
 
 def _pct(value: float | None) -> str:
@@ -144,10 +142,6 @@ def _behind_line(i: int, t: TaskRow) -> str:
 # -- the document ------------------------------------------------------------------------------
 def notification_bytes(c: Comparison) -> bytes:
     """The draft notification as .docx bytes (deterministic for equal `c`)."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-    from docx.shared import Mm, Pt, RGBColor
-
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -207,9 +201,6 @@ def notification_bytes(c: Comparison) -> bytes:
 
 def _font(run: Any, name: str, size: float) -> None:
     """Set Latin and East-Asian font of a run (Word picks the East-Asian one for Chinese)."""
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
     run.font.name = name
     run.font.size = Pt(size)
     rpr = run._element.get_or_add_rPr()

@@ -16,13 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
-from pathlib import PurePosixPath
 from typing import Any
 
-from excelflow.files import safe_filename
-from excelflow.reports.ledger import date_text, round_title
-from excelflow.register.model import ROLE_NAMES, Register, Round
 from excelflow.intake.records import LEVEL_NAMES, OUTCOME_NAMES, EntryReport, Submission
+from excelflow.register.model import ROLE_NAMES, Register, Round
+from excelflow.reports.ledger import date_text, round_title
+from excelflow.xlsx import new_workbook, protect, row_height, setup_print, standard_formats
 
 CONFIDENCE_NAMES = {
     "identity": "按表内标识识别(确定)",
@@ -33,12 +32,6 @@ KIND_NAMES = {"report": "填报表", "rollup": "牵头汇总表", "plan": "落�
 TASK_TEXT_CHARS = 40
 NOTE = ("如需更正,请在原表上修改后重新报送;以最后一次有效报送的内容为准,"
         "是否按时以该条目首次有效报送的时间为准。")
-
-
-def receipt_stem(sub: Submission) -> str:
-    """`回执-区工信局-20210614-0900-1a2b3c4d`: unique per return, sorted by unit then time."""
-    who = sub.unit or f"未识别-{PurePosixPath(sub.path).stem}"
-    return safe_filename(f"回执-{who}-{sub.received_at:%Y%m%d-%H%M}-{sub.sha256[:8]}")
 
 
 def entry_result(sub: Submission, entry: EntryReport) -> str:
@@ -147,8 +140,6 @@ def receipt_text(receipt: Receipt) -> str:
 
 def build_receipt(receipt: Receipt, received_at: datetime) -> bytes:
     """The receipt as an .xlsx (A4 portrait; deterministic bytes for the same receipt)."""
-    from excelflow.xlsx import new_workbook, protect, row_height, setup_print, standard_formats
-
     buffer = BytesIO()
     workbook = new_workbook(buffer)
     workbook.set_properties({"title": receipt.title, "author": "excelflow", "created": received_at})
@@ -187,8 +178,6 @@ def build_receipt(receipt: Receipt, received_at: datetime) -> bytes:
 def _write_table(sheet: Any, r: int, headers: Sequence[str], rows: Sequence[Sequence[str]], f: Any,
                  widths: Sequence[float], wrapped: Sequence[int]) -> int:
     """A header row and its text rows from row `r`; rows are as tall as their `wrapped` columns."""
-    from excelflow.xlsx import row_height  # xlsxwriter-side helpers load only when a receipt is written
-
     for c, header in enumerate(headers):
         sheet.write_string(r, c, header, f.header)
     r += 1

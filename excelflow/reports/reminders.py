@@ -10,11 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from excelflow.reports.figures import ChaseRow, Comparison
-from excelflow.files import safe_filename
-from excelflow.workspace import Workspace
 
 MAX_TARGETS_NAMED = 4  # beyond this many lead units, the text points to the chase list
 
@@ -25,10 +22,6 @@ class Reminder:
     contact: str
     phone: str
     text: str
-
-
-def reminders_path(ws: Workspace, round_id: str) -> Path:
-    return ws.round_dir(round_id) / safe_filename(f"{round_id}-催报提醒", ".txt")
 
 
 def _cn_date(d: date) -> str:

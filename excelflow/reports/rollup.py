@@ -23,10 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 
-from excelflow.register import statuses
 from excelflow.forms.identity import EntryRow, Identity, write_identity
+from excelflow.forms.plan import entry_fingerprint
+from excelflow.register import statuses
+from excelflow.register.model import Register, Round
 from excelflow.reports.ledger import EntryState, date_text, round_title, state_label, time_text
-from excelflow.register.model import Register, Round, Task
+from excelflow.xlsx import fit_widths, list_source, new_workbook, protect, row_height, setup_print, standard_formats
 
 SHEET = "牵头汇总"
 # Column layout. The input headers are the contract texts (docs/design.md); intake finds columns
@@ -71,20 +73,6 @@ class RollupRow:
     state: str
 
 
-def led_tasks(register: Register, unit: str) -> list[Task]:
-    return [t for t in register.tasks if unit in register.lead_units(t)]
-
-
-def lead_units(register: Register) -> list[str]:
-    """Every unit that leads at least one task, in register order of first task."""
-    out: list[str] = []
-    for task in register.tasks:
-        for unit in register.lead_units(task):
-            if unit not in out:
-                out.append(unit)
-    return out
-
-
 def _content_values(state: EntryState | None) -> tuple[object, ...]:
     report = state.content if state is not None else None
     if report is None:
@@ -97,7 +85,7 @@ def _content_values(state: EntryState | None) -> tuple[object, ...]:
 def rollup_rows(register: Register, unit: str, states: Mapping[Key, EntryState]) -> list[RollupRow]:
     """The rows of `unit`'s rollup: per led task, the lead input row, then one row per co-unit."""
     rows: list[RollupRow] = []
-    for task in led_tasks(register, unit):
+    for task in register.led_tasks(unit):
         own = states.get((task.id, unit, "lead"))
         own_label = "待填写" if own is None or own.state == "missing" else f"已报·{state_label(own)}"
         rows.append(RollupRow("lead", task.id, (
@@ -129,7 +117,7 @@ def rollup_digest(register: Register, round_: Round, unit: str, states: Mapping[
 
 def template_version(register: Register, round_: Round, unit: str) -> str:
     """Digest of what the rollup's locked lead cells were made from (tasks, round, unit)."""
-    text = "\x1f".join([round_.id, unit, *(f"{t.id}\x1e{t.text}" for t in led_tasks(register, unit))])
+    text = "\x1f".join([round_.id, unit, *(f"{t.id}\x1e{t.text}" for t in register.led_tasks(unit))])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -140,10 +128,6 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
     `as_of` is the time of the latest data the rollup shows; it goes into the document
     properties and the identity sheet, so the same inputs give the same bytes.
     """
-    # xlsxwriter is imported only when something is rendered: a pass with nothing new skips it.
-    from excelflow.forms.generate import entry_fingerprint
-    from excelflow.xlsx import fit_widths, list_source, new_workbook, protect, row_height, setup_print, standard_formats
-
     rows = rollup_rows(register, unit, states)
     buffer = BytesIO()
     workbook = new_workbook(buffer)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from excelflow.runs.collect import CollectReport
-from excelflow.reports.ledger import EntryState, STATE_NAMES, time_text
+from excelflow.reports.ledger import STATE_NAMES, EntryState, time_text
+from excelflow.runs.pass_report import CollectReport
 
 COLUMNS = ("应报", "按时", "逾期", "未报送", "不完整", "无效")
 STATE_ORDER = ("on_time", "late", "missing", "incomplete", "invalid")
@@ -154,20 +155,9 @@ def _output_lines(outputs: Sequence[Path], root: Path, list_all: bool) -> list[s
     return out
 
 
-def summary_line(report: CollectReport) -> str:
-    """One line for the log: new, pending, states, outputs."""
-    counts = {s: sum(1 for st in report.states if st.state == s) for s in STATE_ORDER}
-    return (f"轮次 {report.round_id}:新收 {len(report.new)} 份,待重试 {len(report.pending)} 份;"
-            f"按时 {counts['on_time']},逾期 {counts['late']},未报送 {counts['missing']},"
-            f"不完整 {counts['incomplete']},无效 {counts['invalid']};写入 {len(report.outputs)} 个文件")
-
-
-def status_lines(round_id: str, now: object, states: Sequence[EntryState]) -> list[str]:
+def status_lines(round_id: str, now: datetime, states: Sequence[EntryState]) -> list[str]:
     """`excelflow status` without --json: the per-unit table and the rates."""
-    from datetime import datetime
-
-    at = f"{now:%Y-%m-%d %H:%M}" if isinstance(now, datetime) else str(now)
-    lines = [f"轮次 {round_id},截至 {at}(按已收集的报送计算;收集新文件请运行 excelflow collect)", ""]
+    lines = [f"轮次 {round_id},截至 {now:%Y-%m-%d %H:%M}(按已收集的报送计算;收集新文件请运行 excelflow collect)", ""]
     lines += unit_table(states)
     reporting, on_time = rates(states)
     lines.append(f"报送率 {reporting:.1%},按时报送率 {on_time:.1%}。")

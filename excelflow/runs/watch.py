@@ -28,17 +28,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import schedule
 
 from excelflow.errors import LockError
+from excelflow.runs.collect import run_pass
 from excelflow.runs.lock import Takeover, collector_lock, watcher_lock
+from excelflow.runs.pass_report import CollectReport
 from excelflow.runs.passlog import append_log, log_exception, log_path, record_failure, record_success
 from excelflow.workspace import Workspace
-
-if TYPE_CHECKING:
-    from excelflow.runs.collect import CollectReport
 
 MAX_NAP = 1.0  # seconds; the loop looks at the clock at least this often (notices a resume from sleep)
 DEFAULT_WAIT = 60.0  # seconds a pass waits for another collector before giving up
@@ -216,8 +215,6 @@ def guarded_pass(
     recorded: this pass did not run), and re-raises whatever the pass raised after logging it
     with its traceback and recording it as the last error.
     """
-    from excelflow.runs.collect import run_pass  # imported here: a no-change pass must stay cheap to start
-
     lock = collector_lock(ws)
     lock.acquire(wait=wait, on_takeover=_log_takeover(ws))
     try:

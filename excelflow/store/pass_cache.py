@@ -26,18 +26,16 @@ folder is a shared drive that others can write to.
 
 from __future__ import annotations
 
-import json
 import hashlib
-from dataclasses import asdict, fields
-from datetime import date, datetime
+import json
+from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from excelflow import __version__
 from excelflow.files import atomic_write_text
-from excelflow.reports.ledger import EntryState
 from excelflow.register.model import Milestone, Register, Round, Task, Unit
-from excelflow.intake.records import EntryReport, Problem, Submission
 from excelflow.workspace import Workspace
 
 CACHE_NAME = "collect-cache.json"
@@ -215,41 +213,3 @@ class PassCache:
             return None
         value = loaded.get("snapshot")
         return value if isinstance(value, dict) else None
-
-
-# -- entry states as JSON (for the snapshot) --------------------------------------------------------
-def _plain(obj: Any) -> dict[str, Any]:
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
-
-
-def _build(cls: Any, d: dict[str, Any]) -> Any:
-    # Written by `_plain` of the same classes (the cache is per excelflow version); a mismatch
-    # raises TypeError and the caller falls back to a full pass.
-    return cls(**d)
-
-
-def state_to_json(s: EntryState) -> list[Any]:
-    return [s.task_id, s.unit, s.role, s.state, s.received_at.isoformat() if s.received_at else None,
-            s.days_late, s.deadline.isoformat(), _plain(s.content) if s.content else None, list(s.sources),
-            [_plain(p) for p in s.problems], s.versions]
-
-
-def state_from_json(v: list[Any]) -> EntryState:
-    return EntryState(
-        task_id=int(v[0]), unit=v[1], role=v[2], state=v[3],
-        received_at=datetime.fromisoformat(v[4]) if v[4] else None, days_late=int(v[5]),
-        deadline=date.fromisoformat(v[6]), content=_build(EntryReport, v[7]) if v[7] else None,
-        sources=tuple(v[8]), problems=tuple(_build(Problem, p) for p in v[9]), versions=int(v[10]),
-    )
-
-
-def submissions_to_json(subs: list[Submission]) -> list[dict[str, Any]]:
-    from excelflow.store.archive import submission_to_json
-
-    return [submission_to_json(s) for s in subs]
-
-
-def submissions_from_json(items: list[dict[str, Any]]) -> list[Submission]:
-    from excelflow.store.archive import submission_from_json
-
-    return [submission_from_json(d) for d in items]

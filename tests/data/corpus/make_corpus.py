@@ -43,12 +43,12 @@ ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
 
 from excelflow.forms.default_template import SHIPPED_TEMPLATE  # noqa: E402
-from excelflow.forms.generate import plan_unit, template_version  # noqa: E402
-from excelflow.forms.render import render_unit  # noqa: E402
-from excelflow.register.model import Register, Round  # noqa: E402
+from excelflow.forms.plan import plan_unit, template_version  # noqa: E402
 from excelflow.forms.plans import PLAN_SHEET, plan_bytes  # noqa: E402
-from excelflow.register.campaign import default_register  # noqa: E402
+from excelflow.forms.render import render_unit  # noqa: E402
 from excelflow.forms.template_style import load_template_style  # noqa: E402
+from excelflow.register.campaign import default_register  # noqa: E402
+from excelflow.register.model import Register, Round  # noqa: E402
 
 ROUND = "2021-H1"
 GENERATED_AT = "2021-06-01T09:00:00"

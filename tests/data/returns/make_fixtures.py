@@ -30,10 +30,10 @@ sys.path.insert(0, str(HERE.parents[2]))
 
 from excelflow.forms import identity as ident  # noqa: E402
 from excelflow.forms.default_template import SHIPPED_TEMPLATE  # noqa: E402
-from excelflow.forms.generate import plan_unit, template_version  # noqa: E402
+from excelflow.forms.plan import plan_unit, template_version  # noqa: E402
 from excelflow.forms.render import render_unit  # noqa: E402
-from excelflow.register.model import Register, Round, Task, Unit  # noqa: E402
 from excelflow.forms.template_style import load_template_style  # noqa: E402
+from excelflow.register.model import Register, Round, Task, Unit  # noqa: E402
 
 UNIT = "区工信局"  # owes tasks 1, 2 as lead and 3, 4 as co
 ROUND = "2021-H1"

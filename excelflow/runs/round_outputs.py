@@ -1,0 +1,125 @@
+"""Bringing one round's outputs up to date after a pass: receipts, rollups, 状态.json, comparison.
+
+Three levels keep a pass cheap: the round's key (register + the round's returns) unchanged, every
+output present and the comparison already made today → nothing is rendered at all; otherwise
+each rollup is rendered only if its own digest changed, each receipt only if it is missing (it
+depends on its return alone), and the comparison (which counts days overdue, so it changes with
+the date) only if the key or the day changed.
+
+An output open in Excel (Windows refuses to replace it) is written beside it
+(`files.publish_bytes`); it is listed among the fallbacks and the round's keys stay unset, so the
+next pass writes the original again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from excelflow import __version__
+from excelflow.files import fallback_path, publish_bytes, remove_stale_temp_files
+from excelflow.intake.records import Submission
+from excelflow.register.model import Register, Round
+from excelflow.reports.ledger import EntryState, round_states
+from excelflow.reports.receipts import build_receipt, make_receipt, receipt_text
+from excelflow.reports.rollup import build_rollup, rollup_digest, rollup_states
+from excelflow.reports.state_file import state_file_bytes
+from excelflow.runs.compare import write_comparison
+from excelflow.store.archive import Archive
+from excelflow.store.pass_cache import PassCache
+from excelflow.workspace import Workspace, receipt_stem
+
+
+@dataclass
+class RoundOutputs:
+    """What bringing a round up to date did."""
+
+    states: list[EntryState]
+    written: list[Path] = field(default_factory=list)
+    fallbacks: list[Path] = field(default_factory=list)  # written beside a file held open
+    rendered: bool = False
+
+
+def bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: Round,
+                           all_subs: Sequence[Submission], now: datetime, archive: Archive | None = None
+                           ) -> RoundOutputs:
+    """States of `rnd`; outputs rendered only where their inputs changed or the file is missing."""
+    subs = [s for s in all_subs if s.received_at <= now]
+    states = round_states(register, rnd.id, subs, now)
+    mine = [s for s in subs if s.round_id == rnd.id]
+    receipts = {s.sha256: ws.receipt_files(rnd.id, receipt_stem(s)) for s in mine}
+    leads = register.leads_in_task_order()
+    paths = ws.rollup_paths(rnd.id, leads)
+    expected_files = list(paths.values())
+    expected_files += [p for pair in receipts.values() for p in pair]
+    expected_files.append(ws.state_file(rnd.id))
+    key = _output_key(cache, rnd.id, mine)
+    comparison_key = f"{key}:{now.date().isoformat()}"
+    if (cache.output_key(rnd.id) == key and cache.output_key(f"{rnd.id}:comparison") == comparison_key
+            and all(p.exists() for p in expected_files)):
+        return RoundOutputs(states)
+
+    # Outputs are about to be rewritten under the lock: a killed pass's half-written temporary
+    # files go first, so a rerun leaves the folders as an uninterrupted pass would.
+    # The round folder is shared with `generate` (分发清单), so only collect's own files there.
+    for folder in (ws.rollups_dir(rnd.id), ws.receipts_dir(rnd.id)):
+        remove_stale_temp_files(folder)
+    own = (ws.state_file(rnd.id), *ws.comparison_outputs(rnd.id))
+    remove_stale_temp_files(ws.round_dir(rnd.id), [p.name for p in own])
+    done = RoundOutputs(states, rendered=True)
+
+    def publish(path: Path, data: bytes) -> bool:
+        """Write `path`; False when it went beside a file held open (so it is retried next pass)."""
+        result = publish_bytes(path, data)
+        if result is not None:
+            done.written.append(result)
+            if result != path:
+                done.fallbacks.append(result)
+                return False
+        return True
+
+    for sub in mine:
+        xlsx_path, txt_path = receipts[sub.sha256]
+        if xlsx_path.exists() and txt_path.exists():
+            continue  # a receipt depends on its return only: written once
+        receipt = make_receipt(sub, register)
+        publish(xlsx_path, build_receipt(receipt, sub.received_at))
+        publish(txt_path, receipt_text(receipt).encode("utf-8"))
+    by_key = rollup_states(states)
+    for unit in leads:
+        path = paths[unit]
+        as_of = _as_of(register, unit, states, rnd)
+        digest = rollup_digest(register, rnd, unit, by_key, as_of)
+        name = path.relative_to(ws.round_dir(rnd.id)).as_posix()
+        if path.exists() and cache.file_digest(rnd.id, name) == digest:
+            continue
+        if publish(path, build_rollup(register, rnd, unit, by_key, as_of)):
+            cache.set_file_digest(rnd.id, name, digest)
+    publish(ws.state_file(rnd.id), state_file_bytes(rnd, states))
+    if cache.output_key(f"{rnd.id}:comparison") != comparison_key:
+        written = write_comparison(ws, register, rnd, states, now, archive=archive)
+        done.written.extend(written)
+        beside = [p for p in written if p in {fallback_path(o) for o in ws.comparison_outputs(rnd.id)}]
+        done.fallbacks.extend(beside)
+        if not beside:  # else the key stays old, so the next pass tries the original again
+            cache.set_output_key(f"{rnd.id}:comparison", comparison_key)
+    if not done.fallbacks:
+        cache.set_output_key(rnd.id, key)
+    return done
+
+
+def _as_of(register: Register, unit: str, states: Sequence[EntryState], rnd: Round) -> datetime:
+    """The latest receipt a rollup shows (so an unchanged rollup keeps its bytes)."""
+    tasks = {t.id for t in register.tasks if unit in register.lead_units(t)}
+    times = [s.received_at for s in states if s.task_id in tasks and s.received_at is not None]
+    return max(times) if times else datetime.combine(rnd.co_deadline, datetime.min.time())
+
+
+def _output_key(cache: PassCache, round_id: str, subs: Sequence[Submission]) -> str:
+    """Digest of everything a round's outputs are made from."""
+    parts = [__version__, round_id, cache.register_key(), sorted((s.sha256, s.received_at.isoformat()) for s in subs)]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()

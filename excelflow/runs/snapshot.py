@@ -1,0 +1,122 @@
+"""The nothing-new fast path: answer a pass from the last complete pass's snapshot of a round.
+
+A scheduled collect runs every 15 minutes and almost every time nothing has arrived. Such a pass
+must cost a directory scan and one small file, never opening a workbook, loading the archive or
+importing xlsxwriter, python-calamine, openpyxl or pandas (`tests/test_collect.py` checks this
+with an audit hook). So this module imports only light modules, and the full pass's heavy ones
+are imported by `collect.run_pass` only after the snapshot has said no.
+
+A snapshot (one file per round, kept by `store.pass_cache`) holds the round's entry states, the
+returns nobody could place, the receipts that exist, the register and inbox listing it was made
+from, and the span of `now` it is valid for (the day, and the receipt times around it, so a
+back-dated `--now` is never answered from a later pass).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import date, datetime
+from typing import Any
+
+from excelflow.intake.records import EntryReport, Problem, Submission
+from excelflow.intake.scan import Candidate
+from excelflow.register.model import Register, Round
+from excelflow.reports.ledger import EntryState, unidentified
+from excelflow.runs.pass_report import CollectReport
+from excelflow.store.archive_format import submission_from_json, submission_to_json
+from excelflow.store.pass_cache import PassCache
+from excelflow.workspace import Workspace, receipt_stem
+
+
+def receipt_names(sub: Submission) -> tuple[str, str]:
+    """The file names of a return's receipt (.xlsx, .txt) in `outbox/R/receipts/`."""
+    stem = receipt_stem(sub)
+    return f"{stem}.xlsx", f"{stem}.txt"
+
+
+def make_snapshot(cache: PassCache, register: Register, rnd: Round, states: Sequence[EntryState],
+                  all_subs: Sequence[Submission], times: Sequence[datetime], now: datetime) -> dict[str, object]:
+    """What a later pass with nothing new needs to answer without loading the archive.
+
+    `all_subs` holds (at least) the round's returns and those tied to no round; `times` the
+    receipt time of every parsed return in the archive (a back-dated `now` sees fewer).
+    """
+    included = [t for t in times if t <= now]
+    later = [t for t in times if t > now]
+    return {
+        "register": cache.register_key(),
+        "seen": cache.seen_digest(),
+        "day": now.date().isoformat(),
+        "valid_from": max(included).isoformat() if included else None,
+        "valid_until": min(later).isoformat() if later else None,
+        "receipts": sorted(name for s in all_subs if s.round_id == rnd.id and s.received_at <= now
+                           for name in receipt_names(s)),
+        "states": [state_to_json(s) for s in states],
+        "unidentified": [submission_to_json(s) for s in
+                         unidentified(register, rnd, [s for s in all_subs if s.received_at <= now])],
+    }
+
+
+def from_snapshot(ws: Workspace, cache: PassCache, register: Register, rnd: Round,
+                  candidates: Sequence[Candidate], now: datetime) -> CollectReport | None:
+    """The report of a pass with nothing new, from the last pass's snapshot; None if anything changed.
+
+    Valid only if every inbox file is one the last complete pass collected (same size and
+    modification time), the register is unchanged, `now` falls on the same day and in the same
+    span of receipts, and every output is still there.
+    """
+    snap = cache.snapshot(rnd.id)
+    if snap is None or snap.get("register") != cache.register_key() or snap.get("seen") != cache.seen_digest():
+        return None
+    seen = cache.seen()
+    if any(seen.get(c.path) != [c.size, c.mtime_ns] for c in candidates):
+        return None
+    if snap.get("day") != now.date().isoformat():
+        return None
+    start, end = snap.get("valid_from"), snap.get("valid_until")
+    if (start and now < datetime.fromisoformat(str(start))) or (end and now >= datetime.fromisoformat(str(end))):
+        return None
+    try:
+        receipts_present = set(os.listdir(ws.receipts_dir(rnd.id)))
+    except FileNotFoundError:
+        receipts_present = set()
+    if not set(snap.get("receipts") or ()) <= receipts_present:
+        return None
+    rollups = ws.rollup_paths(rnd.id, register.leads_in_task_order()).values()
+    if not ws.state_file(rnd.id).exists() or not all(p.exists() for p in rollups):
+        return None
+    try:
+        states = [state_from_json(v) for v in snap["states"]]
+        unplaced = [submission_from_json(d) for d in snap["unidentified"]]
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return CollectReport(round_id=rnd.id, as_of=now, new=[], pending=[], states=states, unidentified=unplaced,
+                         outputs=[], unchosen_relevant=register.unchosen_relevant(), rendered=False)
+
+
+# -- entry states as JSON ----------------------------------------------------------------------------
+def _plain(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
+def _build(cls: Any, d: dict[str, Any]) -> Any:
+    # Written by `_plain` of the same classes (the cache is per excelflow version); a mismatch
+    # raises TypeError and the caller falls back to a full pass.
+    return cls(**d)
+
+
+def state_to_json(s: EntryState) -> list[Any]:
+    return [s.task_id, s.unit, s.role, s.state, s.received_at.isoformat() if s.received_at else None,
+            s.days_late, s.deadline.isoformat(), _plain(s.content) if s.content else None, list(s.sources),
+            [_plain(p) for p in s.problems], s.versions]
+
+
+def state_from_json(v: list[Any]) -> EntryState:
+    return EntryState(
+        task_id=int(v[0]), unit=v[1], role=v[2], state=v[3],
+        received_at=datetime.fromisoformat(v[4]) if v[4] else None, days_late=int(v[5]),
+        deadline=date.fromisoformat(v[6]), content=_build(EntryReport, v[7]) if v[7] else None,
+        sources=tuple(v[8]), problems=tuple(_build(Problem, p) for p in v[9]), versions=int(v[10]),
+    )
