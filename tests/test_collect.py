@@ -26,9 +26,8 @@ from collect_helpers import (
 
 from excelflow.forms.generate import generate_round
 from excelflow.register.load import load_register
-from excelflow.register.model import Round
+from excelflow.register.model import Round, nearest_round
 from excelflow.register.write import write_register
-from excelflow.register.model import nearest_round
 from excelflow.workspace import Workspace
 
 

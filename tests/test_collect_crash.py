@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 from collect_helpers import ROUND, build_pristine, drop, fill, tree_digest, workbook_values
-
 from watch_helpers import excelflow_command
 
 NOW = "2021-06-16T09:30"

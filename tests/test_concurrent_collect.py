@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 from watch_helpers import (
-    NOW, ROOT, ROUND, archive_listing, child_env, drop, excelflow, excelflow_command, make_workspace, outputs_digest,
+    NOW,
+    ROOT,
+    ROUND,
+    archive_listing,
+    child_env,
+    drop,
+    excelflow,
+    excelflow_command,
+    make_workspace,
+    outputs_digest,
 )
 
 UNITS = ["区工信局", "区发改委", "丰溪街道", "区商务局", "区财政局", "洋口镇"]

@@ -424,8 +424,8 @@ def passes_over(inbox: Path, state: Path, times: list[str]) -> list[dict[str, Su
 
     from excelflow.intake.read import read_return
     from excelflow.intake.scan import looks_incomplete, read_bytes, scan_inbox
-    from excelflow.store.pending import PendingLog
     from excelflow.register.campaign import default_register
+    from excelflow.store.pending import PendingLog
 
     register = default_register()
     results = []

@@ -13,10 +13,10 @@ from generate_helpers import read_book, read_identity, sample_register, visible_
 from excelflow.cli import main
 from excelflow.errors import RoundError
 from excelflow.forms.generate import generate_round
-from excelflow.forms.plan import NOT_REPORTED, entry_fingerprint
+from excelflow.forms.headers import INPUT_HEADERS, PREFILLED_HEADERS
 from excelflow.forms.identity import IDENTITY_SHEET
+from excelflow.forms.plan import NOT_REPORTED, entry_fingerprint
 from excelflow.forms.render import HEADER_BLOCK_LABELS
-from excelflow.forms.template_style import INPUT_HEADERS, PREFILLED_HEADERS
 from excelflow.intake.records import EntryReport
 from excelflow.register import statuses
 from excelflow.register.write import write_register

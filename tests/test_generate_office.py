@@ -20,8 +20,8 @@ from python_calamine import CalamineWorkbook
 
 from excelflow.forms import identity as ident
 from excelflow.forms.generate import generate_round
+from excelflow.forms.headers import PREFILLED_HEADERS
 from excelflow.forms.plan import entry_fingerprint
-from excelflow.forms.template_style import PREFILLED_HEADERS
 from excelflow.register.campaign import default_register
 from excelflow.workspace import Workspace
 

@@ -14,7 +14,8 @@ import xlsxwriter
 from docx import Document
 
 from excelflow.errors import NoticeError
-from excelflow.notice.parse import ParsedNotice, parse_notice, parse_notice_text, parse_with_layout, read_notice_text
+from excelflow.notice.parse import ParsedNotice, parse_notice, parse_notice_text, parse_with_layout
+from excelflow.notice.read import read_notice_text
 from excelflow.notice.units import UnitResolver, fold_width
 
 TEST_DATA = Path(__file__).resolve().parent / "data"

@@ -120,7 +120,7 @@ def test_any_word_table_with_merged_cells_reads_and_parses(tmp_path_factory, row
     from docx import Document
 
     from excelflow.errors import NoticeError
-    from excelflow.notice.parse import read_notice_text
+    from excelflow.notice.read import read_notice_text
 
     document = Document()
     table = document.add_table(rows=len(rows), cols=4)

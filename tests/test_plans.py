@@ -16,9 +16,9 @@ from excelflow.cli import main
 from excelflow.forms.identity import IDENTITY_SHEET, read_identity
 from excelflow.forms.plans import PLAN_SHEET, plan_bytes
 from excelflow.intake.plan_return import read_plan
-from excelflow.store.plans import with_plans
 from excelflow.register.campaign import default_register
 from excelflow.register.model import Milestone
+from excelflow.store.plans import with_plans
 from excelflow.workspace import Workspace
 
 UNIT = "区工信局"

@@ -18,7 +18,8 @@ from openpyxl.styles import Font
 from excelflow.errors import TemplateError
 from excelflow.forms.default_template import SAMPLE_SHEET, SHIPPED_TEMPLATE, build_default_template
 from excelflow.forms.generate import generate_round
-from excelflow.forms.template_style import INPUT_HEADERS, REQUIRED_HEADERS, load_template_style
+from excelflow.forms.headers import INPUT_HEADERS, REQUIRED_HEADERS
+from excelflow.forms.template_style import load_template_style
 from excelflow.workspace import Workspace
 
 NOW = datetime(2021, 6, 1, 9, 0)

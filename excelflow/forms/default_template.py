@@ -11,7 +11,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from excelflow.forms.template_style import (
+from excelflow.forms.headers import (
     COS_HEADER,
     DEADLINE_HEADER,
     ID_HEADER,
@@ -19,7 +19,6 @@ from excelflow.forms.template_style import (
     MILESTONE_HEADER,
     NEXT_HEADER,
     PERCENT_HEADER,
-    PLACEHOLDERS,
     PREV_PROGRESS_HEADER,
     PREV_STATUS_HEADER,
     PROBLEMS_HEADER,
@@ -29,6 +28,7 @@ from excelflow.forms.template_style import (
     STATUS_HEADER,
     TASK_HEADER,
 )
+from excelflow.forms.template_style import PLACEHOLDERS
 from excelflow.xlsx import DEFAULT_FONTS, new_workbook, standard_formats
 
 SHIPPED_TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "template.xlsx"

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from excelflow.forms import identity as ident
-from excelflow.forms.template_style import (
+from excelflow.forms.headers import (
     CONDITIONAL_HEADERS,
     COS_HEADER,
     DEADLINE_HEADER,
@@ -33,8 +33,8 @@ from excelflow.forms.template_style import (
     PREV_STATUS_HEADER,
     STATUS_HEADER,
     TASK_HEADER,
-    TemplateStyle,
 )
+from excelflow.forms.template_style import TemplateStyle
 from excelflow.notice.units import RELEVANT_PREFIX
 from excelflow.register.model import ROLE_NAMES, Milestone, Register, Role, Round, Task
 

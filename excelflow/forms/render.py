@@ -14,8 +14,7 @@ from io import BytesIO
 from typing import Any
 
 from excelflow.forms import identity as ident
-from excelflow.forms.plan import SheetPlan, UnitPlan, entry_fingerprint
-from excelflow.forms.template_style import (
+from excelflow.forms.headers import (
     COS_HEADER,
     DEADLINE_HEADER,
     ID_HEADER,
@@ -30,8 +29,9 @@ from excelflow.forms.template_style import (
     REMARKS_HEADER,
     STATUS_HEADER,
     TASK_HEADER,
-    TemplateStyle,
 )
+from excelflow.forms.plan import SheetPlan, UnitPlan, entry_fingerprint
+from excelflow.forms.template_style import TemplateStyle
 from excelflow.register import statuses
 from excelflow.register.model import ROLE_NAMES, Role
 from excelflow.xlsx import new_workbook, protect, row_height, setup_print, standard_formats

@@ -11,7 +11,7 @@ How the sheet is read: the header row is the first row (within the first 30) hol
 cell above the header row; any other cells above are notes for the clerk and ignored. The row
 just below the header row gives the fonts of pre-filled and input cells.
 
-The column vocabulary lives here (and needs no openpyxl), so collection can import it cheaply.
+The column vocabulary (header texts) is `headers.py`'s.
 """
 
 from __future__ import annotations
@@ -19,47 +19,25 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+from openpyxl.utils import get_column_letter
+
 from excelflow.errors import TemplateError
+from excelflow.forms.headers import (
+    ID_HEADER,
+    INPUT_HEADERS,
+    PREFILLED_HEADERS,
+    PROGRESS_HEADER,
+    REQUIRED_HEADERS,
+    TASK_HEADER,
+    normalise_header,
+)
 from excelflow.xlsx import DEFAULT_FONTS, Font, Fonts
-
-# -- the column vocabulary ----------------------------------------------------------------------
-ID_HEADER = "序号"
-TASK_HEADER = "任务内容"
-LEADS_HEADER = "牵头单位"
-COS_HEADER = "协办单位"
-DEADLINE_HEADER = "完成时限"
-MILESTONE_HEADER = "本轮计划目标"
-PREV_STATUS_HEADER = "上轮完成状态"
-PREV_PROGRESS_HEADER = "上轮进展情况"
-STATUS_HEADER = "完成状态"
-PERCENT_HEADER = "完成进度(%)"
-PROGRESS_HEADER = "进展情况"
-PROBLEMS_HEADER = "存在问题"
-NEXT_HEADER = "下步打算"
-REMARKS_HEADER = "备注"
-
-# Pre-filled, locked columns, in the canonical order the row fingerprint uses.
-PREFILLED_HEADERS: tuple[str, ...] = (
-    ID_HEADER, TASK_HEADER, LEADS_HEADER, COS_HEADER, DEADLINE_HEADER,
-    MILESTONE_HEADER, PREV_STATUS_HEADER, PREV_PROGRESS_HEADER,
-)
-# Input columns the contract names (collection finds them by these exact texts).
-INPUT_HEADERS: tuple[str, ...] = (
-    STATUS_HEADER, PERCENT_HEADER, PROGRESS_HEADER, PROBLEMS_HEADER, NEXT_HEADER, REMARKS_HEADER,
-)
-# A template without these cannot produce a workbook collection can read.
-REQUIRED_HEADERS: tuple[str, ...] = (
-    ID_HEADER, TASK_HEADER, STATUS_HEADER, PERCENT_HEADER, PROGRESS_HEADER, PROBLEMS_HEADER, NEXT_HEADER,
-)
-# Shown only in some workbooks: from the second round on, and where the plan has a milestone.
-# When the clerk's template leaves them out they are placed just before 完成状态.
-CONDITIONAL_HEADERS: tuple[str, ...] = (MILESTONE_HEADER, PREV_STATUS_HEADER, PREV_PROGRESS_HEADER)
 
 PLACEHOLDERS: Mapping[str, str] = {
     "单位": "填报单位名称",
@@ -112,19 +90,9 @@ class TemplateStyle:
         return hashlib.sha256(repr((self.title, self.columns, self.fonts)).encode("utf-8")).hexdigest()[:16]
 
 
-def normalise_header(value: Any) -> str:
-    """Header text as compared: NFKC (fullwidth `（%）` → `(%)`), no spaces or line breaks."""
-    if value is None:
-        return ""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
-
-
 def load_template_style(path: Path) -> TemplateStyle:
     """Read the clerk's template workbook; raises `TemplateError` (Chinese, names sheet and cell)."""
     # openpyxl is imported here so that collection can use the vocabulary above without it.
-    import openpyxl
-    from openpyxl.utils import get_column_letter
-
     name = path.name
     if not path.is_file():
         raise TemplateError(f"找不到模板文件 {path}。可运行 `excelflow init` 重新放入默认模板。")

@@ -14,8 +14,8 @@ import re
 import unicodedata
 from typing import Any
 
+from excelflow.forms.headers import ID_HEADER, TASK_HEADER
 from excelflow.forms.identity import Identity, fingerprint
-from excelflow.forms.template_style import ID_HEADER, TASK_HEADER
 from excelflow.intake.context import DataSheet, ReadContext
 from excelflow.intake.extract import RowFound, cell_text, entry_rows, header_block_text, prefilled_values, title_ref
 from excelflow.intake.identify import round_named

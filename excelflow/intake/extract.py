@@ -28,7 +28,7 @@ from typing import Any
 
 import python_calamine
 
-from excelflow.forms.template_style import (
+from excelflow.forms.headers import (
     ID_HEADER,
     INPUT_HEADERS,
     NEXT_HEADER,

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from excelflow.forms.template_style import (
+from excelflow.forms.headers import (
     NEXT_HEADER,
     PERCENT_HEADER,
     PROBLEMS_HEADER,

@@ -21,7 +21,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from excelflow.errors import NoticeError
-from excelflow.notice.parse import CO_LABELS, LEAD_LABELS, chinese_numeral
+from excelflow.notice.labels import CO_LABELS, LEAD_LABELS, chinese_numeral
 
 _LABEL_WORDS = sorted(LEAD_LABELS + CO_LABELS, key=len, reverse=True)
 _TEXT_HEADERS = ("任务", "工作", "内容", "事项", "措施")

@@ -29,7 +29,8 @@ from pathlib import Path
 
 from excelflow.errors import RegisterError, WorkspaceError
 from excelflow.files import atomic_write_bytes
-from excelflow.notice.parse import NoticeWarning, ParsedNotice, parse_notice, read_notice_text
+from excelflow.notice.parse import NoticeWarning, ParsedNotice, parse_notice
+from excelflow.notice.read import read_notice_text
 from excelflow.notice.units import DEFAULT_ALIASES, RELEVANT_PREFIX, TOWNSHIP_GROUP, UnitResolver, own_prefix
 from excelflow.register.layout import DISTRICT, OFFICE_CONTACT, OFFICE_EMAIL, OFFICE_PHONE
 from excelflow.register.load import load_register, register_warnings, unchosen_warning

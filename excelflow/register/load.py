@@ -17,6 +17,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from python_calamine import CalamineWorkbook
+
 from excelflow.errors import CellRef, RegisterError
 from excelflow.notice.units import ALL_PREFIX, RELEVANT_PREFIX, UnitResolver, fold_width, split_top_level
 from excelflow.register.cells import parse_task_id
@@ -191,8 +193,6 @@ class _Reader:
             ) from None
         except OSError as exc:
             raise RegisterError(f"无法读取任务登记表 {path}:{exc.strerror or exc}") from exc
-        from python_calamine import CalamineWorkbook
-
         try:
             self.book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         except Exception as exc:  # calamine raises its own error types for every unreadable file

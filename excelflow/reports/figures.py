@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from excelflow.errors import RoundError
 from excelflow.intake.records import EntryReport
 from excelflow.register.model import ROLE_NAMES, Milestone, Register, Role, Round, Task, Unit
 from excelflow.register.statuses import BEHIND, CHOICES, DONE, NOT_STARTED, ON_SCHEDULE
@@ -262,8 +263,6 @@ def compare(register: Register, round_id: str, states: Sequence[EntryState],
     """
     rnd = register.round(round_id)
     if rnd is None:
-        from excelflow.errors import RoundError
-
         raise RoundError(f"任务登记表中没有轮次「{round_id}」")
     as_of = now.date()
     # `previous` None means the previous round's reports were not loaded: show no such columns

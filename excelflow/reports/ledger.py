@@ -22,6 +22,7 @@ survive copying and lie about arrival.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -237,8 +238,6 @@ def state_label(state: EntryState) -> str:
 
 def round_title(rnd: Round) -> str:
     """`2021年半年`: the round's name with its year (register names are often just `半年`)."""
-    import re
-
     year = re.match(r"\s*(\d{4})", rnd.id)
     name = rnd.name or rnd.id
     if year and year.group(1) not in name:

@@ -128,6 +128,8 @@ class PassCache:
                 return register_from_json(cached["data"])
             except (KeyError, TypeError, ValueError):
                 pass
+        # Imported only on a cache miss: the register is read with python-calamine, which a
+        # pass with nothing new (the register unchanged) must not load.
         from excelflow.register.load import load_register
 
         register = load_register(self._ws.register_path)

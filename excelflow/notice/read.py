@@ -1,0 +1,151 @@
+"""A notice file as text: the format told from the bytes, never from the file name.
+
+.txt in UTF-8 (with or without BOM), UTF-16 with BOM, GBK/GB18030; a web page saved as .html (one
+line per paragraph); .docx paragraphs and tables in reading order (`docx.py`). Anything else — an
+image, an empty file, a workbook, a PDF, an old binary .doc — raises `NoticeError` naming the file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+from excelflow.errors import NoticeError
+from excelflow.notice.docx import docx_text
+
+_MAX_BYTES = 20 * 1024 * 1024
+
+
+def read_notice_text(path: Path) -> str:
+    """The notice as text: .txt in UTF-8 (with or without BOM), UTF-16 with BOM, GBK/GB18030;
+    a web page saved as .html (one line per paragraph); .docx paragraphs and tables in reading
+    order (tables flattened one row a line).
+
+    The format is told from the bytes, not the file name. Anything else — an image, an empty file,
+    a workbook, a PDF, an old binary .doc — raises `NoticeError` naming the file.
+    """
+    name = f"「{path.name}」"
+    try:
+        if path.stat().st_size > _MAX_BYTES:
+            raise NoticeError(f"{name}超过 20 MB,不像是一份通知")
+        data = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise NoticeError(f"{name}是文件夹,请给出通知文件(.txt 或 .docx)") from exc
+    except FileNotFoundError as exc:
+        raise NoticeError(f"找不到通知文件{name}({path})") from exc
+    except OSError as exc:
+        raise NoticeError(f"读不了通知文件{name}:{exc.strerror or exc}") from exc
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        raise NoticeError(f"{name}是空文件,里面没有通知内容")
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        text = _read_zip(data, name)
+    else:
+        kind = _binary_kind(data)
+        if kind is not None:
+            raise NoticeError(f"{name}是{kind},不是通知原文;请提供通知的文字版(.txt 或 .docx)")
+        text = _decode(data, name)
+        if _HTML_RE.match(text):
+            text = _html_text(text)
+    if not text.strip():
+        raise NoticeError(f"{name}是空文件,里面没有通知内容")
+    return text
+
+
+def _read_zip(data: bytes, name: str) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = set(archive.namelist())
+    except zipfile.BadZipFile as exc:
+        raise NoticeError(f"{name}是损坏的压缩文件(可能还没复制完),无法读取") from exc
+    if "word/document.xml" in members:
+        return docx_text(data, name)
+    if "xl/workbook.xml" in members:
+        kind = "Excel 工作簿"
+    elif any(m.startswith("ppt/") for m in members):
+        kind = "PowerPoint 演示文稿"
+    elif "content.xml" in members:
+        kind = "OpenDocument 文件(请在 WPS/Word 中另存为 .docx)"
+    else:
+        kind = "压缩包"
+    raise NoticeError(f"{name}是{kind},不是通知原文;请提供通知的文字版(.txt 或 .docx)")
+
+
+_MAGIC = (
+    (b"\x89PNG", "PNG 图片"), (b"\xff\xd8\xff", "JPEG 图片"), (b"GIF8", "GIF 图片"),
+    (b"BM", "BMP 图片"), (b"II*\x00", "TIFF 图片"), (b"MM\x00*", "TIFF 图片"),
+    (b"RIFF", "图片或音视频文件"), (b"%PDF", "PDF 文件(请复制其中文字另存为 .txt)"),
+    (b"\xd0\xcf\x11\xe0", "旧版 Office 文件(.doc/.xls/.wps;请另存为 .docx)"),
+    (b"{\\rtf", "RTF 文件(请另存为 .docx)"), (b"\x1f\x8b", "压缩文件"), (b"Rar!", "压缩文件"),
+    (b"7z\xbc\xaf", "压缩文件"),
+)
+
+
+def _binary_kind(data: bytes) -> str | None:
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data[4:12] == b"ftypheic" or data[8:12] == b"WEBP":
+        return "图片"
+    return None
+
+
+def _decode(data: bytes, name: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise NoticeError(f"{name}不是 UTF-8 或 GBK 编码的文字,也不是 .docx,无法读取")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    if "\x00" in text or controls > max(2, len(text) // 100):
+        raise NoticeError(f"{name}不是文字文件(含有二进制内容),不是通知原文")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_HTML_RE = re.compile(r"\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<\?xml[^>]*>\s*<html)", re.I | re.S)
+_HTML_BLOCKS = frozenset(
+    "p div br li ul ol tr table h1 h2 h3 h4 h5 h6 title section article header footer blockquote pre hr dd dt"
+    .split())
+
+
+class _HtmlText(HTMLParser):
+    """A saved web page as text: one line per block element, scripts and styles left out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "noscript", "template"):
+            self.hidden += 1
+        elif tag in _HTML_BLOCKS:
+            self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "noscript", "template"):
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _HTML_BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            # The page source's own line breaks are not the reader's: browsers join them.
+            self.parts.append(re.sub(r"[ \t]*\n\s*", "", data))
+
+
+def _html_text(html: str) -> str:
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts))
