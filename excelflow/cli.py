@@ -288,8 +288,8 @@ def demo_command(directory: Path, now_text: str | None) -> None:
 @now_option
 def compare_command(round_id: str | None, root: Path, now_text: str | None) -> None:
     """按已收集的报送写出对比通报、催报提醒和通报草稿(不扫描 inbox/)。"""
-    from excelflow.reports.figures import period_name
     from excelflow.runs.compare import compare_round
+    from excelflow.wording import round_name
 
     ws = Workspace(root)
     ws.require_register()
@@ -297,7 +297,7 @@ def compare_command(round_id: str | None, root: Path, now_text: str | None) -> N
     run = compare_round(ws, round_id, now)
     rnd, figures, written = run.round, run.figures, run.written
     total = figures.link("all").entries
-    click.echo(f"{period_name(rnd)}({rnd.id})对比通报,统计截至 {now:%Y-%m-%d}:")
+    click.echo(f"{round_name(rnd)}({rnd.id})对比通报,统计截至 {now:%Y-%m-%d}:")
     if total.expected:
         owing = {r.unit for r in figures.chase}
         click.echo(f"  应报 {total.expected} 条,已报 {total.received} 条(报送率 {total.received / total.expected:.1%}),"

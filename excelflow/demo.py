@@ -41,9 +41,9 @@ from excelflow.register.campaign import init_workspace
 from excelflow.register.load import load_register
 from excelflow.register.model import Register
 from excelflow.register.statuses import BEHIND, DONE, NOT_STARTED, ON_SCHEDULE
-from excelflow.reports.ledger import round_title
 from excelflow.runs.summary import summary_lines
 from excelflow.runs.watch import guarded_pass
+from excelflow.wording import moment, round_name
 from excelflow.workspace import Workspace
 
 ROUND = "2021-H1"
@@ -216,7 +216,7 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
     rnd = register.round(ROUND)
     assert rnd is not None, "the shipped register has the 2021-H1 round"
     report = generate_round(ws, register, ROUND, now=datetime(2021, 6, 1, 9, 0))
-    echo(f"已生成 {len(report.written)} 个单位的 {round_title(rnd)} 填报表:{ws.templates_dir(ROUND)}")
+    echo(f"已生成 {len(report.written)} 个单位的 {round_name(rnd)} 填报表:{ws.templates_dir(ROUND)}")
 
     rng = random.Random(SEED)
     plan = plan_scenario(register, rng)
@@ -239,7 +239,7 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
         name = f"{unit}-2021年半年重点工作进展.xlsx"
         target = staging / f"{unit}-{kind}.xlsx"
         if kind == "retyped":
-            retype_workbook(target, unit, round_title(rnd), sorted(values.items()))
+            retype_workbook(target, unit, round_name(rnd), sorted(values.items()))
             name = f"{unit}上半年工作进展(自制表).xlsx"
         else:
             fill_workbook(template, target, lambda task, _sheet, v=values: v.get(task))
@@ -284,7 +284,7 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
         # The same locked, logged pass `excelflow collect` runs, so `status` shows the last pass.
         final = guarded_pass(ws, round_id=ROUND, now=at)
         written += final.outputs
-        echo(f"{at:%m月%d日 %H:%M} 收集:新收 {len(final.new)} 份")
+        echo(f"{moment(at)} 收集:新收 {len(final.new)} 份")
     shutil.rmtree(staging, ignore_errors=True)
     assert final is not None
     echo("")

@@ -196,6 +196,31 @@ def test_resubmission_takes_content_from_latest_and_timeliness_from_first(ws: Wo
     assert len(list(ws.receipts_dir(ROUND).glob("回执-区科技局-*.xlsx"))) == 2
 
 
+@pytest.mark.parametrize(("now", "said"), [("2021-06-15T23:59", "按时"), ("2021-06-16T00:01", "逾期1天"),
+                                            ("2021-06-18T09:00", "逾期3天")])
+def test_receipt_says_on_time_or_days_late_as_the_ledger_judges_the_entry(ws: Workspace, tmp_path: Path, now: str,
+                                                                          said: str):
+    # 区科技局 co-hosts; the co-unit deadline is 2021-06-15 (the whole day counts).
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "区科技局.xlsx")
+    collect(ws, now)
+    co = [e for e in entries_of(status_json(ws, now), "区科技局") if e["role"] == "co"]
+    [text] = list(ws.receipts_dir(ROUND).glob("回执-区科技局-*.txt"))
+    receipt = text.read_text(encoding="utf-8")
+    lines = [line for line in receipt.splitlines() if line.strip().startswith("第") and "(协办)" in line]
+    assert lines and len(lines) == len(co)
+    assert all(f"、{said})" in line for line in lines), lines
+
+
+def test_receipt_of_a_late_correction_keeps_the_first_versions_timeliness(ws: Workspace, tmp_path: Path):
+    drop(ws, fill(ws, "区科技局", tmp_path / "v1.xlsx", status="序时推进"), "区科技局.xlsx")
+    collect(ws, "2021-06-14T10:00")
+    drop(ws, fill(ws, "区科技局", tmp_path / "v2.xlsx", status="已完成", progress=100), "区科技局(更正).xlsx")
+    collect(ws, "2021-06-18T10:00")
+    [late] = list(ws.receipts_dir(ROUND).glob("回执-区科技局-20210618-*.txt"))
+    body = [line for line in late.read_text(encoding="utf-8").splitlines() if "(协办)" in line]
+    assert body and all("按时" in line and "逾期" not in line for line in body)
+
+
 def test_same_bytes_under_two_names_count_once(ws: Workspace, tmp_path: Path):
     source = fill(ws, "区科技局", tmp_path / "a.xlsx")
     drop(ws, source, "区科技局.xlsx")

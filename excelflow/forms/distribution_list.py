@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from excelflow.files import publish_bytes
-from excelflow.forms.plan import UnitPlan, round_labels
+from excelflow.forms.plan import UnitPlan
 from excelflow.register.model import Register, Round
+from excelflow.wording import round_parts
 from excelflow.xlsx import fit_widths, new_workbook, setup_print, standard_formats
 
 
@@ -36,7 +37,7 @@ def write_distribution_list(path: Path, register: Register, rnd: Round,
         rel = target.relative_to(path.parent).as_posix() if target.is_relative_to(path.parent) else str(target)
         rows.append([i, unit, rel, plan.entry_count("lead"), plan.entry_count("co"),
                      info.contact if info else "", info.phone if info else "", state, ""])
-    year, label = round_labels(rnd)
+    year, label = round_parts(rnd)
     title = f"{year}年{label}重点工作填报表分发清单(共 {len(rows)} 个单位)"
     sheet.merge_range(0, 0, 0, len(headers) - 1, title, fmt.title)
     sheet.set_row(0, 30)

@@ -14,10 +14,8 @@ regenerated workbook is "unchanged" exactly when nothing a unit would see has ch
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Protocol
 
 from excelflow.forms import identity as ident
@@ -36,7 +34,8 @@ from excelflow.forms.headers import (
 )
 from excelflow.forms.template_style import TemplateStyle
 from excelflow.notice.units import RELEVANT_PREFIX
-from excelflow.register.model import ROLE_NAMES, Milestone, Register, Role, Round, Task
+from excelflow.register.model import Milestone, Register, Role, Round, Task
+from excelflow.wording import cell_day, day, role_name, round_parts
 
 GENERATOR_VERSION = 1  # bump when the layout changes, so regenerated workbooks count as changed
 SHEET_NAMES: Mapping[Role, str] = {"lead": "牵头任务", "co": "协办任务"}
@@ -102,23 +101,6 @@ def entry_fingerprint(values: Mapping[str, Any]) -> str:
     return ident.fingerprint(values[h] for h in PREFILLED_HEADERS if h in values)
 
 
-def cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def cell_date(day: date) -> str:
-    """A date for a narrow cell: the break falls after the year, not inside the day."""
-    return f"{day.year}年\n{day.month}月{day.day}日"
-
-
-def round_labels(rnd: Round) -> tuple[str, str]:
-    """(year, round name without the year) for titles: `2021`, `半年`."""
-    match = re.match(r"\s*(\d{4})", rnd.id) or re.match(r"\s*(\d{4})", rnd.name)
-    year = match.group(1) if match else str(rnd.lead_deadline.year)
-    name = re.sub(rf"^\s*{year}\s*年?\s*", "", rnd.name).strip() or rnd.name
-    return year, name
-
-
 def _settings(register: Register) -> tuple[str, str]:
     """The supervision office's name and a contact line, from the register's 设置 sheet."""
     s = register.settings
@@ -173,14 +155,14 @@ def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple
     """Everything the unit's workbook shows, as data. Pass an `index` when planning many units."""
     index = index or RoundIndex.of(register, rnd)
     tasks = index.tasks
-    year, label = round_labels(rnd)
+    year, label = round_parts(rnd)
     office, contact = _settings(register)
     sheets = []
     for role in ("lead", "co"):
         ids = [task_id for task_id, r in entries if r == role]
         if not ids:
             continue
-        deadline = cn_date(rnd.deadline(role))
+        deadline = day(rnd.deadline(role))
         milestones = {i: index.milestones.get(i) for i in ids}
         headers = _sheet_headers(style, role, milestones=any(milestones.values()), previous=has_previous_round)
         rows = []
@@ -192,7 +174,7 @@ def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple
                 TASK_HEADER: task.text,
                 LEADS_HEADER: _names(register, task.lead, task.relevant),
                 COS_HEADER: _names(register, task.co, task.relevant),
-                DEADLINE_HEADER: cell_date(rnd.deadline(role)),
+                DEADLINE_HEADER: cell_day(rnd.deadline(role)),
             }
             if role == "lead" and others:
                 values[COS_HEADER] = f"共同牵头:{'、'.join(others)}\n" + str(values[COS_HEADER])
@@ -205,7 +187,7 @@ def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple
         send_to = (f"报{office}(须综合各协办单位情况)" if role == "lead"
                    else f"报送各任务的牵头单位(见「{LEADS_HEADER}」列),并抄送{office}")
         title = style.render_title({"单位": unit, "年度": year, "轮次": label,
-                                    "角色": ROLE_NAMES[role], "截止日期": deadline})
+                                    "角色": role_name(role), "截止日期": deadline})
         sheets.append(SheetPlan(SHEET_NAMES[role], role, title, deadline, send_to, headers, tuple(rows)))
     return UnitPlan(unit, rnd.id, f"{year}年{label}", office, contact, tuple(sheets), style.extra_inputs)
 
@@ -217,7 +199,7 @@ def _milestone_text(milestone: Milestone | None) -> str:
     if milestone.indicator:
         text += f"\n指标:{milestone.indicator}"
     if milestone.due:
-        text += f"\n时限:{cn_date(milestone.due)}"
+        text += f"\n时限:{day(milestone.due)}"
     return text
 
 

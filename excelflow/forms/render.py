@@ -33,7 +33,8 @@ from excelflow.forms.headers import (
 from excelflow.forms.plan import SheetPlan, UnitPlan, entry_fingerprint
 from excelflow.forms.template_style import TemplateStyle
 from excelflow.register import statuses
-from excelflow.register.model import ROLE_NAMES, Role
+from excelflow.register.model import Role
+from excelflow.wording import role_name
 from excelflow.xlsx import new_workbook, protect, row_height, setup_print, standard_formats
 
 INSTRUCTIONS_SHEET = "填报说明"
@@ -168,7 +169,7 @@ def _render_data_sheet(workbook: Any, sp: SheetPlan, plan: UnitPlan, style: Temp
     _validations(sheet, sp.headers, first_entry, last_entry)
     sheet.freeze_panes(first_entry, 0)
     setup_print(sheet, repeat_rows=(header_row, header_row),
-                footer_left=f"{plan.unit} {plan.round_label} {ROLE_NAMES[sp.role]}任务")
+                footer_left=f"{plan.unit} {plan.round_label} {role_name(sp.role)}任务")
     protect(sheet)
     return entries
 
@@ -216,7 +217,7 @@ def _render_instructions(workbook: Any, plan: UnitPlan, fmt: Any) -> None:
         ("填报轮次", f"{plan.round_label}({plan.round_id})"),
     ]
     for sp in plan.sheets:
-        rows.append((f"{ROLE_NAMES[sp.role]}任务",
+        rows.append((f"{role_name(sp.role)}任务",
                      f"共 {len(sp.rows)} 项,见「{sp.name}」工作表。请于{sp.deadline}前{sp.send_to}。"))
     rows.append(("报送方式", "在本文件中直接填写后原样发回;文件名可以修改,也可另存为 .xls 或 .ods。"
                             "请勿删除或重命名工作表,勿插入、删除任务行,勿修改序号和任务内容。"))

@@ -21,7 +21,8 @@ from excelflow.intake.extract import RowFound, cell_text, entry_rows, header_blo
 from excelflow.intake.identify import round_named
 from excelflow.intake.records import EntryReport
 from excelflow.intake.validate import Blocker, judge_entry
-from excelflow.register.model import ROLE_NAMES, Register, Role, Round
+from excelflow.register.model import Register, Role, Round
+from excelflow.wording import role_unit
 
 _LIST_UNKNOWN_UP_TO = 5  # rows with an unknown 序号 listed one by one; beyond, one message per sheet
 
@@ -73,8 +74,8 @@ def read_entries(ctx: ReadContext, sheets: list[DataSheet], identity: Identity |
             role = owed_role.get(task_id) or _sheet_role(sheet.name + header_block_text(sheet, header)) or "co"
         if (task_id, role) not in owed:
             if task_id in owed_role:
-                reason = (f"本单位在任务 {task_id} 中是{ROLE_NAMES[owed_role[task_id]]}单位,"
-                          f"不是{ROLE_NAMES[role]}单位")
+                reason = (f"本单位在任务 {task_id} 中是{role_unit(owed_role[task_id])},"
+                          f"不是{role_unit(role)}")
             else:
                 reason = f"任务登记表中本单位不承担任务 {task_id}"
             if identity is not None and ident is None:

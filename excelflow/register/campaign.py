@@ -36,6 +36,7 @@ from excelflow.register.layout import DISTRICT, OFFICE_CONTACT, OFFICE_EMAIL, OF
 from excelflow.register.load import load_register, register_warnings, unchosen_warning
 from excelflow.register.model import Milestone, Register, Round, Task, Unit
 from excelflow.register.write import write_register
+from excelflow.wording import day
 from excelflow.workspace import Workspace
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -309,12 +310,8 @@ def _check_written(path: Path) -> list[str]:
 
 
 def _rounds_text(rounds: Sequence[Round]) -> str:
-    return "、".join(f"{r.id}({r.name},协办截止 {_day(r.co_deadline)},牵头截止 {_day(r.lead_deadline)})"
+    return "、".join(f"{r.id}({r.name},协办截止 {day(r.co_deadline)},牵头截止 {day(r.lead_deadline)})"
                      for r in rounds)
-
-
-def _day(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def import_summary(result: ImportResult) -> list[str]:

@@ -18,7 +18,6 @@ from excelflow.notice.units import ALL_PREFIX, RELEVANT_PREFIX
 
 Role = Literal["lead", "co"]
 ROLES: tuple[Role, ...] = ("lead", "co")
-ROLE_NAMES: Mapping[Role, str] = {"lead": "牵头", "co": "协办"}
 
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import datetime, time
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -35,12 +35,12 @@ from excelflow.reports.figures import (
     Comparison,
     TaskRow,
     compare,
-    role_name,
     short_chapter,
 )
 from excelflow.reports.ledger import EntryState
 from excelflow.reports.notification import notification_bytes
 from excelflow.reports.reminders import reminders, reminders_text
+from excelflow.wording import day, role_unit, short_day
 from excelflow.workspace import Workspace
 from excelflow.xlsx import new_workbook, row_height, setup_print
 
@@ -165,11 +165,7 @@ def _title(sheet: Worksheet, fmt: _Formats, last_col: int, title: str, subtitle:
 
 
 def _as_of(c: Comparison) -> str:
-    return f"统计截至{c.as_of.year}年{c.as_of.month}月{c.as_of.day}日"
-
-
-def _cn_date(d: date) -> str:
-    return f"{d.month}月{d.day}日"
+    return f"统计截至{day(c.as_of)}"
 
 
 def _rate(sheet: Worksheet, row: int, col: int, value: float | None, fmt: _Formats) -> None:
@@ -207,8 +203,8 @@ def _overview(book: Workbook, sheet: Worksheet, fmt: _Formats, c: Comparison) ->
     _widths(sheet, widths)
     chart_width = int(sum(widths) * 7)  # ≈ pixels of the tables above (7 px per column unit)
     _title(sheet, fmt, last, f"{c.period}重点工作推进情况对比表",
-           f"{_as_of(c)}。协办单位报牵头单位截止{_cn_date(c.round.co_deadline)}，"
-           f"牵头单位报{c.office}截止{_cn_date(c.round.lead_deadline)}（截止日当天报送算按时）。")
+           f"{_as_of(c)}。协办单位报牵头单位截止{short_day(c.round.co_deadline)}，"
+           f"牵头单位报{c.office}截止{short_day(c.round.lead_deadline)}（截止日当天报送算按时）。")
     row = 3
     sheet.write_string(row, 0, "一、报送情况（按条目：一个单位在一项任务中的一次报送）", fmt.section)
     row += 1
@@ -392,7 +388,7 @@ def _task_row(sheet: Worksheet, fmt: _Formats, c: Comparison, row: int, t: TaskR
         if t.milestone is not None:
             goal = t.milestone.goal
             if t.milestone.due is not None:
-                goal += f"（完成时限：{t.milestone.due.year}年{_cn_date(t.milestone.due)}）"
+                goal += f"（完成时限：{t.milestone.due.year}年{short_day(t.milestone.due)}）"
         values += [(goal, "text"), (t.plan_class or "—", "plan")]
     values += [("；".join(t.flags), "text")]
     for col, (value, kind) in enumerate(values):
@@ -490,7 +486,7 @@ def _chase(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
         sheet.write_string(row, 3, r.phone, fmt.center)
         sheet.write_number(row, 4, r.task.id, fmt.integer)
         sheet.write_string(row, 5, task_text, fmt.text)
-        sheet.write_string(row, 6, role_name(r.role), fmt.center)
+        sheet.write_string(row, 6, role_unit(r.role), fmt.center)
         sheet.write_string(row, 7, r.send_to, fmt.text)
         sheet.write_datetime(row, 8, datetime.combine(r.deadline, time()), fmt.date)
         sheet.write_number(row, 9, r.days_overdue, fmt.integer)

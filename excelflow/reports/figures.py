@@ -31,15 +31,15 @@ from typing import Literal
 
 from excelflow.errors import RoundError
 from excelflow.intake.records import EntryReport
-from excelflow.register.model import ROLE_NAMES, Milestone, Register, Role, Round, Task, Unit
+from excelflow.register.model import Milestone, Register, Role, Round, Task, Unit
 from excelflow.register.statuses import BEHIND, CHOICES, DONE, NOT_STARTED, ON_SCHEDULE
-from excelflow.reports.ledger import EntryState
+from excelflow.reports.ledger import EntryState, Key, days_late
+from excelflow.wording import late_text, round_name
 
 OFFICE = "区政府督查室"
 # Keys of the register's 设置 sheet (see register_layout.py); read here without importing openpyxl.
 SETTING_OFFICE_CONTACT = "督查室联系人"
 SETTING_OFFICE_PHONE = "电话"
-Key = tuple[int, str, str]
 
 # Labels of the non-valid states where a status would stand (buckets of the distribution).
 INCOMPLETE_LABEL = "不完整"
@@ -213,18 +213,6 @@ def plan_class(status: str | None, milestone: Milestone | None, rnd: Round) -> P
     return "欠进度"
 
 
-def period_name(rnd: Round) -> str:
-    """The round's name as a heading says it: `半年` of round `2021-H1` → `2021年半年`."""
-    year = re.match(r"\d{4}", rnd.id)
-    if year is None or re.search(r"\d{4}", rnd.name):
-        return rnd.name
-    return f"{year.group(0)}年{rnd.name}"
-
-
-def overdue_days(deadline: date, as_of: date) -> int:
-    return max(0, (as_of - deadline).days)
-
-
 def short_chapter(chapter: str) -> str:
     """`一、持之以恒主攻工业,不断做强发展支柱(13项)` → `一、持之以恒主攻工业,不断做强发展支柱`."""
     return re.sub(r"[（(]\s*\d+\s*项\s*[)）]\s*$", "", chapter.strip())
@@ -285,8 +273,8 @@ def compare(register: Register, round_id: str, states: Sequence[EntryState],
         office_phone=register.settings.get(SETTING_OFFICE_PHONE, ""),
         round=rnd,
         previous_round=prev_round,
-        period=period_name(rnd),
-        previous_period=period_name(prev_round) if prev_round is not None else None,
+        period=round_name(rnd),
+        previous_period=round_name(prev_round) if prev_round is not None else None,
         as_of=as_of,
         links=tuple(_link(key, rnd, states) for key in ("co", "lead", "all")),
         chapters=chapters,
@@ -348,10 +336,10 @@ def _flags(state: EntryState, label: str, prev_label: str | None, co_not_valid: 
            pclass: PlanClass | None, as_of: date) -> tuple[str, ...]:
     flags: list[str] = []
     if state.state == "late":
-        flags.append(f"逾期{state.days_late}天报送")
+        flags.append(f"{late_text(state.days_late)}报送")
     elif state.state == "missing":
-        days = overdue_days(state.deadline, as_of)
-        flags.append(f"逾期{days}天未报" if days else "尚未报送")
+        days = days_late(as_of, state.deadline)
+        flags.append(f"{late_text(days)}未报" if days else "尚未报送")
     elif state.state == "incomplete":
         flags.append("内容不完整")
     elif state.state == "invalid":
@@ -430,7 +418,7 @@ def _lead_late_note(index: _Index, states: Sequence[EntryState], as_of: date) ->
         for co in index.cos.get(s.task_id, []):
             unit = co.unit
             if co.state == "late":
-                causes.append(f"{unit}逾期{co.days_late}天")
+                causes.append(f"{unit}{late_text(co.days_late)}")
             elif co.state == "missing" and as_of > co.deadline:
                 causes.append(f"{unit}未报")
             elif co.state == "invalid":
@@ -451,7 +439,7 @@ def _chase_rows(index: _Index, states: Sequence[EntryState],
         if task is None:
             continue
         unit = index.units.get(s.unit)
-        days = overdue_days(s.deadline, as_of)
+        days = days_late(as_of, s.deadline)
         situation: Situation
         if s.state == "missing":
             situation = "逾期未报" if days else "未到截止日"
@@ -486,5 +474,3 @@ def _send_to(index: _Index, task: Task, role: Role) -> str:
     return "、".join(s.unit for s in index.leads.get(task.id, []))
 
 
-def role_name(role: Role) -> str:
-    return ROLE_NAMES[role] + "单位"

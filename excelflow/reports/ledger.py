@@ -22,7 +22,6 @@ survive copying and lie about arrival.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -31,16 +30,11 @@ from typing import Literal
 from excelflow.intake.records import EntryReport, Problem, Submission
 from excelflow.register.model import Register, Role, Round
 from excelflow.store.archive import Archive
+from excelflow.wording import state_label
 from excelflow.workspace import Workspace
 
+Key = tuple[int, str, str]  # (task id, unit, role): one entry of a round
 EntryStateName = Literal["on_time", "late", "missing", "incomplete", "invalid"]
-STATE_NAMES: dict[str, str] = {
-    "on_time": "按时",
-    "late": "逾期",
-    "missing": "未报送",
-    "incomplete": "不完整",
-    "invalid": "无效",
-}
 # States a `--check` treats as gaps (a scheduler alerts on them). `incomplete` is received and
 # shown to the clerk, but the contract names only missing, late and invalid.
 GAP_STATES: frozenset[str] = frozenset({"missing", "late", "invalid"})
@@ -69,6 +63,11 @@ class EntryState:
     def received(self) -> bool:
         return self.state != "missing"
 
+    @property
+    def label(self) -> str:
+        """`按时`, `逾期3天`, `未报送`, `不完整`, `无效` (see `wording.state_label`)."""
+        return state_label(self.state, self.days_late)
+
 
 @dataclass(frozen=True)
 class _Version:
@@ -80,6 +79,11 @@ class _Version:
     @property
     def good(self) -> bool:
         return self.report.usable and self.report.complete
+
+
+def days_late(day: date, deadline: date) -> int:
+    """Whole days `day` is past `deadline`; the deadline day itself is on time (0)."""
+    return max(0, (day - deadline).days)
 
 
 def _source(sub: Submission) -> str:
@@ -147,9 +151,9 @@ def _state(task_id: int, unit: str, role: Role, deadline: date, found: list[_Ver
     good = [v for v in found if v.good]
     if good:
         first = good[0].received_at
-        days = (first.date() - deadline).days
+        days = days_late(first.date(), deadline)
         state: EntryStateName = "late" if days > 0 else "on_time"
-        return EntryState(task_id, unit, role, state, first, max(days, 0), deadline,
+        return EntryState(task_id, unit, role, state, first, days, deadline,
                           good[-1].report, sources, latest_problems, len(found))
     usable = [v for v in found if v.report.usable]
     if usable:
@@ -177,6 +181,10 @@ def unidentified(register: Register, rnd: Round, subs: Sequence[Submission]) -> 
         if (s.unit is None or s.round_id is None) and s.round_id in (None, rnd.id)
         and (since is None or s.received_at.date() > since)
     ]
+
+
+def states_by_key(states: Iterable[EntryState]) -> dict[Key, EntryState]:
+    return {(s.task_id, s.unit, s.role): s for s in states}
 
 
 def has_gaps(states: Iterable[EntryState]) -> bool:
@@ -215,31 +223,3 @@ def load_reported(ws: Workspace, round_id: str, archive: Archive | None = None
     if archive is None:
         archive = Archive(ws)
     return latest_content(archive.submissions(rounds=[round_id]), round_id)
-
-
-# -- how states read in Chinese (rollups, receipts, summary share these) ----------------------
-def time_text(at: datetime | None) -> str:
-    """`6月14日 09:00`: the receipt time as the clerk reads it (the year is the round's)."""
-    if at is None:
-        return ""
-    return f"{at.month}月{at.day}日 {at:%H:%M}"
-
-
-def date_text(day: date) -> str:
-    return f"{day.month}月{day.day}日"
-
-
-def state_label(state: EntryState) -> str:
-    """`按时`, `逾期3天`, `未报送`, `不完整`, `无效`."""
-    if state.state == "late":
-        return f"逾期{state.days_late}天"
-    return STATE_NAMES[state.state]
-
-
-def round_title(rnd: Round) -> str:
-    """`2021年半年`: the round's name with its year (register names are often just `半年`)."""
-    year = re.match(r"\s*(\d{4})", rnd.id)
-    name = rnd.name or rnd.id
-    if year and year.group(1) not in name:
-        return f"{year.group(1)}年{name}"
-    return name

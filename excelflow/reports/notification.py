@@ -29,6 +29,7 @@ from docx.shared import Mm, Pt, RGBColor
 
 from excelflow.register.statuses import BEHIND, CHOICES, NOT_STARTED
 from excelflow.reports.figures import INCOMPLETE_LABEL, INVALID_LABEL, MISSING_LABEL, Comparison, TaskRow
+from excelflow.wording import day
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -40,10 +41,6 @@ TASK_TEXT_CHARS = 40  # a behind-schedule task is named by the start of its text
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def _cn_date(d: Any) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def _short(text: str) -> str:
@@ -65,7 +62,7 @@ def paragraphs(c: Comparison) -> list[tuple[str, str]]:
     out.append(("h1", "一、总体情况"))
     out.append(("body",
                 f"本轮调度涉及重点工作{tasks}项，应报送{e.expected}条（牵头单位{lead.entries.expected}条、"
-                f"协办单位{co.entries.expected}条），涉及单位{both.units_expected}个。截至{_cn_date(c.as_of)}，"
+                f"协办单位{co.entries.expected}条），涉及单位{both.units_expected}个。截至{day(c.as_of)}，"
                 f"已报送{e.received}条，报送率{_pct(e.reporting_rate)}；按时报送{e.on_time}条，"
                 f"按时率{_pct(e.on_time_rate)}；逾期报送{e.late}条，未报送{e.missing}条，"
                 f"内容不完整{e.incomplete}条，无效{e.invalid}条。其中，协办单位报牵头单位按时率"
@@ -127,7 +124,7 @@ def paragraphs(c: Comparison) -> list[tuple[str, str]]:
     out.append(("body", f"（四）{c.office}将持续跟踪调度，在下一轮调度中对比通报各单位推进情况。"))
     out.append(("attachment", f"附件：{c.period}重点工作推进情况对比表（{c.round.id}-对比通报.xlsx）"))
     out.append(("sign", c.office))
-    out.append(("sign", _cn_date(c.as_of)))
+    out.append(("sign", day(c.as_of)))
     return out
 
 
@@ -166,7 +163,7 @@ def notification_bytes(c: Comparison) -> bytes:
         if color is not None:
             run.font.color.rgb = color
 
-    add(f"【草稿】根据截至{_cn_date(c.as_of)}的报送数据自动生成，请核对、修改后印发，并删除本行。",
+    add(f"【草稿】根据截至{day(c.as_of)}的报送数据自动生成，请核对、修改后印发，并删除本行。",
         BODY_FONT, 12, color=RGBColor(0xC0, 0x00, 0x00))
     for style, text in paragraphs(c):
         if style == "title":

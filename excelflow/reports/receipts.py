@@ -12,15 +12,16 @@ nothing).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from typing import Any
 
 from excelflow.intake.records import LEVEL_NAMES, OUTCOME_NAMES, EntryReport, Submission
-from excelflow.register.model import ROLE_NAMES, Register, Round
-from excelflow.reports.ledger import date_text, round_title
+from excelflow.register.model import Register
+from excelflow.reports.ledger import EntryState, Key
+from excelflow.wording import full_moment, role_name, round_name, short_day
 from excelflow.xlsx import new_workbook, protect, row_height, setup_print, standard_formats
 
 CONFIDENCE_NAMES = {
@@ -42,11 +43,13 @@ def entry_result(sub: Submission, entry: EntryReport) -> str:
     return "已接收"
 
 
-def timeliness(received_at: datetime, round_: Round | None, entry: EntryReport) -> str:
-    if round_ is None:
+def timeliness(sub: Submission, entry: EntryReport, states: Mapping[Key, EntryState]) -> str:
+    """`按时` / `逾期3天` as the ledger judges the entry (from its first good version), for an entry
+    this return reports usably and completely; '' otherwise (its result says why)."""
+    state = states.get((entry.task_id, entry.unit, entry.role))
+    if entry_result(sub, entry) != "已接收" or state is None or state.state not in ("on_time", "late"):
         return ""
-    days = (received_at.date() - round_.deadline(entry.role)).days
-    return f"逾期{days}天" if days > 0 else "按时"
+    return state.label
 
 
 @dataclass(frozen=True)
@@ -63,28 +66,29 @@ ENTRY_HEADERS = ("序号", "任务", "角色", "完成状态", "完成进度(%)"
 PROBLEM_HEADERS = ("级别", "说明", "工作表", "单元格", "序号")
 
 
-def make_receipt(sub: Submission, register: Register) -> Receipt:
+def make_receipt(sub: Submission, register: Register, states: Mapping[Key, EntryState]) -> Receipt:
+    """What the receipt of `sub` says; `states` are the entry states of its round (the ledger's)."""
     rnd = register.round(sub.round_id) if sub.round_id else None
     kind = KIND_NAMES.get(sub.kind or "", "文件")
-    title = f"回执:{sub.unit or '未能识别的文件'}{'' if rnd is None else ' ' + round_title(rnd)}{kind}"
+    title = f"回执:{sub.unit or '未能识别的文件'}{'' if rnd is None else ' ' + round_name(rnd)}{kind}"
     facts: list[tuple[str, str]] = [
         ("报送单位", sub.unit or "未能识别(请在文件中注明单位,或使用下发的填报表)"),
         ("识别方式", CONFIDENCE_NAMES.get(sub.confidence or "", "未能识别")),
         ("文件", sub.path),
-        ("接收时间", f"{sub.received_at:%Y年%m月%d日 %H:%M}"),
+        ("接收时间", full_moment(sub.received_at)),
         ("文件校验码", sub.sha256[:16]),
-        ("轮次", f"{round_title(rnd)}({rnd.id})" if rnd else (sub.round_id or "未能识别")),
+        ("轮次", f"{round_name(rnd)}({rnd.id})" if rnd else (sub.round_id or "未能识别")),
     ]
     if rnd is not None:
         roles = sorted({e.role for e in sub.entries}, key=("lead", "co").index)
         for role in roles or ("co", "lead"):
-            facts.append((f"{ROLE_NAMES[role]}截止", date_text(rnd.deadline(role))))  # type: ignore[index]
+            facts.append((f"{role_name(role)}截止", short_day(rnd.deadline(role))))
     facts.append(("处理结果", OUTCOME_NAMES[sub.outcome]))
     counts = _counts(sub)
     facts.append(("条目", counts))
     entries = tuple(
-        (str(e.task_id), _task_text(register, e.task_id), ROLE_NAMES[e.role], e.status or e.status_raw,
-         "" if e.progress is None else f"{e.progress:g}", timeliness(sub.received_at, rnd, e),
+        (str(e.task_id), _task_text(register, e.task_id), role_name(e.role), e.status or e.status_raw,
+         "" if e.progress is None else f"{e.progress:g}", timeliness(sub, e, states),
          entry_result(sub, e))
         for e in sub.entries
     )

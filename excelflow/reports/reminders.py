@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from excelflow.reports.figures import ChaseRow, Comparison
+from excelflow.wording import day, late_text, short_day
 
 MAX_TARGETS_NAMED = 4  # beyond this many lead units, the text points to the chase list
 
@@ -22,10 +22,6 @@ class Reminder:
     contact: str
     phone: str
     text: str
-
-
-def _cn_date(d: date) -> str:
-    return f"{d.month}月{d.day}日"
 
 
 def _ids(rows: Sequence[ChaseRow]) -> str:
@@ -51,9 +47,9 @@ def _ids(rows: Sequence[ChaseRow]) -> str:
 def _missing_line(rows: Sequence[ChaseRow], office: str) -> str:
     """One line for the missing entries of one role (they share the deadline)."""
     role = rows[0].role
-    deadline = _cn_date(rows[0].deadline)
+    deadline = short_day(rows[0].deadline)
     days = rows[0].days_overdue
-    state = f"截止{deadline}，已逾期{days}天" if days else f"截止{deadline}"
+    state = f"截止{deadline}，已{late_text(days)}" if days else f"截止{deadline}"
     when = "尽快" if days else f"于{deadline}前"
     if role == "lead":
         return (f"作为牵头单位，{_ids(rows)}重点工作进展未报送（{state}），"
@@ -85,7 +81,7 @@ def reminder_for(c: Comparison, unit: str, rows: Sequence[ChaseRow]) -> Reminder
     numbered = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
     contact = " ".join(x for x in (c.office_contact, c.office_phone) if x)
     tail = f"如有疑问请联系{c.office}" + (f"（{contact}）" if contact else "") + "。如已报送，请忽略本提醒。"
-    text = (f"{unit}：截至{c.as_of.month}月{c.as_of.day}日，{c.period}重点工作进展报送中，"
+    text = (f"{unit}：截至{short_day(c.as_of)}，{c.period}重点工作进展报送中，"
             f"贵单位尚有以下事项：\n{numbered}\n{tail}")
     first = rows[0]
     return Reminder(unit=unit, contact=first.contact, phone=first.phone, text=text)
@@ -106,7 +102,7 @@ def reminders_text(c: Comparison) -> str:
     Chinese text and the line breaks correctly.
     """
     items = reminders(c)
-    head = f"{c.period}重点工作进展催报提醒（截至{c.as_of.year}年{c.as_of.month}月{c.as_of.day}日，共{len(items)}个单位）"
+    head = f"{c.period}重点工作进展催报提醒（截至{day(c.as_of)}，共{len(items)}个单位）"
     blocks = [head, "=" * 40]
     if not items:
         blocks.append("全部条目均已有效报送，无需催报。")

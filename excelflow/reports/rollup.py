@@ -18,7 +18,7 @@ rewritten (`files.publish_bytes`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -27,7 +27,8 @@ from excelflow.forms.identity import EntryRow, Identity, write_identity
 from excelflow.forms.plan import entry_fingerprint
 from excelflow.register import statuses
 from excelflow.register.model import Register, Round
-from excelflow.reports.ledger import EntryState, date_text, round_title, state_label, time_text
+from excelflow.reports.ledger import EntryState, Key
+from excelflow.wording import moment, round_name, short_day
 from excelflow.xlsx import fit_widths, list_source, new_workbook, protect, row_height, setup_print, standard_formats
 
 SHEET = "牵头汇总"
@@ -60,8 +61,6 @@ STATE_FILLS: Mapping[str, str] = {
 
 LEAD_FILL = "#DDEBF7"
 
-Key = tuple[int, str, str]
-
 
 @dataclass(frozen=True)
 class RollupRow:
@@ -87,19 +86,19 @@ def rollup_rows(register: Register, unit: str, states: Mapping[Key, EntryState])
     rows: list[RollupRow] = []
     for task in register.led_tasks(unit):
         own = states.get((task.id, unit, "lead"))
-        own_label = "待填写" if own is None or own.state == "missing" else f"已报·{state_label(own)}"
+        own_label = "待填写" if own is None or own.state == "missing" else f"已报·{own.label}"
         rows.append(RollupRow("lead", task.id, (
-            task.id, task.text, unit, "牵头", own_label, time_text(own.received_at if own else None),
+            task.id, task.text, unit, "牵头", own_label, moment(own.received_at if own else None),
             *_content_values(own),
         ), own.state if own else "missing"))
         for co in register.co_units(task):
             st = states.get((task.id, co, "co"))
-            label = state_label(st) if st else "未报送"
+            label = st.label if st else "未报送"
             values = list(_content_values(st))
             if st is not None and st.state in ("invalid", "incomplete") and st.problems:
                 values[5] = ";".join(p.message for p in st.problems[:2])
             rows.append(RollupRow("co", task.id, (
-                "", "", co, "协办", label, time_text(st.received_at if st else None), *values,
+                "", "", co, "协办", label, moment(st.received_at if st else None), *values,
             ), st.state if st else "missing"))
     return rows
 
@@ -131,7 +130,7 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
     rows = rollup_rows(register, unit, states)
     buffer = BytesIO()
     workbook = new_workbook(buffer)
-    workbook.set_properties({"title": f"{round_title(round_)}重点工作牵头汇总表({unit})", "author": "excelflow",
+    workbook.set_properties({"title": f"{round_name(round_)}重点工作牵头汇总表({unit})", "author": "excelflow",
                              "created": as_of})
     formats = standard_formats(workbook)
     sheet = workbook.add_worksheet(SHEET)
@@ -140,14 +139,14 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
 
     co_rows = [r for r in rows if r.role == "co"]
     reported = sum(1 for r in co_rows if r.state != "missing")
-    sheet.merge_range(0, 0, 0, last_col, f"{round_title(round_)}重点工作牵头汇总表(牵头单位:{unit})", formats.title)
+    sheet.merge_range(0, 0, 0, last_col, f"{round_name(round_)}重点工作牵头汇总表(牵头单位:{unit})", formats.title)
     sheet.set_row(0, 30)
-    note = (f"协办单位应于{date_text(round_.co_deadline)}前报送牵头单位;牵头单位综合协办单位情况后,"
-            f"于{date_text(round_.lead_deadline)}前报送区政府督查室。灰色行为协办单位已报内容(只读);"
+    note = (f"协办单位应于{short_day(round_.co_deadline)}前报送牵头单位;牵头单位综合协办单位情况后,"
+            f"于{short_day(round_.lead_deadline)}前报送区政府督查室。灰色行为协办单位已报内容(只读);"
             "请在每项任务第一行(有序号的行)的白色单元格填写本单位综合情况,保存后原样报送(可直接报送本文件)。")
     sheet.merge_range(1, 0, 1, last_col, note, formats.note)
     sheet.set_row(1, row_height([(note, sum(widths))], font_size=10))
-    status_line = (f"截至{time_text(as_of)}:协办条目共 {len(co_rows)} 条,已报送 {reported} 条,"
+    status_line = (f"截至{moment(as_of)}:协办条目共 {len(co_rows)} 条,已报送 {reported} 条,"
                    f"未报送 {len(co_rows) - reported} 条。")
     # `填报单位:<unit>` in a cell of its own: intake's fallback identification (no identity sheet)
     # reads exactly this label.
@@ -193,7 +192,7 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
     sheet.freeze_panes(HEADER_ROW + 1, 3)
     sheet.autofilter(HEADER_ROW, 0, max(r - 1, HEADER_ROW), last_col)
     setup_print(sheet, landscape=True, repeat_rows=(HEADER_ROW, HEADER_ROW),
-                footer_left=f"{unit} {round_title(round_)}牵头汇总")
+                footer_left=f"{unit} {round_name(round_)}牵头汇总")
     protect(sheet)
     sheet.activate()
     write_identity(workbook, Identity(
@@ -230,6 +229,3 @@ def _write_row(sheet, r: int, row: RollupRow, formats, fills) -> None:  # type: 
         else:
             sheet.write_string(r, c, str(value), fmt)
 
-
-def rollup_states(states: Sequence[EntryState]) -> dict[Key, EntryState]:
-    return {(s.task_id, s.unit, s.role): s for s in states}

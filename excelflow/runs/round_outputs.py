@@ -24,9 +24,9 @@ from excelflow import __version__
 from excelflow.files import fallback_path, publish_bytes, remove_stale_temp_files
 from excelflow.intake.records import Submission
 from excelflow.register.model import Register, Round
-from excelflow.reports.ledger import EntryState, round_states
+from excelflow.reports.ledger import EntryState, round_states, states_by_key
 from excelflow.reports.receipts import build_receipt, make_receipt, receipt_text
-from excelflow.reports.rollup import build_rollup, rollup_digest, rollup_states
+from excelflow.reports.rollup import build_rollup, rollup_digest
 from excelflow.reports.state_file import state_file_bytes
 from excelflow.runs.compare import write_comparison
 from excelflow.store.archive import Archive
@@ -82,14 +82,14 @@ def bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register, 
                 return False
         return True
 
+    by_key = states_by_key(states)
     for sub in mine:
         xlsx_path, txt_path = receipts[sub.sha256]
         if xlsx_path.exists() and txt_path.exists():
-            continue  # a receipt depends on its return only: written once
-        receipt = make_receipt(sub, register)
+            continue  # written once, when its return is first collected
+        receipt = make_receipt(sub, register, by_key)
         publish(xlsx_path, build_receipt(receipt, sub.received_at))
         publish(txt_path, receipt_text(receipt).encode("utf-8"))
-    by_key = rollup_states(states)
     for unit in leads:
         path = paths[unit]
         as_of = _as_of(register, unit, states, rnd)

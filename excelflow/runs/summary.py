@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from excelflow.reports.ledger import STATE_NAMES, EntryState, time_text
+from excelflow.reports.ledger import EntryState
 from excelflow.runs.pass_report import CollectReport
+from excelflow.wording import STATE_NAMES, moment, role_name
 
 COLUMNS = ("应报", "按时", "逾期", "未报送", "不完整", "无效")
 STATE_ORDER = ("on_time", "late", "missing", "incomplete", "invalid")
@@ -107,8 +108,8 @@ def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool =
     late = [s for s in report.states if s.state == "late"]
     if late:
         lines += ["", f"逾期报送({len(late)} 条):"]
-        lines += [f"  {s.unit} 任务 {s.task_id}({'牵头' if s.role == 'lead' else '协办'}):"
-                  f"{time_text(s.received_at)} 收到,逾期 {s.days_late} 天" for s in late[:20]]
+        lines += [f"  {s.unit} 任务 {s.task_id}({role_name(s.role)}):"
+                  f"{moment(s.received_at)} 收到,逾期 {s.days_late} 天" for s in late[:20]]
         if len(late) > 20:
             lines.append(f"  …… 另有 {len(late) - 20} 条,见汇总表和 状态.json")
     bad = [s for s in report.states if s.state in ("incomplete", "invalid")]
