@@ -15,8 +15,10 @@ import sys
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
+from click._termui_impl import ProgressBar
 
 from excelflow import __version__
 from excelflow.errors import ExcelflowError
@@ -28,7 +30,7 @@ EXIT_GAPS = 3  # `--check`: ran fine, but something is missing, late or invalid
 class _Command(click.Command):
     """Turns every ExcelflowError into click's `Error: …` on stderr with exit code 1."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ExcelflowError as exc:
@@ -195,7 +197,7 @@ class _LazyBar:
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
 
     def __call__(self, done: int, total: int) -> None:
         if total < self.SHOW_FROM:

@@ -170,6 +170,14 @@ PASS_TIMES = (
 )
 
 
+def _answers(values: Mapping[int, Mapping[str, Any]]) -> Callable[[int, str], Mapping[str, Any] | None]:
+    """What a unit types into each task row (by task id, whatever the sheet)."""
+    def answer(task: int, _sheet: str) -> Mapping[str, Any] | None:
+        return values.get(task)
+
+    return answer
+
+
 def plan_scenario(register: Register, rng: random.Random) -> dict[str, tuple[int, str]]:
     """unit → (index of the pass that first sees its return, how it returns); silent units absent.
 
@@ -242,7 +250,7 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
             retype_workbook(target, unit, round_name(rnd), sorted(values.items()))
             name = f"{unit}上半年工作进展(自制表).xlsx"
         else:
-            fill_workbook(template, target, lambda task, _sheet, v=values: v.get(task))
+            fill_workbook(template, target, _answers(values))
         if kind == "xls":
             xls_units.append((unit, target, when))
             continue
@@ -251,7 +259,7 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
             corrected = {t: {**v, "完成状态": DONE, "完成进度(%)": 100, "进展情况": "(更正)已全面完成年度目标任务。"}
                          for t, v in values.items()}
             fixed = staging / f"{unit}-corrected.xlsx"
-            fill_workbook(template, fixed, lambda task, _sheet, v=corrected: v.get(task))
+            fill_workbook(template, fixed, _answers(corrected))
             deliveries.setdefault(2, []).append((fixed, f"{unit}/{unit}-2021年半年重点工作进展(更正).xlsx"))
     if xls_units:
         if soffice() is None:

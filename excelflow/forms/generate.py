@@ -148,11 +148,11 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
         if progress is not None:
             progress(done, total)
 
-    dist = ws.distribution_list(round_id)
+    dist: Path | None = ws.distribution_list(round_id)
     try:
-        dist = write_distribution_list(dist, register, rnd, listing, now) or dist
+        dist = write_distribution_list(ws.distribution_list(round_id), register, rnd, listing, now) or dist
     except OSError as exc:
         warnings.append(f"无法写入分发清单 {dist}(可能正在被打开):{exc.strerror or exc}")
-        dist = None  # type: ignore[assignment]
+        dist = None
     return GenerateReport(round_id, tuple(written), tuple(unchanged), tuple(would_change), skipped,
                           tuple(warnings), dist, tuple(order))

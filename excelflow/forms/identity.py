@@ -117,21 +117,24 @@ def read_identity(rows: Sequence[Sequence[Any]]) -> Identity:
     if str(cell(0, 0)).strip() != MAGIC:
         raise IdentityUnreadable("标识工作表不是 excelflow 生成的")
     head = {str(cell(r, 0)).strip(): cell(r, 1) for r in range(1, 6)}
-    kind = str(head.get("kind", "")).strip()
-    if kind not in ("report", "rollup", "plan"):
-        raise IdentityUnreadable(f"标识工作表的类型「{kind}」无法识别")
+    kinds: dict[str, Kind] = {"report": "report", "rollup": "rollup", "plan": "plan"}
+    written_kind = str(head.get("kind", "")).strip()
+    if written_kind not in kinds:
+        raise IdentityUnreadable(f"标识工作表的类型「{written_kind}」无法识别")
+    kind = kinds[written_kind]
     entries: list[EntryRow] = []
     for r in range(_FIRST_ROW, len(rows)):
         if all(str(v).strip() == "" for v in rows[r]):
             continue
         try:
-            role = str(cell(r, 2)).strip()
-            if role not in ("lead", "co"):
-                raise ValueError(role)
+            written = str(cell(r, 2)).strip()
+            if written not in ("lead", "co"):
+                raise ValueError(written)
+            role: Role = "lead" if written == "lead" else "co"
             entries.append(EntryRow(
                 sheet=str(cell(r, 0)),
                 sheet_index=int(float(cell(r, 1))),
-                role=role,  # type: ignore[arg-type]
+                role=role,
                 row=int(float(cell(r, 3))),
                 task_id=int(float(cell(r, 4))),
                 fingerprint=str(cell(r, 5)).strip(),
@@ -139,7 +142,7 @@ def read_identity(rows: Sequence[Sequence[Any]]) -> Identity:
         except (TypeError, ValueError) as exc:
             raise IdentityUnreadable(f"标识工作表第 {r + 1} 行已损坏") from exc
     return Identity(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         unit=str(head.get("unit", "")).strip(),
         round_id=str(head.get("round", "")).strip(),
         template_version=str(head.get("template_version", "")).strip(),

@@ -63,7 +63,8 @@ def plan_bytes(register: Register, unit: str, generated_at: datetime) -> bytes:
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     last = len(headers) - 1
-    year = re.match(r"\d{4}", rounds[0].id).group(0) if rounds and re.match(r"\d{4}", rounds[0].id) else ""
+    found = re.match(r"\d{4}", rounds[0].id) if rounds else None
+    year = found.group(0) if found else ""
     sheet.merge_range(0, 0, 0, last, "", title)
     sheet.write_string(0, 0, f"{unit}{year + '年' if year else ''}重点工作落实方案", title)
     sheet.set_row(0, 30)

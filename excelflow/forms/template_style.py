@@ -122,7 +122,7 @@ def _find_header_row(sheet: Any) -> int | None:
     for row in sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS):
         for cell in row:
             if normalise_header(cell.value) == ID_HEADER:
-                return cell.row
+                return int(cell.row)
     return None
 
 

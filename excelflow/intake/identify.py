@@ -73,12 +73,12 @@ def own_sheets(ctx: ReadContext, sheets: list[DataSheet], unit: str) -> list[Dat
     for sheet, header in sheets:
         hit = header_block_unit(sheet, header)
         other = (resolve_unit(ctx.register, hit[0]) or unit_in_text(ctx.register, hit[0])) if hit else None
-        if other is None or other == unit:
+        if hit is None or other is None or other == unit:
             own.append((sheet, header))
             continue
-        ctx.problem("warning", f"工作表「{sheet.name}」的表头「填报单位」是「{hit[0]}」,与本文件识别的「{unit}」不同,"  # type: ignore[index]
+        ctx.problem("warning", f"工作表「{sheet.name}」的表头「填报单位」是「{hit[0]}」,与本文件识别的「{unit}」不同,"
                     f"该表未读取,其中的内容不计入任何单位。请让「{other}」用自己的填报表单独报送。",
-                    sheet.name, hit[1])  # type: ignore[index]
+                    sheet.name, hit[1])
     return own
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from docx import Document
 from docx.oxml.ns import qn
@@ -52,7 +53,7 @@ def docx_text(data: bytes, name: str) -> str:
 class _Numbering:
     """Counts Word list numbers the way Word shows them (per abstract list, levels reset below)."""
 
-    def __init__(self, document) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, document: Any) -> None:
         self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}  # abstract id → ilvl → (fmt, text, start)
         self.nums: dict[str, tuple[str, dict[int, int]]] = {}  # numId → (abstract id, start overrides)
         self.counters: dict[str, dict[int, int]] = {}
@@ -102,7 +103,7 @@ class _Numbering:
         return re.sub(r"%(\d)", shown, text)
 
 
-def _val(element, tag: str, default: str) -> str:  # type: ignore[no-untyped-def]
+def _val(element: Any, tag: str, default: str) -> str:
     child = element.find(qn(tag))
     return default if child is None else child.get(qn("w:val"), default)
 
@@ -116,12 +117,13 @@ def _num_pr(paragraph: Paragraph) -> tuple[str | None, int]:
         style = style.base_style
     num_id, ilvl = None, None
     for ppr in candidates:
-        if ppr is None or ppr.numPr is None:
+        num_pr: Any = None if ppr is None else ppr.numPr  # python-docx types it loosely (ZeroOrOne)
+        if num_pr is None:
             continue
-        if num_id is None and ppr.numPr.numId is not None:
-            num_id = str(ppr.numPr.numId.val)
-        if ilvl is None and ppr.numPr.ilvl is not None:
-            ilvl = int(ppr.numPr.ilvl.val)
+        if num_id is None and num_pr.numId is not None:
+            num_id = str(num_pr.numId.val)
+        if ilvl is None and num_pr.ilvl is not None:
+            ilvl = int(num_pr.ilvl.val)
     return num_id, ilvl or 0
 
 

@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from excelflow.errors import NoticeError
 from excelflow.notice.labels import AMBIGUOUS_LABEL, CO_LABELS, LEAD_LABELS, chinese_numeral
@@ -90,7 +90,7 @@ class ParsedNotice:
     tasks: tuple[ParsedTask, ...]
     warnings: tuple[NoticeWarning, ...]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The `excelflow import --json` contract of domain.md."""
         return {
             "title": self.title,
@@ -438,12 +438,12 @@ def _finish(
     tasks: list[ParsedTask] = []
     uses: dict[str, list[tuple[int, int]]] = {}  # canonical name → (task id, line) where used
     for task_id, draft, label, (lead_written, co_written) in zip(ids, drafts, labels, written):
-        lead = _canonical_list(lead_written, resolver, task_id, uses)
-        co = _canonical_list(co_written, resolver, task_id, uses)
-        both = [n for n in co if n in lead]
+        lead_names = _canonical_list(lead_written, resolver, task_id, uses)
+        co_names = _canonical_list(co_written, resolver, task_id, uses)
+        both = [n for n in co_names if n in lead_names]
         if both:
             warnings.append(NoticeWarning(draft.line, f"第{task_id}项的「{'、'.join(both)}」同时列为主办和协办单位"))
-        if not lead:
+        if not lead_names:
             detail = "" if label.segments else ",也没有「主办单位:……」等单位说明"
             warnings.append(NoticeWarning(draft.line, f"第{task_id}项没有主办(牵头)单位{detail};请在登记表中补上"))
         if draft.chapter >= 0:
@@ -455,8 +455,8 @@ def _finish(
             chapter=chapters[draft.chapter].name if draft.chapter >= 0 else "",
             section=sections[draft.section].name if draft.section is not None else None,
             text=label.text,
-            lead=tuple(lead),
-            co=tuple(co),
+            lead=tuple(lead_names),
+            co=tuple(co_names),
             line=draft.line,
         ))
     warnings += _check_heads(chapters, "章")

@@ -103,22 +103,22 @@ def build_register(notice: ParsedNotice, notice_text: str, resolver: UnitResolve
     taken = set(named) | grouped_names | {a for u in grouped for a in u.aliases}
     units: list[Unit] = []
     for name in named:
-        old = base_units.get(name, Unit(name))
-        aliases = [a for a in (*old.aliases, *_short_forms(name, resolver)) if a not in taken]
+        known = base_units.get(name, Unit(name))
+        aliases = [a for a in (*known.aliases, *_short_forms(name, resolver)) if a not in taken]
         taken.update(aliases)
-        units.append(replace(old, aliases=tuple(dict.fromkeys(aliases))))
+        units.append(replace(known, aliases=tuple(dict.fromkeys(aliases))))
     units += grouped
 
     old_tasks = {t.id: t for t in base.tasks} if base else {}
     tasks: list[Task] = []
     kept: set[int] = set()
     for parsed in notice.tasks:
-        task = Task(parsed.id, parsed.chapter, parsed.section, parsed.text, parsed.lead, parsed.co)
-        old = old_tasks.get(task.id)
-        if old is not None and _same_task(old, task):
-            task = old  # the clerk's 相关 choice for an unchanged task is kept
-            kept.add(task.id)
-        tasks.append(task)
+        new = Task(parsed.id, parsed.chapter, parsed.section, parsed.text, parsed.lead, parsed.co)
+        old = old_tasks.get(new.id)
+        if old is not None and _same_task(old, new):
+            new = old  # the clerk's 相关 choice for an unchanged task is kept
+            kept.add(new.id)
+        tasks.append(new)
 
     rounds = _rounds_for(notice, base)
     round_ids = {r.id for r in rounds}
@@ -295,7 +295,7 @@ def import_notice(ws: Workspace, notice: Path, force: bool = False) -> ImportRes
 
 def _replaceable(base: Register, new: Register) -> bool:
     """Whether replacing `base` loses nothing of the clerk's: its tasks are the default's or the new ones."""
-    def key(r: Register) -> tuple:
+    def key(r: Register) -> tuple[tuple[object, ...], ...]:
         return tuple((t.id, t.chapter, t.section, t.text, t.lead, t.co) for t in r.tasks)
     return key(base) == key(new) or key(base) == key(default_register())
 

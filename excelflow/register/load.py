@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from python_calamine import CalamineWorkbook
 
@@ -443,7 +443,7 @@ def _load_tasks(reader: _Reader, names: _Names | None) -> tuple[list[Task], set[
         if task_id is None or not text or not lead_ok or not co_ok or relevant is False:
             continue
         tasks.append(Task(id=task_id, chapter=row.text(CHAPTER), section=row.text(SECTION) or None, text=text,
-                          lead=lead, co=co, relevant=relevant))  # type: ignore[arg-type]
+                          lead=lead, co=co, relevant=relevant))
     return tasks, set(seen)
 
 
@@ -461,7 +461,7 @@ def _resolve_list(reader: _Reader, names: _Names, row: _Row, column: str) -> tup
     return tuple(out), ok
 
 
-def _resolve_relevant(reader: _Reader, names: _Names, row: _Row, named: Sequence[str]) -> tuple[str, ...] | None | bool:
+def _resolve_relevant(reader: _Reader, names: _Names, row: _Row, named: Sequence[str]) -> tuple[str, ...] | None | Literal[False]:
     """The clerk's choice for `相关…` groups: None = not chosen, () = chose none, False = a problem."""
     typed = split_names(row.text(RELEVANT))
     if not typed:

@@ -363,7 +363,7 @@ def _unit_rows(index: _Index, states: Sequence[EntryState], as_of: date) -> tupl
     per_unit: dict[str, list[EntryState]] = {}
     for s in states:
         per_unit.setdefault(s.unit, []).append(s)
-    drafts = []
+    drafts: list[tuple[str, list[EntryState], Tally, int, int]] = []
     for unit, ss in per_unit.items():
         tally = Tally.of(ss)
         done = sum(1 for s in ss if s.state in ("on_time", "late") and s.content is not None
@@ -371,8 +371,8 @@ def _unit_rows(index: _Index, states: Sequence[EntryState], as_of: date) -> tupl
         days_late = sum(s.days_late for s in ss if s.state == "late")
         drafts.append((unit, ss, tally, done, days_late))
 
-    def key(d: tuple) -> tuple[float, float, int]:
-        tally: Tally = d[2]
+    def key(d: tuple[str, list[EntryState], Tally, int, int]) -> tuple[float, float, int]:
+        tally = d[2]
         return (-(tally.on_time_rate or 0.0), -(tally.reporting_rate or 0.0), d[4])
 
     drafts.sort(key=key)  # stable: equal keys keep register order

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
+from typing import Any
 
 from excelflow.forms.identity import EntryRow, Identity, write_identity
 from excelflow.forms.plan import entry_fingerprint
@@ -209,7 +210,7 @@ def _locked_props() -> dict[str, object]:
             "valign": "vcenter", "locked": True, "font_charset": 134}
 
 
-def _write_row(sheet, r: int, row: RollupRow, formats, fills) -> None:  # type: ignore[no-untyped-def]
+def _write_row(sheet: Any, r: int, row: RollupRow, formats: Any, fills: Mapping[str, Any]) -> None:
     lead = row.role == "lead"
     for c, value in enumerate(row.values):
         if c >= FIRST_INPUT_COLUMN and lead:

@@ -7,7 +7,7 @@ so templates show them read-only; the previous round's latest usable reports fil
 
 from __future__ import annotations
 
-from excelflow.forms.generate import PreviousReports
+from excelflow.forms.plan import PreviousReports
 from excelflow.register.load import load_register
 from excelflow.register.model import Register
 from excelflow.reports.ledger import load_reported

@@ -105,7 +105,7 @@ def _clocked_datetime_module(clock: Callable[[], datetime]) -> types.SimpleNames
 
     class _Clocked(_dt.datetime):
         @classmethod
-        def now(cls, tz: Any = None) -> Any:  # type: ignore[override]
+        def now(cls, tz: Any = None) -> Any:
             moment = clock()
             return moment if tz is None else moment.astimezone(tz)
 
@@ -122,12 +122,13 @@ def _schedule_reads(shim: types.SimpleNamespace) -> Iterator[None]:
     module's `datetime` name for a shim around its own (single-threaded) calls. The CLI passes
     the real clock, so tests and production take the same path.
     """
-    real = schedule.datetime  # type: ignore[attr-defined]
-    schedule.datetime = shim  # type: ignore[attr-defined]
+    module: Any = schedule  # an untyped module whose global we swap for the loop's clock
+    real = module.datetime
+    module.datetime = shim
     try:
         yield
     finally:
-        schedule.datetime = real  # type: ignore[attr-defined]
+        module.datetime = real
 
 
 def run_loop(
