@@ -34,3 +34,15 @@ def test_ci_runs_the_readme_test_command() -> None:
     # .ci/run may add `-q` to pip; the pytest invocation and the extras must be the README's.
     assert "python -m pytest -q" in test_command
     assert "python -m pytest -q" in ci and ".[test]" in ci and ".[test]" in test_command
+
+
+@pytest.mark.parametrize("page", ["README.md", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))])
+def test_every_link_in_the_docs_resolves_inside_the_repository(page: str) -> None:
+    path = ROOT / page
+    text = path.read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if target.startswith(("http://", "https://", "#", "mailto:")):
+            continue
+        resolved = (path.parent / target.split("#")[0]).resolve()
+        assert resolved.exists(), f"{page}: link to {target} does not resolve"
+        assert ROOT in resolved.parents or resolved == ROOT, f"{page}: {target} points outside the repository"

@@ -39,7 +39,6 @@ from excelflow.wording import cell_day, day, role_name, round_parts
 
 GENERATOR_VERSION = 1  # bump when the layout changes, so regenerated workbooks count as changed
 SHEET_NAMES: Mapping[Role, str] = {"lead": "牵头任务", "co": "协办任务"}
-DEFAULT_OFFICE = "区政府督查室"
 NOT_REPORTED = "未报送"
 
 class ReportedEntry(Protocol):
@@ -101,18 +100,6 @@ def entry_fingerprint(values: Mapping[str, Any]) -> str:
     return ident.fingerprint(values[h] for h in PREFILLED_HEADERS if h in values)
 
 
-def _settings(register: Register) -> tuple[str, str]:
-    """The supervision office's name and a contact line, from the register's 设置 sheet."""
-    s = register.settings
-    office = s.get("督查室") or s.get("督查室名称") or DEFAULT_OFFICE
-    # Keys as register.py writes the 设置 sheet (督查室联系人, 电话, 邮箱).
-    person = s.get("督查室联系人") or s.get("联系人") or ""
-    phone = s.get("电话") or s.get("督查室电话") or s.get("联系电话") or ""
-    mail = s.get("邮箱") or s.get("督查室邮箱") or ""
-    parts = [p for p in (person, f"电话 {phone}" if phone else "", f"邮箱 {mail}" if mail else "") if p]
-    return office, ",".join(parts)
-
-
 def _names(register: Register, names: Sequence[str], relevant: tuple[str, ...] | None) -> str:
     """Unit and group names as a unit reads them; a chosen `相关…` group lists its choice."""
     out = []
@@ -156,7 +143,7 @@ def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple
     index = index or RoundIndex.of(register, rnd)
     tasks = index.tasks
     year, label = round_parts(rnd)
-    office, contact = _settings(register)
+    office, contact = register.office.name, register.office.contact_line()
     sheets = []
     for role in ("lead", "co"):
         ids = [task_id for task_id, r in entries if r == role]

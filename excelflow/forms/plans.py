@@ -69,7 +69,7 @@ def plan_bytes(register: Register, unit: str, generated_at: datetime) -> bytes:
     sheet.write_string(0, 0, f"{unit}{year + '年' if year else ''}重点工作落实方案", title)
     sheet.set_row(0, 30)
     instructions = ("请对本单位牵头的每项任务，写明各轮的阶段目标（做到什么程度）、量化指标、计划完成时间，"
-                    "按通知要求报区政府督查室。灰色单元格为任务信息，请勿修改；督查室将依据本方案对比各轮进展"
+                    f"按通知要求报{register.office.name}。灰色单元格为任务信息，请勿修改；督查室将依据本方案对比各轮进展"
                     "（欠进度、达进度、超进度）。")
     sheet.merge_range(1, 0, 1, last, "", note)
     sheet.write_string(1, 0, instructions, note)

@@ -77,6 +77,25 @@ class Milestone:
     due: date | None = None
 
 
+# Until the register's 设置 sheet names the office, outputs say this (the shipped example's).
+DEFAULT_OFFICE = "区政府督查室"
+
+
+@dataclass(frozen=True)
+class Office:
+    """The supervision office that runs the campaign, as outputs name it, and how to reach it."""
+
+    name: str
+    contact: str = ""
+    phone: str = ""
+    email: str = ""
+
+    def contact_line(self) -> str:
+        """`陈哲琪,电话 18879351014,邮箱 x@y.cn`: the parts known, '' when none."""
+        parts = [self.contact, f"电话 {self.phone}" if self.phone else "", f"邮箱 {self.email}" if self.email else ""]
+        return ",".join(p for p in parts if p)
+
+
 @dataclass(frozen=True)
 class ExpectedEntry:
     """One (task, unit, role) that round R expects a report for."""
@@ -98,6 +117,18 @@ class Register:
     settings: Mapping[str, str] = field(default_factory=dict)
 
     # -- look-ups -------------------------------------------------------------------------
+    @property
+    def office(self) -> Office:
+        """The office from the 设置 sheet (keys as `register/layout.py` writes them, and the
+        variants clerks type)."""
+        s = self.settings
+        return Office(
+            name=s.get("督查室") or s.get("督查室名称") or DEFAULT_OFFICE,
+            contact=s.get("督查室联系人") or s.get("联系人") or "",
+            phone=s.get("电话") or s.get("督查室电话") or s.get("联系电话") or "",
+            email=s.get("邮箱") or s.get("督查室邮箱") or "",
+        )
+
     def unit(self, name: str) -> Unit | None:
         for unit in self.units:
             if unit.name == name:

@@ -36,11 +36,6 @@ from excelflow.register.statuses import BEHIND, CHOICES, DONE, NOT_STARTED, ON_S
 from excelflow.reports.ledger import EntryState, Key, days_late
 from excelflow.wording import late_text, round_name
 
-OFFICE = "区政府督查室"
-# Keys of the register's 设置 sheet (see register_layout.py); read here without importing openpyxl.
-SETTING_OFFICE_CONTACT = "督查室联系人"
-SETTING_OFFICE_PHONE = "电话"
-
 # Labels of the non-valid states where a status would stand (buckets of the distribution).
 INCOMPLETE_LABEL = "不完整"
 INVALID_LABEL = "无效"
@@ -227,6 +222,7 @@ class _Index:
     leads: Mapping[int, list[EntryState]]  # task → its lead entries, register order
     cos: Mapping[int, list[EntryState]]  # task → its co entries, register order
     milestones: Mapping[int, Milestone]  # task → milestone of the round
+    office: str  # the supervision office, where lead units report
 
     @staticmethod
     def of(register: Register, round_id: str, states: Sequence[EntryState]) -> _Index:
@@ -239,6 +235,7 @@ class _Index:
             units={u.name: u for u in register.units},
             leads=leads, cos=cos,
             milestones={m.task_id: m for m in register.milestones if m.round_id == round_id},
+            office=register.office.name,
         )
 
 
@@ -268,9 +265,9 @@ def compare(register: Register, round_id: str, states: Sequence[EntryState],
 
     return Comparison(
         title=register.title,
-        office=OFFICE,
-        office_contact=register.settings.get(SETTING_OFFICE_CONTACT, ""),
-        office_phone=register.settings.get(SETTING_OFFICE_PHONE, ""),
+        office=register.office.name,
+        office_contact=register.office.contact,
+        office_phone=register.office.phone,
         round=rnd,
         previous_round=prev_round,
         period=round_name(rnd),
@@ -470,7 +467,7 @@ def _chase_rows(index: _Index, states: Sequence[EntryState],
 def _send_to(index: _Index, task: Task, role: Role) -> str:
     """Whom an entry goes to: co-units report to the task's lead units (copying 督查室)."""
     if role == "lead":
-        return OFFICE
+        return index.office
     return "、".join(s.unit for s in index.leads.get(task.id, []))
 
 

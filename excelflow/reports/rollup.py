@@ -143,7 +143,7 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
     sheet.merge_range(0, 0, 0, last_col, f"{round_name(round_)}重点工作牵头汇总表(牵头单位:{unit})", formats.title)
     sheet.set_row(0, 30)
     note = (f"协办单位应于{short_day(round_.co_deadline)}前报送牵头单位;牵头单位综合协办单位情况后,"
-            f"于{short_day(round_.lead_deadline)}前报送区政府督查室。灰色行为协办单位已报内容(只读);"
+            f"于{short_day(round_.lead_deadline)}前报送{register.office.name}。灰色行为协办单位已报内容(只读);"
             "请在每项任务第一行(有序号的行)的白色单元格填写本单位综合情况,保存后原样报送(可直接报送本文件)。")
     sheet.merge_range(1, 0, 1, last_col, note, formats.note)
     sheet.set_row(1, row_height([(note, sum(widths))], font_size=10))
