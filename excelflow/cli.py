@@ -10,19 +10,19 @@ would cost several times the start-up (see benchmarks/RESULTS.md).
 
 from __future__ import annotations
 
-import json
 import sys
-import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from click._termui_impl import ProgressBar
 
 from excelflow import __version__
 from excelflow.errors import ExcelflowError
 from excelflow.workspace import Workspace
+
+if TYPE_CHECKING:  # for annotations only: importing it costs start-up
+    from click._termui_impl import ProgressBar
 
 EXIT_GAPS = 3  # `--check`: ran fine, but something is missing, late or invalid
 
@@ -144,7 +144,7 @@ def watch_command(every_text: str | None, at_text: str | None, round_id: str | N
     见 docs/deployment.md。日志在工作文件夹的 .excelflow/excelflow.log。
     """
     from excelflow.runs.passlog import log_path
-    from excelflow.runs.watch import Trigger, install_stop_handlers, parse_at, parse_every, watch
+    from excelflow.runs.watch import Trigger, parse_at, parse_every, stop_on_signals, watch
 
     if every_text and at_text:
         raise click.UsageError("--every 和 --at 只能选一个。")
@@ -155,8 +155,7 @@ def watch_command(every_text: str | None, at_text: str | None, round_id: str | N
     fixed_now = None if now_text is None else _parse_now(now_text)
     ws = Workspace(root)
     ws.require_register()
-    stop = threading.Event()
-    restore = install_stop_handlers(stop)
+    stop, restore = stop_on_signals()
     click.echo(f"开始值守 {ws.root.resolve()}:{trigger.describe()}。日志:{log_path(ws)}。按 Ctrl+C 停止。")
     try:
         ticks = watch(ws, trigger, round_id=round_id, wait=wait, stop=stop, clock=datetime.now, echo=click.echo,
@@ -184,7 +183,7 @@ def import_command(notice: Path, as_json: bool, root: Path, force: bool) -> None
         if broken is not None:
             click.echo(f"提示:现有登记表无法读取,按默认的乡镇和别名解析。{broken}", err=True)
         parsed, _ = parse_with(notice, base)
-        click.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=2))
+        click.echo(parsed.json_text())
         return
     for line in import_summary(import_notice(ws, notice, force=force)):
         click.echo(line)

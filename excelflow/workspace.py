@@ -20,9 +20,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from excelflow.errors import WorkspaceError
 from excelflow.files import safe_filename
@@ -31,17 +30,21 @@ STATE_FILE = "状态.json"
 PLANS_FOLDER = "落实方案"
 
 
-class ReturnedFile(Protocol):
-    """What names a receipt: a return's unit (None if not identified), inbox path, time and hash."""
+if TYPE_CHECKING:  # types only: this module is imported by every command's start-up
+    from datetime import datetime
+    from typing import Protocol
 
-    @property
-    def unit(self) -> str | None: ...
-    @property
-    def path(self) -> str: ...
-    @property
-    def received_at(self) -> datetime: ...
-    @property
-    def sha256(self) -> str: ...
+    class ReturnedFile(Protocol):
+        """What names a receipt: a return's unit (None if not identified), inbox path, time, hash."""
+
+        @property
+        def unit(self) -> str | None: ...
+        @property
+        def path(self) -> str: ...
+        @property
+        def received_at(self) -> datetime: ...
+        @property
+        def sha256(self) -> str: ...
 
 
 def receipt_stem(sub: ReturnedFile) -> str:

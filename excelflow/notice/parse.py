@@ -25,6 +25,7 @@ How the lines are read:
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -89,6 +90,10 @@ class ParsedNotice:
     title: str
     tasks: tuple[ParsedTask, ...]
     warnings: tuple[NoticeWarning, ...]
+
+    def json_text(self) -> str:
+        """`to_json` as `excelflow import --json` prints it."""
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
 
     def to_json(self) -> dict[str, Any]:
         """The `excelflow import --json` contract of domain.md."""

@@ -316,6 +316,13 @@ def watch(
         lock.release()
 
 
+def stop_on_signals() -> tuple[threading.Event, Callable[[], None]]:
+    """A stop event set by SIGTERM/SIGINT (see `install_stop_handlers`), and the function that
+    restores the previous handlers."""
+    stop = threading.Event()
+    return stop, install_stop_handlers(stop)
+
+
 def install_stop_handlers(stop: threading.Event) -> Callable[[], None]:
     """SIGTERM/SIGINT (and SIGBREAK on Windows): the first finishes the current pass and stops,
     a second abandons it at once. Returns a function restoring the previous handlers."""
