@@ -2,7 +2,7 @@
 
 Messages are in Chinese because the clerk reads them. `ExcelflowError` is what the CLI turns into
 `Error: …` on stderr and exit code 1. Problems found inside a returned workbook are *not*
-exceptions: they are `intake.Problem` records shown to the clerk, so one bad file never stops a
+exceptions: they are `intake.records.Problem` records shown to the clerk, so one bad file never stops a
 batch.
 """
 

@@ -1,7 +1,20 @@
 """(register) The register workbook's vocabulary: sheet names, header texts and setting keys.
 
-Shared by `register_write.py` (which lays the sheets out) and `register_load.py` (which finds
-columns by these header texts); `register.py` describes the sheets and re-exports the public names.
+Shared by `write.py` (which lays the sheets out) and `load.py` (which finds columns by these
+header texts).
+
+Sheets (columns are found by their header text, so the clerk may reorder or add columns):
+
+    任务   序号 | 章 | 节 | 任务内容 | 牵头单位 | 协办单位 | 相关乡镇(街道)
+    单位   单位名称 | 别名 | 分组 | 联系人 | 联系电话 | 代码
+    轮次   轮次 | 名称 | 协办单位截止 | 牵头单位截止
+    计划   任务序号 | 轮次 | 阶段目标 | 量化指标 | 完成时限 | (任务内容, for reference only)
+    设置   项目 | 内容 | (用途, for reference only)
+    说明   how to edit each sheet, in Chinese (never read)
+
+`任务`, `单位` and `轮次` are required; a register without `计划` has no plan milestones and one
+without `设置` has no settings. Lists of names in one cell are separated by `、` (also `,`, `;`,
+full-width forms and line breaks).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Loading checks everything a person can get wrong in Excel and reports *all* problems at once,
 each with its sheet, row and column and, where one exists, a suggestion (`RegisterProblems`).
-Columns are found by their header text (`register_layout.py`), so the clerk may reorder or add
-columns. See `register.py` for the sheets.
+Columns are found by their header text (`layout.py`, which also lists the sheets), so the clerk
+may reorder or add columns.
 """
 
 from __future__ import annotations

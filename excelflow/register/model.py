@@ -1,7 +1,7 @@
 """The register's records: units, tasks, rounds, plan milestones, and the entries they imply.
 
 Everything later (generate, collect, compare) works from a `Register`. The register workbook
-(`register.py`) and the notice parser (`notice.py`) both produce these records; nothing here reads
+(`register/load.py`) and a notice (`register/campaign.py` from `notice/parse.py`) both produce these records; nothing here reads
 files. An *entry* is what one unit owes on one task in one round in one role: entries, not files,
 are what is expected, received, late or missing.
 """

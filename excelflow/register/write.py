@@ -1,7 +1,7 @@
 """(register) Write the register workbook a clerk edits: xlsxwriter layout, formats, the 说明 sheet.
 
 Writing is deterministic (a fixed document date), so equal registers give equal bytes. See
-`register.py` for the sheets and `register_layout.py` for their names and headers.
+`layout.py` for the sheets, their names and headers.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Four sheets: 总览 (figures per link of the chain, status distribution, two nat
 任务进展 (each task as its lead reported it, beside the previous round and the plan), 单位对比
 (units ranked, with a red/yellow/green mark), 逾期未报 (the chase list and the reminders).
 
-Every figure is computed in Python (`compare.py`) and written as a value: no formula, so the
+Every figure is computed in Python (`figures.py`) and written as a value: no formula, so the
 numbers are there before any application recalculates. Text that came from units is written
 with `write_string` into a workbook opened with `xlsx.new_workbook` (no string becomes a
 formula, link or number). The bytes depend only on the figures and the as-of date, so a collect

@@ -185,7 +185,7 @@ def stale_reason(
 
 
 class FolderLock:
-    """The lock folder `path`; use `acquire`/`release` or `with lock.held(wait):`."""
+    """The lock folder `path`: `acquire(wait)` and `release()`, or `with lock:` (acquire without waiting)."""
 
     def __init__(
         self,
