@@ -26,6 +26,6 @@ only_a = sorted(set(a) - set(b)); only_b = sorted(set(b) - set(a))
 diff = sorted(k for k in set(a) & set(b) if a[k] != b[k])
 print(f"files: {len(a)} vs {len(b)}; same {len(set(a) & set(b)) - len(diff)}; differ {len(diff)}; "
       f"only in first {len(only_a)}; only in second {len(only_b)}")
-for k in diff[:80]: print("DIFF", k)
+for k in diff[:int(os.environ.get("SHOW", "80"))]: print("DIFF", k)
 for k in only_a[:30]: print("ONLY1", k)
 for k in only_b[:30]: print("ONLY2", k)
