@@ -59,6 +59,12 @@ MAIL_SECURITY = "加密方式"
 MAIL_ACCOUNT = "邮箱账号"
 MAIL_SENDER_NAME = "发件人名称"
 MAIL_AUTO_RECEIPTS = "自动发送回执"
+# Rarer ones, read when present (docs/mail.md): not written as placeholders.
+MAIL_FROM = "发件地址"
+MAIL_FOLDER = "收信文件夹"
+MAIL_MOVE_TO = "收取后移至"
+MAIL_CA_FILE = "CA证书文件"
+MAIL_SIZE_CAP = "附件大小上限(MB)"
 MAIL_SETTING_NOTES: Mapping[str, str] = {
     MAIL_IMAP: "收取回报表的邮箱服务器,如 imap.exmail.qq.com:993(留空则不收取邮件)",
     MAIL_SMTP: "发送填报表、回执和催报的服务器,如 smtp.exmail.qq.com:465",
