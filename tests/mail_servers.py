@@ -288,8 +288,8 @@ def start_mail_servers() -> MailServers:
         servers.add_user(f"postmaster@{DOMAIN}", "postmaster-pw")
         conf = root / "dovecot.conf"
         conf.write_text(_DOVECOT_CONF.format(root=root, domain=DOMAIN, imap=imap, imaps=imaps, lmtp=lmtp, auth=auth))
-        servers._dovecot = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                            stderr=open(root / "dovecot.stderr", "wb"))
+        with open(root / "dovecot.stderr", "wb") as err:  # the child keeps its own copy of the handle
+            servers._dovecot = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=err)
         _wait_port(imap, 20, "Dovecot IMAP", root / "dovecot.log")
         _wait_port(lmtp, 20, "Dovecot LMTP", root / "dovecot.log")
 
@@ -301,8 +301,9 @@ def start_mail_servers() -> MailServers:
         (pf / "main.cf").write_text(_MAIN_CF.format(**values))
         (pf / "master.cf").write_text(_MASTER_CF.format(**values))
         env = {**os.environ, "MAIL_CONFIG": str(pf)}
-        servers._postfix = subprocess.Popen([POSTFIX, "-c", str(pf), "start-fg"], stdout=subprocess.DEVNULL,
-                                            stderr=open(root / "postfix.stderr", "wb"), env=env)
+        with open(root / "postfix.stderr", "wb") as err:
+            servers._postfix = subprocess.Popen([POSTFIX, "-c", str(pf), "start-fg"], stdout=subprocess.DEVNULL,
+                                                stderr=err, env=env)
         _wait_port(smtp, 30, "Postfix SMTP", pf / "maillog")
     except BaseException:
         servers.stop()

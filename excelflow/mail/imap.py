@@ -81,6 +81,17 @@ def parse_internaldate(raw: bytes) -> datetime | None:
         return None
 
 
+def _login(conn: imaplib.IMAP4, account: str, secret: Secret) -> None:
+    """LOGIN, or AUTHENTICATE PLAIN in UTF-8 (RFC 4616) when the account or password is not ASCII:
+    imaplib sends LOGIN arguments as ASCII only."""
+    password = secret.reveal()
+    if account.isascii() and password.isascii():
+        conn.login(account, password)
+        return
+    token = b"\0" + account.encode("utf-8") + b"\0" + password.encode("utf-8")
+    conn.authenticate("PLAIN", lambda _challenge: token)
+
+
 def _answer(data: Sequence[object] | None) -> str:
     """The server's text answer, for a message (bytes decoded, kept short)."""
     parts = []
@@ -205,7 +216,7 @@ def open_mailbox(server: Server, account: str, secret: Secret, folder: str, ca_f
         raise MailError(f"无法连接收信服务器 {where}:{network_reason(exc)}") from exc
     try:
         try:
-            conn.login(account, secret.reveal())
+            _login(conn, account, secret)
         except imaplib.IMAP4.error as exc:
             raise MailError(f"收信服务器 {where} 登录失败(账号 {account}):{exc}。请核对账号和密码;"
                             "商业邮箱要先在网页邮箱里开启 IMAP/SMTP 服务,并用「授权码」代替登录密码。") from None

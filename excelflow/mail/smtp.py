@@ -8,6 +8,7 @@ is then simply sent by the next run). The password goes to `login` only.
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import socket
 import ssl
@@ -59,7 +60,7 @@ class SmtpSession:
             raise MailError(f"无法连接发信服务器 {where}:{network_reason(exc)}") from exc
         try:
             if conn.has_extn("auth"):
-                conn.login(self._account, self._secret.reveal())
+                _login(conn, self._account, self._secret)
         except smtplib.SMTPAuthenticationError as exc:
             conn.close()
             raise MailError(f"发信服务器 {where} 登录失败(账号 {self._account}):{_reply(exc.smtp_code, exc.smtp_error)}。"
@@ -102,6 +103,19 @@ class SmtpSession:
                 code, text = refused.get(recipient, (0, b""))
                 raise RecipientRefused(f"收件地址被拒绝:{_reply(code, text)}")
             return
+
+
+def _login(conn: smtplib.SMTP, account: str, secret: Secret) -> None:
+    """Log in; an account or password with non-ASCII characters goes as UTF-8 AUTH PLAIN (RFC 4616),
+    which smtplib's own login cannot send."""
+    password = secret.reveal()
+    if account.isascii() and password.isascii():
+        conn.login(account, password)
+        return
+    token = base64.b64encode(b"\0" + account.encode("utf-8") + b"\0" + password.encode("utf-8")).decode("ascii")
+    code, answer = conn.docmd("AUTH", "PLAIN " + token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, answer)
 
 
 def _reply(code: int, text: bytes | str) -> str:
