@@ -199,7 +199,7 @@ def raw_message(sender: str, to: str, subject: str, parts: Sequence[tuple[str, b
               f"{text}\r\n".encode("ascii")]
     for headers, payload in parts:
         encoded = base64.encodebytes(payload).decode("ascii").replace("\n", "\r\n")
-        chunks.append(f"--{boundary}\r\n{headers}Content-Transfer-Encoding: base64\r\n\r\n{encoded}".encode("ascii"))
+        chunks.append(f"--{boundary}\r\n{headers}Content-Transfer-Encoding: base64\r\n\r\n{encoded}".encode("utf-8"))
     chunks.append(f"--{boundary}--\r\n".encode("ascii"))
     return b"".join(chunks)
 

@@ -275,3 +275,140 @@ def _with_emails(register: object, unit: str, emails: tuple[str, ...]) -> object
 
     units = tuple(replace(u, emails=emails) if u.name == unit else u for u in register.units)  # type: ignore[attr-defined]
     return replace(register, units=units)  # type: ignore[type-var]
+
+
+def _retyped(source: Path, target: Path) -> bytes:
+    """A unit's own copy of its form: no identity sheet, 填报单位 left empty (only the sender can hint)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(source)
+    del book["_excelflow"]
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(min_row=1, max_row=6):
+            for cell in row:
+                if cell.value == "填报单位":
+                    sheet.cell(cell.row, cell.column + 1).value = None
+    book.save(target)
+    return target.read_bytes()
+
+
+def _lying_zip(member: str, size: int) -> bytes:
+    """A zip bomb: a member of `size` zero bytes whose headers claim 1 KB."""
+    import io
+    import struct
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(member, b"\0" * size)
+    raw = bytearray(buffer.getvalue())
+    struct.pack_into("<I", raw, 22, 1024)  # local header: uncompressed size
+    central = raw.find(b"PK\x01\x02")
+    struct.pack_into("<I", raw, central + 24, 1024)  # central directory: uncompressed size
+    return bytes(raw)
+
+
+def _dsn(office: str, failed: str) -> bytes:
+    return (f"From: MAILER-DAEMON@gf.gov.test\r\nTo: {office}\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n"
+            "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+            "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mail.gf.gov.test\r\n\r\n"
+            f"Final-Recipient: rfc822; {failed}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+            "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n--B--\r\n").encode("ascii")
+
+
+def test_hostile_mail_each_gets_a_clear_outcome_and_nothing_stops(tmp_path: Path, servers: MailServers,
+                                                                  password_env: None) -> None:
+    c = make_campaign(tmp_path / "hostile", servers, "office", suffix="2",
+                      extra_settings={"附件大小上限(MB)": "1", "自动发送回执": "是"})
+    root, office, work = str(c.ws.root), c.office, tmp_path / "work"
+    work.mkdir()
+    now = datetime.now()
+    gxj, swj, czj, mzj = (address(x + "2") for x in ("gxj", "swj", "czj", "mzj"))
+    headers = attachment_headers
+    # Raw 8-bit GBK in the file name (no encoding at all), and GB2312-labelled RFC 2231 holding a
+    # character outside GB2312 (镕): both decoded to what the unit typed.
+    raw8 = raw_message(gxj, office, "工信局", [("Content-Type: application/vnd.ms-excel\r\n"
+                                              "Content-Disposition: attachment; filename=\"PLACEHOLDER\"\r\n",
+                                              filled(c.ws, "区工信局", work / "a.xlsx"))])
+    raw8 = raw8.replace(b"PLACEHOLDER", "区工信局报送.xlsx".encode("gbk"))
+    append(servers, office, raw8, now)
+    append(servers, office, raw_message(czj, office, "财政局", [
+        (headers("区财政局报送-镕.xlsx", "gb2312-2231"), filled(c.ws, "区财政局", work / "b.xlsx"))]), now)
+    # Over the cap (1 MB here), a zip bomb, a zip with a zip inside, a .rar, a photo: each said, none saved.
+    append(servers, office, raw_message(mzj, office, "大附件和压缩包", [
+        (headers("很大的表.xlsx", "utf-8"), os.urandom(1_500_000)),
+        (headers("炸弹.zip", "zip"), _lying_zip("区民政局.xlsx", 5_000_000)),
+        (headers("大压缩包.zip", "zip"), gbk_zip([("区民政局.xlsx", b"\0" * 3_000_000)])),
+        (headers("套娃.zip", "zip"), gbk_zip([("里层.zip", b"PK\x05\x06" + b"\0" * 18)])),
+        ("Content-Type: application/x-rar-compressed\r\nContent-Disposition: attachment; filename=\"报表.rar\"\r\n",
+         b"Rar!\x1a\x07\x00"),
+        ("Content-Type: image/jpeg\r\nContent-Disposition: attachment; filename=\"photo.jpg\"\r\n", b"\xff\xd8\xff")]),
+        now)
+    # Malformed MIME: the workbook's base64 is cut off and the closing boundary is missing.
+    cut = raw_message(mzj, office, "截断的邮件", [(headers("区民政局.xlsx", "utf-8"), filled(c.ws, "区民政局", work / "m.xlsx"))])
+    append(servers, office, cut[: len(cut) * 2 // 3], now)
+    # Forged: From says 区商务局, the envelope (Return-Path) says someone else; the identity sheet decides.
+    forged = raw_message(swj, office, "冒名报送", [(headers("报送.xlsx", "utf-8"), filled(c.ws, "区民政局", work / "f.xlsx",
+                                                                                       status="已完成"))],
+                         extra_headers="Return-Path: <someone@qq.test>\r\n")
+    append(servers, office, forged, now)
+    # A form without identity nor 填报单位, from 区财政局's registered address: the sender is the only hint.
+    retyped = _retyped(c.ws.template_file(ROUND, "区财政局"), work / "r.xlsx")
+    append(servers, office, raw_message(czj, office, "自制表", [(headers("我们的表.xlsx", "utf-8"), retyped)]), now)
+    # An .xlsb return (saved, then refused by collect with its reason), and a bounce.
+    append(servers, office, raw_message(gxj, office, "二进制表", [
+        ("Content-Type: application/vnd.ms-excel.sheet.binary.macroEnabled.12\r\n"
+         "Content-Disposition: attachment; filename=\"区工信局.xlsb\"\r\n", gbk_zip([("xl/workbook.bin", b"\0" * 64)]))]),
+        now)
+    append(servers, office, _dsn(office, "nobody@gf.gov.test"), now)
+
+    code, out = run("mail", "fetch", "--root", root)
+    assert code == 0, out
+    assert "新邮件 8 封" in out
+    assert "很大的表.xlsx:附件约 1.5 MB,超过上限 1.0 MB" in out
+    assert "炸弹.zip → 区民政局.xlsx:压缩包内容与它声明的大小或校验码不符(可能是解压炸弹" in out
+    assert "大压缩包.zip → 区民政局.xlsx:解压后 2.9 MB,超过上限" in out
+    assert "压缩包里的压缩包不解开" in out and "压缩格式不支持" in out and "photo.jpg:不是表格文件" in out
+    assert "区民政局.xlsx:附件不完整" in out and "报表.rar:压缩格式不支持" in out
+    assert "退信:nobody@gf.gov.test:smtp; 550 5.1.1 User unknown" in out
+    assert "发件人可能被冒用" in out
+    names = {p.name: p for p in c.ws.mail_inbox.rglob("*") if p.is_file()}
+    assert "区工信局报送.xlsx" in names and "区财政局报送-镕.xlsx" in names and "区工信局.xlsb" in names
+    assert names["报送.xlsx"].parent.name == swj  # a doubtful sender's folder carries no unit name
+    assert names["我们的表.xlsx"].parent.name == f"区财政局({czj})"
+    assert not any(n.endswith((".zip", ".rar", ".jpg")) for n in names)
+
+    # Collect: every saved file ends with a clear outcome; receipts go out automatically.
+    code, out = run("collect", "--root", root, "--round", ROUND, "--wait", "5")
+    assert code == 0, out
+    subs = {s.path.rsplit("/", 1)[-1]: s for s in Archive(c.ws).submissions()}
+    assert subs["报送.xlsx"].unit == "区民政局"  # the identity sheet, not the forged sender
+    assert any("可能被冒用" in p.message for p in subs["报送.xlsx"].problems)
+    assert subs["我们的表.xlsx"].unit == "区财政局" and subs["我们的表.xlsx"].confidence == "filename"
+    assert any("按发件邮箱" in p.message for p in subs["我们的表.xlsx"].problems)
+    assert subs["区工信局.xlsb"].outcome == "rejected"
+    assert "已发送" in out  # the automatic receipts
+    receipt = wait_for(servers, gxj, 1)[-1].message
+    assert receipt["Auto-Submitted"] == "auto-replied"
+    code, out = run("mail", "fetch", "--root", root)
+    assert "没有新邮件" in out
+
+
+def test_implicit_tls_needs_a_trusted_certificate(tmp_path: Path, servers: MailServers, password_env: None) -> None:
+    c = make_campaign(tmp_path / "tls", servers, "tlsoffice")
+    root = str(c.ws.root)
+    code, out = run("mail", "fetch", "--root", root, "--imap", f"127.0.0.1:{servers.imaps_port}", "--security", "tls")
+    assert code == 0 and "没有新邮件" in out, out
+    code, out = run("mail", "fetch", "--root", root, "--user", "nobody@gf.gov.test")
+    assert code == 1 and "登录失败" in out and PASSWORD not in out
+    register = load_register(c.ws.register_path)
+    settings = dict(register.settings)
+    del settings["CA证书文件"]  # the test CA is not among the system's
+    from dataclasses import replace
+
+    write_register(c.ws.register_path, replace(register, settings=settings))
+    code, out = run("mail", "fetch", "--root", root, "--imap", f"127.0.0.1:{servers.imaps_port}", "--security", "tls")
+    assert code == 1 and "证书无法验证" in out, out
+    code, out = run("mail", "fetch", "--root", root, "--imap", "127.0.0.1:1", "--security", "tls")
+    assert code == 1 and "无法连接收信服务器" in out

@@ -147,7 +147,13 @@ def _unzip(zip_name: str, data: bytes, cap: int) -> tuple[list[Found], list[Skip
             try:
                 with archive.open(info) as handle:
                     content = handle.read(cap + 1)  # never trust the declared size (zip bombs)
-            except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError, EOFError, ValueError) as exc:
+            except zipfile.BadZipFile as exc:
+                # zipfile stops at the declared size, so a member that unpacks to more than its
+                # header says ends here, on its checksum: a zip bomb or a damaged archive.
+                skipped.append(Skipped(label, f"压缩包内容与它声明的大小或校验码不符(可能是解压炸弹,或已损坏:{exc}),"
+                                              "为安全起见未保存:请让填报单位重新压缩或直接附上表格"))
+                continue
+            except (OSError, NotImplementedError, RuntimeError, EOFError, ValueError) as exc:
                 skipped.append(Skipped(label, f"无法从压缩包中取出({type(exc).__name__}),未保存:请让填报单位重新压缩或直接附上表格"))
                 continue
             if len(content) > cap:

@@ -37,6 +37,7 @@ from typing import Any
 
 from excelflow.errors import MailError
 from excelflow.files import atomic_write_bytes, atomic_write_text, safe_filename
+from excelflow.intake.scan import looks_incomplete
 from excelflow.mail.attachments import workbooks_in
 from excelflow.mail.hints import MailHint, sender_unit, write_hint
 from excelflow.mail.imap import ImapMailbox, open_mailbox
@@ -268,15 +269,22 @@ def _take(ws: Workspace, register: Register, settings: MailSettings, raw: bytes,
     folder = ws.mail_inbox / received.date().isoformat() / safe_filename(
         f"{unit}({env.sender})" if unit else (env.sender or "未知发件人"))
     seen_here: set[str] = set()
+    known = 0  # workbooks left out because they are the office's own or came before
     for item in found:
         sha = hashlib.sha256(item.data).hexdigest()
         if sha in blanks:
             skipped.append((item.name, "这是督查室下发的原表(未填写),可能是回复时带上的原邮件附件,未保存"))
+            known += 1
             continue
         earlier = state.saved_before(sha)
         if earlier is not None or sha in seen_here:
             when = _short_time(earlier["received_at"]) if earlier else "本邮件"
             skipped.append((item.name, f"与{when}收到的附件完全相同(重发或引用的旧附件),未重复保存"))
+            known += 1
+            continue
+        if looks_incomplete(item.data, item.name):
+            # Saved, it would wait a day in inbox/ as "still being copied": it will never complete.
+            skipped.append((item.name, "附件不完整(邮件在传输中被截断或格式损坏),未保存:请让填报单位重新发送"))
             continue
         seen_here.add(sha)
         target = _free_name(folder, item.name, item.data)
@@ -289,7 +297,7 @@ def _take(ws: Workspace, register: Register, settings: MailSettings, raw: bytes,
         saved.append((rel, item.data))
     if saved:
         outcome = f"已保存 {len(saved)} 个表格" + ("" if env.trusted else f"(发件人可能被冒用:{env.doubt})")
-    elif found:
+    elif found and known == len(found):
         outcome = "没有新的表格:附件都已收到过,或是下发的原表"
     elif skipped:
         outcome = "附件都不能使用"

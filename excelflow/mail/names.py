@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from email.header import decode_header
+from email.header import Header, decode_header
 from email.message import Message
 
 _GB_LABELS = {"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "euc-cn", "csgb2312", "hz-gb-2312", "x-euc-cn", "ms936"}
@@ -68,8 +68,24 @@ def _unescape_raw(text: str) -> str:
     return text
 
 
+def _with_raw_header(part: Message, header: str) -> Message:
+    """`part`, or a stand-in holding `header` decoded from raw 8-bit bytes.
+
+    The legacy parser turns a header with raw 8-bit bytes into a `Header` in the `unknown-8bit`
+    charset, whose text is replacement characters; its chunks still hold the original bytes.
+    """
+    value = part.get(header)
+    if not isinstance(value, Header):
+        return part
+    raw = b"".join(chunk if isinstance(chunk, bytes) else chunk.encode("ascii", "surrogateescape")
+                   for chunk, _ in decode_header(value))
+    shadow = Message()
+    shadow[header] = decode_bytes(raw, None)
+    return shadow
+
+
 def _param(part: Message, name: str, header: str) -> str | None:
-    value = part.get_param(name, header=header)
+    value = _with_raw_header(part, header).get_param(name, header=header)
     if value is None or value == "":
         return None
     if isinstance(value, tuple):  # RFC 2231: (charset, language, text with the bytes as Latin-1)
