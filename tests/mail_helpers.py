@@ -98,6 +98,8 @@ def make_campaign(root: Path, servers: MailServers, office_local: str, *, suffix
     for unit in register.units:
         for email in unit.emails:
             servers.add_user(email, "unit-pw")
+    # Dovecot looks at its passwd-file at most once a second: let the next lookup see the new users.
+    time.sleep(1.1)
     return Campaign(ws, today, office)
 
 

@@ -19,11 +19,11 @@ import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.header import Header
+from email import policy
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from typing import Literal
 
 from excelflow.mail.attachments import WORKBOOK_TYPES
@@ -105,10 +105,12 @@ def _attachment_part(attachment: Attachment) -> MIMEBase:
 
 def build_message(item: Outgoing, sender: str, sender_name: str, now: datetime, message_id: str) -> MIMEMultipart:
     """`item` as a MIME message with its Message-ID and date."""
-    message = MIMEMultipart("mixed")
-    message["From"] = formataddr((sender_name, sender), charset="utf-8")
+    # No refolding: the legacy folder would start Subject with an empty line (a leading space in
+    # several readers); lines stay far under SMTP's 998 characters, encoded words under 75.
+    message = MIMEMultipart("mixed", policy=policy.compat32.clone(max_line_length=998))
+    message["From"] = f"{encoded_words(sender_name)} <{sender}>" if sender_name else sender
     message["To"] = item.address
-    message["Subject"] = Header(item.subject, "utf-8").encode()
+    message["Subject"] = encoded_words(item.subject)  # short words: a long one is cut by some gateways
     message["Date"] = format_datetime(now.astimezone())
     message["Message-ID"] = message_id
     if item.in_reply_to:
