@@ -213,3 +213,20 @@ def test_without_a_mailbox_the_commands_say_what_to_set(tmp_path: Path, monkeypa
     result = CliRunner().invoke(main, ["mail", "send", "--round", "2021-H1", "--root", str(ws.root), "--dry-run"])
     assert result.exit_code == 0 and "请先运行 excelflow generate" in result.output
     assert Secret("x") is not None
+
+
+def test_fetch_state_keeps_what_was_taken_per_folder_and_starts_over_when_the_folder_is_rebuilt(tmp_path: Path
+                                                                                                 ) -> None:
+    from excelflow.mail.fetch import FetchState
+
+    ws = Workspace(tmp_path)
+    state = FetchState(ws)
+    box = state.mailbox("ducha@imap:993/INBOX", uidvalidity=7)
+    for uid in (1, 2, 5, 3):
+        state.mark_done(box, uid)
+    assert (FetchState.floor(box), box["done"]) == (3, [5])  # the search starts above 3, skips 5
+    assert state.mailbox("ducha@imap:993/INBOX", uidvalidity=8)["floor"] == 0  # UIDs renumbered
+    (ws.mail_state).mkdir(parents=True)
+    (ws.mail_state / "fetch-state.json").write_text("{broken", encoding="utf-8")
+    with pytest.raises(MailError, match="无法读取"):
+        FetchState(ws)

@@ -130,21 +130,26 @@ class FetchState:
             self.data = loaded
 
     def mailbox(self, key: str, uidvalidity: int) -> dict[str, Any]:
-        box = self.data["mailboxes"].setdefault(key, {"uidvalidity": uidvalidity, "done": []})
+        """The record of one mailbox folder: `floor` (every UID up to it is done) and `done` above it."""
+        box = self.data["mailboxes"].setdefault(key, {"uidvalidity": uidvalidity, "floor": 0, "done": []})
         if box.get("uidvalidity") != uidvalidity:  # the folder was rebuilt: UIDs mean nothing now
-            box.update({"uidvalidity": uidvalidity, "done": []})
+            box.update({"uidvalidity": uidvalidity, "floor": 0, "done": []})
         return box  # type: ignore[no-any-return]
 
     @staticmethod
     def floor(box: dict[str, Any]) -> int:
-        """The highest UID below which every message is done (the search starts above it)."""
-        done = sorted(set(box["done"]))
-        floor = 0
-        for uid in done:
-            if uid != floor + 1:
-                break
-            floor = uid
-        return floor
+        return int(box.get("floor", 0))
+
+    @staticmethod
+    def mark_done(box: dict[str, Any], uid: int) -> None:
+        """Note `uid` as done, folding the run above the floor into it (the list stays short)."""
+        done = {int(u) for u in box.get("done", [])} | {uid}
+        floor = int(box.get("floor", 0))
+        while floor + 1 in done:
+            floor += 1
+            done.discard(floor)
+        box["floor"] = floor
+        box["done"] = sorted(u for u in done if u > floor)
 
     def message_ids(self) -> set[str]:
         return set(self.data["message_ids"])
@@ -154,7 +159,7 @@ class FetchState:
         return found if isinstance(found, dict) else None
 
     def record(self, box: dict[str, Any], message: FetchedMessage, shas: dict[str, str]) -> None:
-        box["done"] = _compact(sorted({*box["done"], message.uid}))
+        self.mark_done(box, message.uid)
         if message.message_id:
             self.data["message_ids"].append(message.message_id)
         for sha, path in shas.items():
@@ -170,16 +175,6 @@ class FetchState:
             m["skipped"] = tuple(tuple(s) for s in m.get("skipped", ()))
             out.append(FetchedMessage(**m))
         return out
-
-
-def _compact(done: list[int]) -> list[int]:
-    """Done UIDs, dropping the contiguous run from 1 except its last (the floor says the rest)."""
-    run = 0
-    for uid in done:
-        if uid != run + 1:
-            break
-        run = uid
-    return [u for u in done if u >= run]
 
 
 # -- fetching ---------------------------------------------------------------------------------------
@@ -200,15 +195,16 @@ def fetch_mail(ws: Workspace, register: Register, settings: MailSettings, secret
     blanks = _blank_workbooks(ws)
     with opener(server, settings.account, secret, settings.folder, settings.ca_file) as mailbox:
         box = state.mailbox(key, mailbox.uidvalidity)
-        done = set(box["done"])
+        done = {int(u) for u in box["done"]}
         uids = [u for u in mailbox.uids(FetchState.floor(box), since or default_since(register)) if u not in done]
         known_ids = state.message_ids()
         message_cap = settings.attachment_cap * 3 + 1024 * 1024
         for meta in mailbox.meta(uids):
-            received = meta.internaldate.astimezone().replace(tzinfo=None)
+            # The server's arrival time; a server that does not say gets the fetch's own time.
+            received = meta.internaldate.astimezone().replace(tzinfo=None) if meta.internaldate else now
             if "$ExcelflowFetched".lower() in (f.lower() for f in meta.flags):
                 report.already += 1  # taken by an earlier fetch whose record is gone: never again
-                box["done"] = _compact(sorted({*box["done"], meta.uid}))
+                state.mark_done(box, meta.uid)
                 continue
             if meta.size > message_cap:
                 message = FetchedMessage(mailbox.uidvalidity, meta.uid, "", received.isoformat(), "", "", "",

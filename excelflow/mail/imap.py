@@ -38,7 +38,7 @@ class MessageMeta:
     """What the server says about a message before its body is downloaded."""
 
     uid: int
-    internaldate: datetime  # aware, in the server's offset
+    internaldate: datetime | None  # aware, in the server's offset; None when the server's answer is garbled
     size: int
     flags: tuple[str, ...]
 
@@ -146,9 +146,9 @@ class ImapMailbox:
                     continue
                 uid, size, when = _UID.search(line), _SIZE.search(line), parse_internaldate(line)
                 flags = _FLAGS.search(line)
-                if uid is None or size is None or when is None:
+                if uid is None:
                     continue
-                out.append(MessageMeta(int(uid.group(1)), when, int(size.group(1)),
+                out.append(MessageMeta(int(uid.group(1)), when, int(size.group(1)) if size else 0,
                                        tuple(flags.group(1).decode("ascii", "replace").split()) if flags else ()))
         return sorted(out, key=lambda m: m.uid)
 
