@@ -11,8 +11,8 @@ touch the system's mail setup nor fight over ports 25/143/993:
   leaves the machine: mail for any other domain is refused at RCPT time.
 
 As root (here and in CI) the daemons drop to the `dovecot`, `dovenull` and `postfix` users the
-Debian packages create; as an ordinary user Dovecot runs rootless (Postfix needs root, so the
-tests are then skipped with the reason). A self-signed CA and server certificate are made with
+Debian packages create. Postfix's master must start as root, so as an ordinary user the tests are
+skipped with that reason (outside CI; in CI a missing server fails the run). A self-signed CA and server certificate are made with
 `openssl` so that TLS is checked for real (the client trusts the CA through the register's CA
 setting, as an office with an internal CA would).
 

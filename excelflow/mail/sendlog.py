@@ -22,7 +22,7 @@ from pathlib import Path
 from excelflow.files import publish_bytes, safe_filename
 from excelflow.mail.compose import KIND_NAMES
 from excelflow.workspace import Workspace
-from excelflow.xlsx import fit_widths, new_workbook, setup_print, standard_formats
+from excelflow.xlsx import DEFAULT_FONTS, fit_widths, new_workbook, setup_print, standard_formats
 
 SENT_FOLDER = "sent"
 RESULT_NAMES = {"sent": "已发送", "failed": "未发出"}
@@ -90,6 +90,10 @@ def write_send_record(ws: Workspace, round_id: str) -> Path | None:
     last = max((r.at for r in records), default="2000-01-01T00:00:00")
     book.set_properties({"created": datetime.fromisoformat(last), "title": f"{round_id} 邮件发送记录"})
     fmt = standard_formats(book)
+    # One line per message (long subjects and Message-IDs are cut at the column edge, not wrapped):
+    # the record is read row by row and filtered, not printed as prose.
+    line = book.add_format({**DEFAULT_FONTS.body.properties(), "border": 1, "border_color": "#BFBFBF",
+                            "valign": "vcenter", "locked": True})
     sheet = book.add_worksheet("发送记录")
     headers = ["序号", "类型", "单位", "收件地址", "发送时间", "结果", "说明", "主题", "附件", "Message-ID"]
     sent = sum(1 for r in last_results(records).values() if r.result == "sent")
@@ -108,8 +112,8 @@ def write_send_record(ws: Workspace, round_id: str) -> Path | None:
             if isinstance(value, int):
                 sheet.write_number(row_index, col, value, fmt.locked_center)
             else:
-                sheet.write_string(row_index, col, value, fmt.locked)
-    fit_widths(sheet, [headers, *rows], minimum=6, maximum=48)
+                sheet.write_string(row_index, col, value, line)
+    fit_widths(sheet, [headers, *rows], minimum=6, maximum=40)
     sheet.freeze_panes(2, 0)
     if rows:
         sheet.autofilter(1, 0, len(rows) + 1, len(headers) - 1)
