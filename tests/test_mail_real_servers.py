@@ -412,3 +412,29 @@ def test_implicit_tls_needs_a_trusted_certificate(tmp_path: Path, servers: MailS
     assert code == 1 and "证书无法验证" in out, out
     code, out = run("mail", "fetch", "--root", root, "--imap", "127.0.0.1:1", "--security", "tls")
     assert code == 1 and "无法连接收信服务器" in out
+
+
+def test_fetched_messages_can_be_moved_to_a_chinese_named_folder(tmp_path: Path, servers: MailServers,
+                                                                 password_env: None) -> None:
+    import imaplib
+
+    from mail_helpers import imap_login
+
+    from excelflow.mail.imap import encode_folder
+
+    c = make_campaign(tmp_path / "move", servers, "moveoffice", extra_settings={"收取后移至": "已收取"})
+    work = tmp_path / "w"
+    work.mkdir()
+    append(servers, c.office, raw_message(address("gxj"), c.office, "报送", [
+        (attachment_headers("区工信局.xlsx", "utf-8"), filled(c.ws, "区工信局", work / "a.xlsx"))]), datetime.now())
+    code, out = run("mail", "fetch", "--root", str(c.ws.root))
+    assert code == 0 and "保存表格 1 个" in out, out
+    conn = imaplib.IMAP4("127.0.0.1", servers.imap_port)
+    try:
+        imap_login(conn, c.office, PASSWORD)
+        assert conn.select("INBOX", readonly=True)[1][0] == b"0"
+        assert conn.select(encode_folder("已收取"), readonly=True)[1][0] == b"1"
+        typ, data = conn.uid("FETCH", "1:*", "(FLAGS)")
+        assert b"$ExcelflowFetched" in data[0]
+    finally:
+        conn.logout()
