@@ -222,18 +222,23 @@ class _LazyBar:
 def collect_command(round_id: str | None, root: Path, now_text: str | None, wait: float, check: bool) -> None:
     """收集 inbox/ 中的回报表:存档原件,判定按时/逾期/未报送,写出牵头汇总表、回执和状态文件。"""
     from excelflow.reports.ledger import has_gaps
+    from excelflow.runs.mail_pass import answer_after_pass, fetch_before_pass
     from excelflow.runs.summary import summary_lines
     from excelflow.runs.watch import guarded_pass
 
     ws = Workspace(root)
     ws.require_register()
     now = _parse_now(now_text)
+    for line in fetch_before_pass(ws, now):  # a mailbox in the register: new mail into inbox/ first
+        click.echo(line)
     bar = _LazyBar("收集回报表")
     try:
         report = guarded_pass(ws, round_id=round_id, now=now, wait=wait, progress=bar)
     finally:
         bar.close()
     for line in summary_lines(report, ws.root):
+        click.echo(line)
+    for line in answer_after_pass(ws, report, now):
         click.echo(line)
     if check and has_gaps(report.states):
         sys.exit(EXIT_GAPS)
@@ -309,6 +314,142 @@ def compare_command(round_id: str | None, root: Path, now_text: str | None) -> N
         click.echo(f"  已写出 {path}{note}")
     if not written:
         click.echo(f"  与上次相同,未改写:{ws.round_dir(rnd.id)}")
+
+
+# -- excelflow mail (docs/mail.md) ------------------------------------------------------------------
+def _mail_options(func: Any) -> Any:
+    """The mailbox options of every mail command (contract in shared/domain.md)."""
+    for option in reversed((
+        click.option("--imap", metavar="HOST:PORT", help="收信服务器(覆盖登记表「设置」中的「收信服务器」)。"),
+        click.option("--smtp", metavar="HOST:PORT", help="发信服务器(覆盖「发信服务器」)。"),
+        click.option("--user", metavar="ACCOUNT", help="邮箱账号(覆盖「邮箱账号」)。密码只从环境变量 "
+                                                        "EXCELFLOW_MAIL_PASSWORD 或系统钥匙串读取。"),
+        click.option("--security", type=click.Choice(["tls", "starttls", "plain"]),
+                     help="加密方式:tls(SSL/TLS)、starttls,或 plain(不加密,只允许连接本机)。"),
+        click.option("--wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
+                     help="另一个 excelflow 正在使用邮箱时,最多等待的秒数。"),
+        root_option,
+    )):
+        func = option(func)
+    return func
+
+
+def _overrides(imap: str | None, smtp: str | None, user: str | None, security: str | None) -> Any:
+    from excelflow.mail.settings import Overrides
+
+    return Overrides(imap=imap, smtp=smtp, user=user, security=security)
+
+
+@main.group("mail", cls=_Group)
+def mail_group() -> None:
+    """邮件:发送填报表、收取回报表、发送回执和催报(设置见 docs/mail.md)。"""
+
+
+def _send_batch(kind: str, root: Path, round_id: str | None, overrides: Any, wait: float, dry_run: bool, yes: bool,
+                resend: bool, now_text: str | None) -> None:
+    """Plan a batch under the mail lock, show it, confirm, send, and report (exit 1 if some failed)."""
+    from excelflow.runs import mail_runs
+
+    ws = Workspace(root)
+    ws.require_register()
+    now = _parse_now(now_text)
+    with mail_runs.holding_mail_lock(ws, wait):
+        register, settings = mail_runs.mail_context(ws, overrides)
+        if kind == "workbook":
+            plan = mail_runs.plan_workbooks(ws, register, settings, round_id, now, resend=resend)
+        elif kind == "receipt":
+            plan = mail_runs.plan_receipts(ws, register, round_id, now, resend=resend)
+        else:
+            plan = mail_runs.plan_reminders(ws, register, round_id, now)
+        for line in plan.lines(full=dry_run):
+            click.echo(line)
+        if dry_run:
+            click.echo("(预演:以上邮件都没有发送。去掉 --dry-run 才会发送。)")
+            return
+        if not plan.to_send:
+            return
+        settings.require_smtp()
+        secret = mail_runs.mail_password(settings)  # before asking: a missing password is said first
+        if not yes and not click.confirm(f"确认发送以上 {len(plan.to_send)} 封邮件?", default=False):
+            click.echo("已取消,没有发送任何邮件。")
+            return
+        result = mail_runs.deliver(ws, plan, settings, secret, clock=lambda: datetime.now().replace(microsecond=0))
+    for line in result.lines():
+        click.echo(line)
+    if result.failed:
+        raise ExcelflowError(f"有 {len(result.failed)} 封邮件未发出(见上面和发送记录);改正后重新运行即可,已发出的不会重复发送。")
+
+
+@mail_group.command("send")
+@click.option("--round", "round_id", metavar="R", help="轮次(默认:截止日期离现在最近的轮次)。")
+@_mail_options
+@click.option("--dry-run", is_flag=True, help="只显示将发给谁、发什么,不发送。")
+@click.option("--yes", is_flag=True, help="不询问,直接发送(用于计划任务)。")
+@click.option("--resend", is_flag=True, help="已经发送过的也再发一次。")
+@click.option("--now", "now_text", metavar="ISO-TIME", help="信中落款日期(默认:今天)。")
+def mail_send_command(round_id: str | None, imap: str | None, smtp: str | None, user: str | None,
+                      security: str | None, wait: float, root: Path, dry_run: bool, yes: bool, resend: bool,
+                      now_text: str | None) -> None:
+    """把本轮各单位的填报表发到登记表「单位」表中的邮箱(按分发清单)。"""
+    _send_batch("workbook", root, round_id, _overrides(imap, smtp, user, security), wait, dry_run, yes, resend,
+                now_text)
+
+
+@mail_group.command("receipts")
+@click.option("--round", "round_id", metavar="R", help="轮次(默认:截止日期离现在最近的轮次)。")
+@_mail_options
+@click.option("--dry-run", is_flag=True, help="只显示将发给谁、发什么,不发送。")
+@click.option("--yes", is_flag=True, help="不询问,直接发送。")
+@click.option("--resend", is_flag=True, help="已经发过回执的也再发一次。")
+@now_option
+def mail_receipts_command(round_id: str | None, imap: str | None, smtp: str | None, user: str | None,
+                          security: str | None, wait: float, root: Path, dry_run: bool, yes: bool, resend: bool,
+                          now_text: str | None) -> None:
+    """把每份邮件报送的回执发回给发件人(先运行 collect 生成回执)。"""
+    _send_batch("receipt", root, round_id, _overrides(imap, smtp, user, security), wait, dry_run, yes, resend,
+                now_text)
+
+
+@mail_group.command("remind")
+@click.option("--round", "round_id", metavar="R", help="轮次(默认:截止日期离现在最近的轮次)。")
+@_mail_options
+@click.option("--dry-run", is_flag=True, help="只显示将发给谁、发什么,不发送。")
+@click.option("--yes", is_flag=True, help="不询问,直接发送。")
+@now_option
+def mail_remind_command(round_id: str | None, imap: str | None, smtp: str | None, user: str | None,
+                        security: str | None, wait: float, root: Path, dry_run: bool, yes: bool,
+                        now_text: str | None) -> None:
+    """给逾期未报、需要补正的单位发催报邮件(每个单位每天最多一封)。"""
+    _send_batch("reminder", root, round_id, _overrides(imap, smtp, user, security), wait, dry_run, yes, False,
+                now_text)
+
+
+@mail_group.command("fetch")
+@_mail_options
+@click.option("--since", metavar="DATE", help="只看这一天以后收到的邮件(默认:第一个截止日期前半年)。")
+@now_option
+def mail_fetch_command(imap: str | None, smtp: str | None, user: str | None, security: str | None, wait: float,
+                       root: Path, since: str | None, now_text: str | None) -> None:
+    """收取新邮件:表格附件(含 zip 中的)存入 inbox/邮件/,每封邮件只收一次;之后运行 collect。"""
+    from datetime import date
+
+    from excelflow.runs import mail_runs
+
+    ws = Workspace(root)
+    ws.require_register()
+    try:
+        since_day = None if since is None else date.fromisoformat(since)
+    except ValueError as exc:
+        raise click.BadParameter(f"「{since}」不是日期,例如 2021-06-01", param_hint="--since") from exc
+    now = _parse_now(now_text)
+    with mail_runs.holding_mail_lock(ws, wait):
+        register, settings = mail_runs.mail_context(ws, _overrides(imap, smtp, user, security))
+        settings.require_imap()
+        report = mail_runs.run_fetch(ws, register, settings, mail_runs.mail_password(settings), now, since=since_day)
+    for line in report.lines():
+        click.echo(line)
+    if report.saved:
+        click.echo("下一步:运行 excelflow collect 收集这些表格(接收时间按邮件服务器收到邮件的时间)。")
 
 
 if __name__ == "__main__":  # pragma: no cover

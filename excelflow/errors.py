@@ -66,3 +66,7 @@ class RoundError(ExcelflowError):
 
 class LockError(ExcelflowError):
     """Another collector holds the working folder."""
+
+
+class MailError(ExcelflowError):
+    """The mailbox settings are missing or unsafe, or the mail server cannot be used."""

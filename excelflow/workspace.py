@@ -12,6 +12,8 @@
         状态.json                           every entry's state (collect)
         <round>-对比通报.xlsx, <round>-催报提醒.txt, <round>-通报.docx   the comparison (collect, compare)
     <root>/outbox/落实方案/<unit>-落实方案.xlsx   plan workbooks (generate --plan)
+    <root>/outbox/<round>/发送记录.xlsx, <root>/outbox/邮件收取记录.xlsx   the mail channel's records
+    <root>/inbox/邮件/<day>/<sender>/   attachments fetched from the office mailbox
     <root>/.excelflow/                 collector state: lock, log, last pass, caches
 """
 
@@ -160,6 +162,26 @@ class Workspace:
 
     def plan_file(self, unit: str) -> Path:
         return self.plans_dir / safe_filename(f"{unit}-落实方案", ".xlsx")
+
+    # -- the mail channel (`excelflow mail`, docs/mail.md) --
+    @property
+    def mail_inbox(self) -> Path:
+        """Where fetched attachments are saved: `inbox/邮件/<day>/<sender>/` (collect reads them there)."""
+        return self.inbox / "邮件"
+
+    @property
+    def mail_state(self) -> Path:
+        """What the mail channel remembers: messages fetched, messages sent, receipt-time hints."""
+        return self.state / "mail"
+
+    def send_record(self, round_id: str) -> Path:
+        """`发送记录.xlsx`: every message of a round sent (workbooks, receipts, reminders) and its result."""
+        return self.round_dir(round_id) / "发送记录.xlsx"
+
+    @property
+    def fetch_record(self) -> Path:
+        """`邮件收取记录.xlsx`: every message fetched, what was saved from it and what was not."""
+        return self.outbox / "邮件收取记录.xlsx"
 
     def require_register(self) -> Path:
         if not self.register_path.is_file():

@@ -100,7 +100,7 @@ def test_workbook_has_the_sheets_headers_and_real_dates_a_clerk_edits(tmp_path: 
     assert tasks["F2"].value == "上饶高新区、各乡镇(街道)"
     assert tasks["F2"].alignment.wrap_text
     assert tasks["G4"].value == "永丰街道、下溪街道" and tasks["G3"].value is None
-    assert [c.value for c in book["单位"][1]] == ["单位名称", "别名", "分组", "联系人", "联系电话", "代码"]
+    assert [c.value for c in book["单位"][1]] == ["单位名称", "别名", "分组", "联系人", "联系电话", "代码", "邮箱"]
     assert book["单位"]["F7"].value == "361103001" and book["单位"]["F7"].data_type == "s"
     rounds = book["轮次"]
     assert [c.value for c in rounds[1]] == ["轮次", "名称", "协办单位截止", "牵头单位截止"]

@@ -38,6 +38,7 @@ TASK_COLUMNS = (TASK_ID, CHAPTER, SECTION, TEXT, LEAD, CO, RELEVANT)
 
 UNIT_NAME, ALIASES, GROUPS, CONTACT, PHONE, CODE = "单位名称", "别名", "分组", "联系人", "联系电话", "代码"
 UNIT_COLUMNS = (UNIT_NAME, ALIASES, GROUPS, CONTACT, PHONE, CODE)
+UNIT_EMAILS = "邮箱"  # optional column (registers written before the mail channel lack it)
 
 ROUND_ID, ROUND_NAME, CO_DEADLINE, LEAD_DEADLINE = "轮次", "名称", "协办单位截止", "牵头单位截止"
 ROUND_COLUMNS = (ROUND_ID, ROUND_NAME, CO_DEADLINE, LEAD_DEADLINE)
@@ -61,6 +62,29 @@ SETTING_NOTES: Mapping[str, str] = {
     OFFICE_PHONE: "督查室联系电话",
     OFFICE_EMAIL: "报送邮箱",
     DISTRICT: "本区(县)名称,用于通报标题",
+}
+
+# The mailbox of `excelflow mail` (docs/mail.md): written empty into every new register so the
+# clerk sees where they go; the password is never one of them (environment or OS keyring only).
+MAIL_IMAP = "收信服务器"
+MAIL_SMTP = "发信服务器"
+MAIL_SECURITY = "加密方式"
+MAIL_ACCOUNT = "邮箱账号"
+MAIL_SENDER_NAME = "发件人名称"
+MAIL_AUTO_RECEIPTS = "自动发送回执"
+# Rarer ones, read when present (docs/mail.md): not written as placeholders.
+MAIL_FROM = "发件地址"
+MAIL_FOLDER = "收信文件夹"
+MAIL_MOVE_TO = "收取后移至"
+MAIL_CA_FILE = "CA证书文件"
+MAIL_SIZE_CAP = "附件大小上限(MB)"
+MAIL_SETTING_NOTES: Mapping[str, str] = {
+    MAIL_IMAP: "收取回报表的邮箱服务器,如 imap.exmail.qq.com:993(留空则不收取邮件)",
+    MAIL_SMTP: "发送填报表、回执和催报的服务器,如 smtp.exmail.qq.com:465",
+    MAIL_SECURITY: "SSL/TLS、STARTTLS 或 不加密(只用于本机);留空按端口判断",
+    MAIL_ACCOUNT: "登录邮箱的账号(一般是完整邮箱地址);密码或授权码不写在这里",
+    MAIL_SENDER_NAME: "收件人看到的发件人名称(留空用督查室名称)",
+    MAIL_AUTO_RECEIPTS: "填「是」则每次收集后自动把回执发给报送人",
 }
 
 NONE_CHOSEN = "无"  # typed in 相关乡镇(街道): the clerk chose that no township reports on the task

@@ -21,6 +21,7 @@ from python_calamine import CalamineWorkbook
 
 from excelflow.errors import CellRef, RegisterError
 from excelflow.notice.units import ALL_PREFIX, RELEVANT_PREFIX, UnitResolver, fold_width, split_top_level
+from excelflow.register.addresses import split_addresses
 from excelflow.register.cells import parse_task_id
 from excelflow.register.layout import (
     ALIASES,
@@ -35,6 +36,7 @@ from excelflow.register.layout import (
     INDICATOR,
     LEAD,
     LEAD_DEADLINE,
+    MAIL_SETTING_NOTES,
     NONE_CHOSEN,
     PHONE,
     PLAN_COLUMNS,
@@ -58,6 +60,7 @@ from excelflow.register.layout import (
     TEXT,
     TITLE_SETTING,
     UNIT_COLUMNS,
+    UNIT_EMAILS,
     UNIT_NAME,
     UNITS_SHEET,
 )
@@ -206,8 +209,11 @@ class _Reader:
                 suggestion: str | None = None) -> None:
         self.problems.append(RegisterProblem(message, CellRef(self.file, sheet, row, column), suggestion))
 
-    def rows(self, sheet: str, required: Sequence[str], optional: bool = False) -> list[_Row] | None:
-        """The data rows of `sheet` keyed by header; None (and a problem) if it cannot be read."""
+    def rows(self, sheet: str, required: Sequence[str], optional: bool = False,
+             extra: Sequence[str] = ()) -> list[_Row] | None:
+        """The data rows of `sheet` keyed by header; None (and a problem) if it cannot be read.
+
+        `extra` headers are read where the sheet has them (columns added after old registers)."""
         name = self._find_sheet(sheet)
         if name is None:
             if not optional:
@@ -227,8 +233,9 @@ class _Reader:
         for i, header in enumerate(headers):
             index.setdefault(header, i)  # a repeated header: the first column counts
         rows = []
+        present = [*required, *(h for h in extra if norm_name(h) in index)]
         for number, values in enumerate(raw[1:], start=2):
-            cells = {h: values[index[norm_name(h)]] for h in required if index[norm_name(h)] < len(values)}
+            cells = {h: values[index[norm_name(h)]] for h in present if index[norm_name(h)] < len(values)}
             rows.append(_Row(number, cells))
         return rows
 
@@ -310,7 +317,7 @@ def load_register(path: Path) -> Register:
 
 def _load_units(reader: _Reader) -> list[Unit] | None:
     """The units, or None when the sheet cannot be read (task rows are then not checked)."""
-    rows = reader.rows(UNITS_SHEET, UNIT_COLUMNS)
+    rows = reader.rows(UNITS_SHEET, UNIT_COLUMNS, extra=(UNIT_EMAILS,))
     if rows is None:
         return None
     units: list[Unit] = []
@@ -355,10 +362,15 @@ def _load_units(reader: _Reader) -> list[Unit] | None:
                                UNITS_SHEET, row.number, GROUPS,
                                f"写成「{group.removeprefix(RELEVANT_PREFIX).removeprefix(ALL_PREFIX)}」;任务表里再写「各…」或「相关…」")
                 ok = False
+        emails, not_emails = split_addresses(row.text(UNIT_EMAILS))
+        for typed in not_emails:
+            reader.problem(f"「{typed}」不是邮箱地址", UNITS_SHEET, row.number, UNIT_EMAILS,
+                           "写成 name@example.gov.cn 的样子;多个地址用「、」或分号分隔")
+            ok = False
         if ok:
             units.append(Unit(name=name, aliases=tuple(a for a in aliases if a != name and a not in clashing),
                               groups=groups,
-                              contact=row.text(CONTACT), phone=row.text(PHONE), code=row.text(CODE)))
+                              contact=row.text(CONTACT), phone=row.text(PHONE), code=row.text(CODE), emails=emails))
     return units
 
 
@@ -539,8 +551,9 @@ def _load_settings(reader: _Reader) -> tuple[str, dict[str, str]]:
     settings: dict[str, str] = {}
     for row in rows or ():
         key = row.text(SETTING_KEY)
-        if key:
-            settings[key] = row.text(SETTING_VALUE)
+        value = row.text(SETTING_VALUE)
+        if key and (value or key not in MAIL_SETTING_NOTES):  # an empty mail row is the writer's placeholder
+            settings[key] = value
     return settings.pop(TITLE_SETTING, ""), settings
 
 

@@ -31,6 +31,7 @@ class Unit:
     contact: str = ""
     phone: str = ""
     code: str = ""
+    emails: tuple[str, ...] = ()  # where `excelflow mail` sends this unit's workbooks and reminders
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from excelflow.register.layout import (
     INDICATOR,
     LEAD,
     LEAD_DEADLINE,
+    MAIL_SETTING_NOTES,
     NONE_CHOSEN,
     PHONE,
     PLAN_COLUMNS,
@@ -48,6 +49,7 @@ from excelflow.register.layout import (
     TASKS_SHEET,
     TITLE_SETTING,
     UNIT_COLUMNS,
+    UNIT_EMAILS,
     UNIT_NAME,
     UNITS_SHEET,
 )
@@ -162,9 +164,10 @@ def _write_tasks(book: Any, styles: _Styles, register: Register) -> None:
 
 
 def _write_units(book: Any, styles: _Styles, register: Register) -> None:
-    rows = [(u.name, join_names(u.aliases), join_names(u.groups), u.contact, u.phone, u.code) for u in register.units]
-    _table(book, styles, UNITS_SHEET, UNIT_COLUMNS, rows, caps=(28, 30, 14, 10, 16, 12), floors=(0, 0, 0, 10, 14),
-           landscape=False)
+    rows = [(u.name, join_names(u.aliases), join_names(u.groups), u.contact, u.phone, u.code, "、".join(u.emails))
+            for u in register.units]
+    _table(book, styles, UNITS_SHEET, (*UNIT_COLUMNS, UNIT_EMAILS), rows, caps=(28, 30, 14, 10, 16, 12, 36),
+           floors=(0, 0, 0, 10, 14, 0, 16), landscape=False)
 
 
 def _write_rounds(book: Any, styles: _Styles, register: Register) -> None:
@@ -212,7 +215,9 @@ def _write_plan(book: Any, styles: _Styles, register: Register) -> None:
 
 def _write_settings(book: Any, styles: _Styles, register: Register) -> None:
     items = [(TITLE_SETTING, register.title)] + [(k, v) for k, v in register.settings.items() if k != TITLE_SETTING]
-    rows = [(k, v, SETTING_NOTES.get(k, "")) for k, v in items]
+    items += [(k, "") for k in MAIL_SETTING_NOTES if k not in register.settings]  # where the mailbox goes
+    notes = {**SETTING_NOTES, **MAIL_SETTING_NOTES}
+    rows = [(k, v, notes.get(k, "")) for k, v in items]
     _table(book, styles, SETTINGS_SHEET, (SETTING_KEY, SETTING_VALUE, SETTING_NOTE), rows, caps=(14, 60, 40))
 
 
@@ -249,6 +254,7 @@ def _help_lines(groups: Sequence[str]) -> list[tuple[str, str]]:
         (UNITS_SHEET, f"一行一个单位。「{UNIT_NAME}」是唯一的标准名称,生成的文件、汇总都用它;「{ALIASES}」填通知或"
                       f"各单位习惯的其他写法(如 区市管局、工信局),用「、」分隔——导入新通知时这些别名也会自动识别。"
                       f"「{GROUPS}」填所属分组(如 乡镇(街道))。「{CONTACT}」「{PHONE}」印在发给该单位的填报表上。"
+                      f"「{UNIT_EMAILS}」填接收填报表的邮箱,可填多个,用「、」分隔(excelflow mail 按它发送)。"
                       f"同一名称或别名不能指两个单位。"),
         (ROUNDS_SHEET, f"一行一次报送(轮次)。「{ROUND_ID}」是编号,如 2021-H1(半年)、2021-FY(全年),按季度或按月报送的"
                        f"可写 2021-Q1、2021-07 等;「{CO_DEADLINE}」是协办单位报牵头单位(抄送督查室)的截止日,"
@@ -256,6 +262,7 @@ def _help_lines(groups: Sequence[str]) -> list[tuple[str, str]]:
         (PLAN_SHEET, f"各牵头单位落实方案中的阶段目标:每个任务每个轮次一行,已列好「{PLAN_TASK}」和「{PLAN_ROUND}」,"
                      f"填写「{GOAL}」「{INDICATOR}」「{DUE}」即可;不填的行不读取。灰色的「{PLAN_REFERENCE}」列只为"
                      f"方便对照,不会被读取。有阶段目标的任务,对比通报会标出欠进度、达进度、超进度。"),
-        (SETTINGS_SHEET, "督查室的联系人、电话、邮箱、区名和通知标题,印在生成的表格和通报上。可在下面加行。"),
+        (SETTINGS_SHEET, "督查室的联系人、电话、邮箱、区名和通知标题,印在生成的表格和通报上。可在下面加行。"
+                         "收信服务器、发信服务器等几行是收发邮件用的(见 docs/mail.md);邮箱密码或授权码不要写在登记表里。"),
         ("日期", "日期可以是 Excel 日期,也可以写成 2021-06-15、2021/6/15 或 2021年6月15日。"),
     ]

@@ -17,6 +17,7 @@ from datetime import datetime
 from excelflow.intake.read import read_return
 from excelflow.intake.records import Submission
 from excelflow.intake.scan import Candidate, looks_incomplete, read_bytes
+from excelflow.mail.hints import read_hint, received_time, with_sender_notes
 from excelflow.register.model import Register
 from excelflow.store.archive import Archive
 from excelflow.store.pending import PendingLog
@@ -48,12 +49,14 @@ def ingest(ws: Workspace, archive: Archive, register: Register, fresh: Sequence[
             out.pending.append(c.path)
         else:
             sha = hashlib.sha256(data).hexdigest()
+            hint = read_hint(ws, sha)  # fetched by `excelflow mail`: the server's arrival time, the sender
             # Commit the bytes first (the receipt time is fixed here, once), then the parse.
-            record = archive.store(data, c.path, now, mtime_ns=c.mtime_ns)
+            record = archive.store(data, c.path, received_time(hint, now), mtime_ns=c.mtime_ns)
             if archive.has_submission(sha):
                 out.duplicates.append(c.path)  # these bytes were collected before (other name, or re-saved)
             else:
                 sub = read_return(data, c.path, record.received_at, register, stale_pending=stale)
+                sub = with_sender_notes(sub, hint, register)
                 sub = replace(sub, path=record.path, archived_as=record.blob, modified_ns=c.mtime_ns)
                 archive.save_submission(sub)
                 out.new.append(sub)

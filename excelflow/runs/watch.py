@@ -35,6 +35,7 @@ import schedule
 from excelflow.errors import LockError
 from excelflow.runs.collect import run_pass
 from excelflow.runs.lock import Takeover, collector_lock, watcher_lock
+from excelflow.runs.mail_pass import answer_after_pass, fetch_before_pass
 from excelflow.runs.pass_report import CollectReport
 from excelflow.runs.passlog import append_log, log_exception, log_path, record_failure, record_success
 from excelflow.workspace import Workspace
@@ -259,6 +260,8 @@ def watch_tick(
 
     def tick() -> None:
         now = fixed_now if fixed_now is not None else clock().replace(microsecond=0)
+        for line in fetch_before_pass(ws, now, clock):  # never raises: a mail server down is logged
+            echo(f"{clock():%H:%M:%S} {line}")
         try:
             report = guarded_pass(ws, round_id=round_id, now=now, wait=wait, clock=clock)
         except LockError as exc:
@@ -268,6 +271,8 @@ def watch_tick(
             echo(f"{clock():%H:%M:%S} 收集失败:{type(exc).__name__}: {exc}(详见 {log_path(ws)})")
         else:
             echo(f"{clock():%H:%M:%S} {summarise(report)[0]}")
+            for line in answer_after_pass(ws, report, now, clock):
+                echo(f"{clock():%H:%M:%S} {line}")
 
     return tick
 

@@ -73,7 +73,7 @@ def register_from_json(d: dict[str, Any]) -> Register:
         return tuple(str(x) for x in v)
 
     units = tuple(Unit(name=u["name"], aliases=tup(u["aliases"]), groups=tup(u["groups"]), contact=u["contact"],
-                       phone=u["phone"], code=u["code"]) for u in d["units"])
+                       phone=u["phone"], code=u["code"], emails=tup(u.get("emails", ()))) for u in d["units"])
     tasks = tuple(Task(id=int(t["id"]), chapter=t["chapter"], section=t["section"], text=t["text"],
                        lead=tup(t["lead"]), co=tup(t["co"]),
                        relevant=None if t["relevant"] is None else tup(t["relevant"])) for t in d["tasks"])
