@@ -539,7 +539,7 @@ def render_doc(rows: list[dict[str, str]], big_case: dict[str, str], messages: d
         "  past 20,000 per sheet are not read, each with a message; many rows whose 序号 is no task get",
         "  one message, not one each.",
         "- **A file that stays incomplete** (zero bytes, cut short) is pending; once it has been seen",
-        "  incomplete and unchanged for a day it is rejected as damaged (`scan.PendingLog`).",
+        "  incomplete and unchanged for a day it is rejected as damaged (`store/pending.py`).",
         "",
     ]
     return "\n".join(lines)
