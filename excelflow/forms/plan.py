@@ -158,7 +158,7 @@ def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple
             others = [u for u in register.lead_units(task) if u != unit]
             values: dict[str, str | int] = {
                 ID_HEADER: task_id,
-                TASK_HEADER: task.text,
+                TASK_HEADER: register.text_for(task, unit),  # a task of clauses: with the unit's own
                 LEADS_HEADER: _names(register, task.lead, task.relevant),
                 COS_HEADER: _names(register, task.co, task.relevant),
                 DEADLINE_HEADER: cell_day(rnd.deadline(role)),

@@ -247,7 +247,8 @@ def _render_instructions(workbook: Any, plan: UnitPlan, fmt: Any) -> None:
     rows.append(("表格保护", "灰色为预填内容,已锁定以防误改;白色为填报区域,可直接填写。工作表保护没有密码:"
                             "如确需调整,可在「审阅」选项卡点「撤销工作表保护」,无需输入密码。"))
     rows.append(("行高", "文字较多显示不全时,可拖动或双击行号下边线调整行高,打印前请检查。"))
-    rows.append(("联系方式", f"{plan.office}" + (f":{plan.contact}" if plan.contact else "")))
+    if plan.contact:  # without the office's own contact, no line: never someone else's
+        rows.append(("联系方式", f"{plan.office}:{plan.contact}"))
     r = 1
     for item in rows:
         if isinstance(item, str):
