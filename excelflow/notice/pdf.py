@@ -90,6 +90,28 @@ def _inside(obj: dict[str, Any], box: Sequence[float]) -> bool:
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
+def _unwrap(page: Any, box: Sequence[float], text: str) -> str:
+    """A cell's text with the lines the PDF only wrapped joined again: a line that runs to the
+    cell's right edge was wrapped (`各县（市、` / `区）人民政府`); one that stops short ended there
+    (one unit a line), and keeps its line break for `table.py` to split on."""
+    chars = [c for c in page.within_bbox(tuple(box)).chars if c["text"].strip()]
+    if not chars:
+        return text
+    lines: dict[int, float] = {}
+    for char in chars:
+        key = round(float(char["top"]))
+        lines[key] = max(lines.get(key, 0.0), float(char["x1"]))
+    width = statistics.median(float(c["x1"]) - float(c["x0"]) for c in chars)
+    wrapped = [box[2] - right < 2.2 * width for _, right in sorted(lines.items())]
+    parts = text.split("\n")
+    if len(parts) != len(wrapped):
+        return text
+    out = parts[0]
+    for part, previous_wrapped in zip(parts[1:], wrapped):
+        out += ("" if previous_wrapped else "\n") + part
+    return out
+
+
 def _line_gap(lines: Sequence[dict[str, Any]]) -> float | None:
     """The usual space between two lines of text on the page (their tops' distance)."""
     steps = [b["top"] - a["top"] for a, b in zip(lines, lines[1:]) if b["top"] > a["top"]]
@@ -106,7 +128,8 @@ def _grid(table: Any) -> list[list[Cell]]:
     for r, row in enumerate(rows):
         for c, box in enumerate(row.cells):
             if box is not None:
-                owner_text[tuple(box)] = (texts[r][c] or "") if r < len(texts) and c < len(texts[r]) else ""
+                text = (texts[r][c] or "") if r < len(texts) and c < len(texts[r]) else ""
+                owner_text[tuple(box)] = _unwrap(table.page, box, text) if "\n" in text else text
     grid: list[list[Cell]] = []
     for r, row in enumerate(rows):
         out: list[Cell] = []

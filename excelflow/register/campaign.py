@@ -388,10 +388,10 @@ def _actions(parsed: ParsedNotice, register: Register) -> list[str]:
     if not office.get(OFFICE_NAME) and not (office.get(LEVEL) and office.get(PLACE)):
         actions.append(f"没有从通知中读出发文机关:请在登记表「{SETTINGS_SHEET}」表填写「{OFFICE_NAME}」(如 某某市人民政府督查室)、"
                        f"「{LEVEL}」和「{PLACE}」;在此之前,填报表和通报上只写「督查室」")
-    missing = [k for k in (OFFICE_CONTACT, OFFICE_PHONE) if not office.get(k)]
+    missing = [word for key, word in ((OFFICE_CONTACT, "联系人"), (OFFICE_PHONE, "电话")) if not office.get(key)]
     if missing:
-        actions.append(f"通知里没有督查室的{'和'.join(missing)}:请在登记表「{SETTINGS_SHEET}」表填写;"
-                       "在此之前,填报表上不印联系方式")
+        actions.append(f"通知里没有写督查室的{'和'.join(missing)}:请在登记表「{SETTINGS_SHEET}」表填写"
+                       f"「{OFFICE_CONTACT}」「{OFFICE_PHONE}」;在此之前,填报表上不印联系方式")
     return actions
 
 
@@ -468,7 +468,7 @@ def _units_line(register: Register, new_units: int) -> str:
                 shown.append(f"「{group}」逐项选定")
             else:
                 shown.append(f"「{group}」{len(members)} 个成员" if members else f"「{group}」待列出成员")
-        line += ";分组 " + "、".join(shown) + ("等" if len(groups) > 6 else "")
+        line += ";分组:" + "、".join(shown) + ("等" if len(groups) > 6 else "")
     return line
 
 

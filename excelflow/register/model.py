@@ -97,10 +97,21 @@ class Office:
     phone: str = ""
     email: str = ""
 
+    @property
+    def government(self) -> str:
+        """The government the office serves, as outputs name it: `区政府督查室` → `区政府`,
+        `成都市人民政府督查室` → `成都市人民政府`; '' for an office named only `督查室`."""
+        return government_of(self.name)
+
     def contact_line(self) -> str:
         """`陈哲琪,电话 18879351014,邮箱 x@y.cn`: the parts known, '' when none."""
         parts = [self.contact, f"电话 {self.phone}" if self.phone else "", f"邮箱 {self.email}" if self.email else ""]
         return ",".join(p for p in parts if p)
+
+
+def government_of(office: str) -> str:
+    """`区政府督查室` → `区政府`; '' when the name says no government (`督查室`)."""
+    return office.removesuffix("督查室").removesuffix("办公室").removesuffix("办公厅")
 
 
 @dataclass(frozen=True)
