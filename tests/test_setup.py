@@ -99,7 +99,7 @@ def test_init_makes_an_empty_folder_for_a_new_campaign_with_chinese_and_spaces_i
     register = load_register(ws.register_path)
     assert (register.units, register.tasks, register.rounds, register.title) == ((), (), (), "")
     assert register.settings == {"督查室": "", "层级": "", "地名": "", "督查室联系人": "", "电话": "", "邮箱": ""}
-    assert ws.template_path.read_bytes() == setup.SHIPPED_TEMPLATE.read_bytes()
+    assert ws.template_path.read_bytes() == setup.NEW_CAMPAIGN_TEMPLATE.read_bytes()  # titled {政府}, not 区政府
     text = "\n".join(lines)
     assert "空白" in text and "excelflow import" in text and "广丰" not in text
 
@@ -133,7 +133,7 @@ def test_init_keeps_the_clerks_template_unless_forced(tmp_path: Path) -> None:
 
 
 def test_init_without_a_shipped_template_skips_it_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(setup, "SHIPPED_TEMPLATE", tmp_path / "absent.xlsx")
+    monkeypatch.setattr(setup, "NEW_CAMPAIGN_TEMPLATE", tmp_path / "absent.xlsx")
     ws = Workspace(tmp_path / "ws")
     lines = init_workspace(ws)
     assert not ws.template_path.exists() and ws.register_path.is_file()

@@ -174,10 +174,10 @@ def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple
             rows.append(RowPlan(task_id, tuple((h, values[h]) for h in headers if h in values)))
         send_to = (f"报{office}(须综合各协办单位情况)" if role == "lead"
                    else f"报送各任务的牵头单位(见「{LEADS_HEADER}」列),并抄送{office}")
-        title = style.render_title({"单位": unit, "年度": year, "轮次": label,
-                                    "角色": role_name(role), "截止日期": deadline})
-        # The shipped template says 区政府工作报告 (its example is a district's): another office's
-        # workbooks name their own government.
+        title = style.render_title({"单位": unit, "年度": year, "轮次": label, "角色": role_name(role),
+                                    "截止日期": deadline, "政府": register.office.government or "政府"})
+        # The example's template says 区政府工作报告 (a district's words): another office's workbooks
+        # name their own government, whichever template the clerk's folder holds.
         title = title.replace(SHIPPED_GOVERNMENT_WORDS, f"{register.office.government}工作报告")
         sheets.append(SheetPlan(SHEET_NAMES[role], role, title, deadline, send_to, headers, tuple(rows)))
     return UnitPlan(unit, rnd.id, f"{year}年{label}", office, contact, tuple(sheets), style.extra_inputs)

@@ -84,10 +84,11 @@ def _innermost(place: str) -> str:
 def find_issuer(title: str, lines: Sequence[str]) -> Issuer:
     """The issuing office from the title, the office the text names, the signature, the addressees.
 
-    `lines` is the whole notice as lines of text. The office named in the text wins (it is how the
-    office calls itself); else the title's issuer gets `督查室` (`成都市人民政府办公厅` →
-    `成都市人民政府督查室`); else the signature's place does (`上饶市广丰区人民政府办公室` →
-    `广丰区人民政府督查室`).
+    `lines` is the whole notice as lines of text. A title whose issuer names its place gives the
+    office's full name (`成都市人民政府办公厅关于…` → `成都市人民政府督查室`); else the office the
+    text names, as it calls itself (`报区政府督查室` → `区政府督查室`); else the title's issuer
+    without a place (`自治区人民政府办公厅` → `自治区人民政府督查室`); else the signature's place
+    (`上饶市广丰区人民政府办公室` → `广丰区人民政府督查室`).
     """
     compact_title = re.sub(r"\s+", "", title)
     title_match = _TITLE_ISSUER.match(compact_title) or _TITLE_PLACE.match(compact_title)
@@ -116,10 +117,14 @@ def find_issuer(title: str, lines: Sequence[str]) -> Issuer:
     office = ""
     named = Counter(m.group("who") for m in _OFFICE.finditer(text)
                     if not level or _level(m.group("level")) == level)
-    if named:
-        office = named.most_common(1)[0][0] + "督查室"
-    elif title_match and "gov" in title_match.groupdict():
-        office = title_match.group("gov") + "督查室"
+    title_gov = title_match.group("gov") if title_match and "gov" in title_match.groupdict() else ""
+    title_place = _innermost(title_match.group("place")) if title_match else ""
+    if title_gov and title_place:
+        office = title_gov + "督查室"  # `成都市人民政府办公厅关于…`: the full name, place and all
+    elif named:
+        office = named.most_common(1)[0][0] + "督查室"  # `报区政府督查室`: as the notice calls it
+    elif title_gov:
+        office = title_gov + "督查室"
     elif place:
         office = place + "人民政府督查室"
     if not level and not office:

@@ -42,6 +42,7 @@ from excelflow.notice.units import (
     DEFAULT_ALIASES,
     TOWNSHIP_GROUP,
     UnitResolver,
+    fold_width,
     group_key,
     is_group,
     is_relevant_group,
@@ -69,7 +70,8 @@ SHIPPED_NOTICE = DATA / "guangfeng-2021-task-allocation.txt"
 SHIPPED_TOWNSHIPS = DATA / "guangfeng-townships.csv"
 SHIPPED_ALIASES = DATA / "guangfeng-aliases.csv"
 SHIPPED_ROUNDS = DATA / "default-rounds.csv"
-SHIPPED_TEMPLATE = DATA / "template.xlsx"
+SHIPPED_TEMPLATE = DATA / "template.xlsx"  # the example's (titled 区政府工作报告, as its notice)
+NEW_CAMPAIGN_TEMPLATE = DATA / "template-new-campaign.xlsx"  # titled with the campaign's {政府}
 
 
 # -- shipped data ---------------------------------------------------------------------------------
@@ -235,6 +237,7 @@ def notice_settings(text: str) -> dict[str, str]:
     """
     found: dict[str, str] = {}
     for line in text.splitlines():
+        line = fold_width(line)  # `联系人：王小红（0771-5551234，…）` as typed in a word processor
         match = _CONTACT_RE.search(line)
         if match and OFFICE_CONTACT not in found:
             found[OFFICE_CONTACT] = match.group(1)
@@ -264,12 +267,13 @@ def init_workspace(ws: Workspace, force: bool = False, example: bool = False) ->
     else:
         lines.append(f"任务登记表:{ws.register_path}(空白:还没有任务和单位;「{SETTINGS_SHEET}」表的督查室名称、"
                      "联系人、电话等待填写,导入通知时会按通知填上)")
-    if not SHIPPED_TEMPLATE.is_file():
+    template = SHIPPED_TEMPLATE if example else NEW_CAMPAIGN_TEMPLATE
+    if not template.is_file():
         lines.append("填报模板:本版本未附带默认模板,已跳过(生成填报表时会说明如何提供 workbooks/template.xlsx)")
     elif ws.template_path.exists() and not force:
         lines.append(f"填报模板:{ws.template_path} 已存在,保留不动(加 --force 换成默认模板)")
     else:
-        atomic_write_bytes(ws.template_path, SHIPPED_TEMPLATE.read_bytes())
+        atomic_write_bytes(ws.template_path, template.read_bytes())
         lines.append(f"填报模板:{ws.template_path}(可在 Excel 中改字体、颜色、列宽)")
     lines.append(f"收件箱:{ws.inbox}(各单位报回的表格放这里,可建子文件夹)")
     lines.append(f"输出:{ws.outbox}")
