@@ -15,17 +15,18 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
-from collect_helpers import drop, filled_values
+from click.testing import CliRunner
+from collect_helpers import drop, filled_values, run_cli
 from conftest import DATA
 from docx import Document
 from python_calamine import CalamineWorkbook
 
+from excelflow.cli import main
 from excelflow.demo import fill_workbook
 from excelflow.register.load import load_register
 from excelflow.register.model import Unit
 from excelflow.register.write import write_register
 from excelflow.workspace import Workspace
-from collect_helpers import run_cli
 
 ROUND = "2022-H1"
 NOTICE = """某某市人民政府办公厅关于印发2022年市政府工作报告重点工作责任分工的通知
@@ -123,3 +124,19 @@ def test_a_citys_campaign_runs_from_a_clean_start_with_no_trace_of_the_example(t
         text = texts_of(path)
         leaked = [word for word in (*FORBIDDEN, *townships) if word in text]
         assert not leaked, (path.relative_to(root), leaked)
+
+
+def test_without_the_offices_contact_import_and_generate_say_so_once_and_workbooks_leave_the_line_out(
+        tmp_path: Path) -> None:
+    root = tmp_path / "县督查"
+    notice = tmp_path / "通知.txt"
+    notice.write_text(NOTICE.replace("联系人：王小红（0771-5551234，dcs@example.gov.cn）\n", ""), encoding="utf-8")
+    assert run_cli("init", str(root)).exit_code == 0
+    imported = run_cli("import", str(notice), "--root", str(root))
+    assert imported.stdout.count("通知里没有写督查室的联系人和电话") == 1
+    generated = CliRunner().invoke(main, ["generate", "--round", ROUND, "--root", str(root),
+                                                          "--now", "2022-05-01T09:00"])
+    assert generated.exit_code == 0, generated.output
+    assert generated.stderr.count("没有督查室联系人和电话") == 1
+    guide = texts_of(Workspace(root).template_file(ROUND, "市发改委"))
+    assert "联系方式" not in guide and "某某市人民政府督查室" in guide

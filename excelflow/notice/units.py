@@ -123,6 +123,7 @@ def split_top_level(text: str, separators: str) -> list[str]:
     return pieces
 
 
+@lru_cache(maxsize=4096)
 def is_group(name: str) -> bool:
     """Whether a name stands for several units: `各乡镇(街道)`, `相关乡镇（街道）`, `各县（市、区）人民政府`,
     `市级各相关部门`, `开发（度假）区管委会` … (either bracket width). Its members are never guessed:
@@ -136,6 +137,7 @@ def is_group(name: str) -> bool:
     )
 
 
+@lru_cache(maxsize=4096)
 def is_relevant_group(name: str) -> bool:
     """A group whose members differ from task to task (`相关乡镇(街道)`, `市级各相关部门`, `有关单位`):
     the clerk chooses them in the task's row. Any other group (`各乡镇(街道)`) means all its members."""
@@ -143,6 +145,7 @@ def is_relevant_group(name: str) -> bool:
     return is_group(text) and ("相关" in text or "有关" in text)
 
 
+@lru_cache(maxsize=4096)
 def group_key(name: str) -> str:
     """The group a name refers to, as the 单位 sheet's 分组 column writes it: without a leading
     `各`/`相关`/`有关` (`各县(市、区)人民政府` → `县(市、区)人民政府`; `市级各相关部门` stays)."""

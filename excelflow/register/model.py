@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import Literal
 
@@ -148,6 +149,19 @@ class Register:
             email=s.get("邮箱") or s.get("督查室邮箱") or "",
         )
 
+    # Look-ups built once per register (it is frozen): expanding groups runs for every entry.
+    @cached_property
+    def _unit_names(self) -> frozenset[str]:
+        return frozenset(u.name for u in self.units)
+
+    @cached_property
+    def _members(self) -> Mapping[str, tuple[str, ...]]:
+        members: dict[str, list[str]] = {}
+        for unit in self.units:
+            for group in dict.fromkeys(normalize_name(g) for g in unit.groups):
+                members.setdefault(group, []).append(unit.name)
+        return {group: tuple(names) for group, names in members.items()}
+
     def unit(self, name: str) -> Unit | None:
         for unit in self.units:
             if unit.name == name:
@@ -184,8 +198,7 @@ class Register:
 
     def group_members(self, group: str) -> tuple[str, ...]:
         """Units that belong to `group` (e.g. `乡镇(街道)`), in register order."""
-        key = normalize_name(group)
-        return tuple(u.name for u in self.units if any(normalize_name(g) == key for g in u.groups))
+        return self._members.get(normalize_name(group), ())
 
     def milestone(self, task_id: int, round_id: str) -> Milestone | None:
         for m in self.milestones:
@@ -204,7 +217,7 @@ class Register:
         out: list[str] = []
         for name in names:
             members: Iterable[str]
-            if not is_group(name) or self.unit(name) is not None:
+            if name in self._unit_names or not is_group(name):
                 members = (name,)
             elif is_relevant_group(name):
                 members = task.relevant or ()
@@ -228,7 +241,7 @@ class Register:
         a group without members in the 单位 sheet."""
         waiting = []
         for name in (*task.lead, *task.co):
-            if not is_group(name) or self.unit(name) is not None:
+            if name in self._unit_names or not is_group(name):
                 continue
             if is_relevant_group(name):
                 if task.relevant is None:
