@@ -146,6 +146,21 @@ def test_a_notice_that_says_the_first_unit_listed_leads_is_read_so() -> None:
     assert messages(notice) == ["通知说明列第一位的单位为牵头单位:各项任务第一个单位读作牵头单位,其余为协办单位"]
 
 
+def test_units_named_before_their_verb_as_provinces_write_them() -> None:
+    """`（省发展改革委牵头，省统计局、省财政厅按职责分工负责）`, `（省国资委负责）`."""
+    notice = parse("units-named-before-their-verb.txt")
+    assert notice.title == "某某省人民政府关于落实《政府工作报告》重点工作部门分工的意见"
+    assert [(t.id, t.text) for t in notice.tasks][0] == (1, "全省生产总值增长6.5%左右。")
+    assert units(notice) == [
+        (1, ("省发展改革委",), ("省统计局", "省财政厅")),
+        (2, ("省人力资源社会保障厅",), ("各市州人民政府",)),
+        (3, ("省政务服务管理局", "省发展改革委"), ("省直各有关部门",)),
+        (4, ("省国资委",), ()),
+    ]
+    assert notice.warnings == ()
+    assert (notice.issuer.level, notice.issuer.office) == ("省", "某某省人民政府督查室")
+
+
 @pytest.mark.parametrize(("name", "year", "source"), [
     ("clauses-each-with-their-own-lead-unit.txt", 2022, "标题"),
     ("sections-carry-the-units.txt", 2022, "标题"),
@@ -185,6 +200,18 @@ def test_a_task_table_in_a_workbook_or_a_pdf_reads_like_the_typed_notice(name: s
     assert table_tasks(notice) == TABLE_TASKS
     assert notice.warnings == ()
     assert (notice.issuer.level, notice.issuer.office, notice.year.year) == ("市", "某某市人民政府督查室", 2022)
+
+
+def test_a_wps_et_workbook_is_read_like_the_xls_it_is(tmp_path: Path) -> None:
+    et = tmp_path / "任务分解表.et"
+    et.write_bytes((NOTICES / "task-table-saved-by-libreoffice.xls").read_bytes())
+    assert table_tasks(parse_notice(et)) == TABLE_TASKS
+
+
+def test_the_tables_completion_dates_are_kept_in_the_register(tmp_path: Path) -> None:
+    assert CliRunner().invoke(main, ["import", str(NOTICES / "task-table.xlsx"), "--root", str(tmp_path)]).exit_code == 0
+    register = load_register(Workspace(tmp_path).register_path)
+    assert [t.due for t in register.tasks] == [due for *_, due in TABLE_TASKS]
 
 
 def test_an_ods_table_loses_its_cells_merged_down_and_says_which_task_lacks_a_lead() -> None:

@@ -45,6 +45,7 @@ from excelflow.notice.issuer import Issuer, YearFound, find_issuer, find_year
 from excelflow.notice.labels import (
     ALL_LABELS,
     AMBIGUOUS_LABEL,
+    CO_LABELS,
     DUE_LABELS,
     LEAD_LABELS,
     LEADER_LABELS,
@@ -522,11 +523,43 @@ class _Label:
     clauses: bool = False  # several clauses each with its own label: the text keeps them all
 
 
+# `（省发展改革委牵头，省统计局、省财政厅按职责分工负责）`: units named before their verb, as
+# provincial and national lists write them. The last bracket of a task that has no label word.
+_VERB_BRACKET_RE = re.compile(r"\(([^()]*(?:\([^()]*\)[^()]*)*)\)[ \t。.;,]*$")
+_LEAD_VERB = "牵头"
+_CO_VERBS = ("按职责分工负责", "按职责负责", "分工负责", "配合", "参与", "协同", "协助", "负责")
+
+
+def _verb_label(draft: _Draft, folded: str) -> _Label | None:
+    """A task whose units stand before their verbs: `（甲牵头，乙、丙按职责分工负责）` → lead 甲,
+    co 乙、丙; `（甲负责）` → lead 甲. None when the last bracket is not such a list."""
+    match = _VERB_BRACKET_RE.search(folded)
+    if match is None:
+        return None
+    inside = match.group(1)
+    parts = [p for p in split_top_level(inside, ",;") if p.strip()]
+    if not parts or not all(p.strip().endswith((_LEAD_VERB, *_CO_VERBS)) for p in parts):
+        return None
+    segments: list[tuple[str, str, int]] = []
+    offset = match.start(1)
+    led = any(p.strip().endswith(_LEAD_VERB) for p in parts)
+    for part in parts:
+        names = part.strip()
+        verb = next(v for v in (_LEAD_VERB, *_CO_VERBS) if names.endswith(v))
+        names = names[: -len(verb)]
+        if verb == _LEAD_VERB or not led:
+            segments.append((LEAD_LABELS[0], names, offset))  # `负责` alone: the units responsible lead
+        else:
+            segments.append((CO_LABELS[0], names, offset))
+    text = draft.text[: match.start()].rstrip(" \t;,、:；，：\u3000")
+    return _Label(text, segments, "")
+
+
 def _split_label(draft: _Draft) -> _Label:
     folded = fold_width(draft.text)
     match = _LABEL_RE.search(folded)
     if match is None:
-        return _Label(draft.text.strip(), [], "")
+        return _verb_label(draft, folded) or _Label(draft.text.strip(), [], "")
     opening = _bracket_before(folded, match.start())
     text = draft.text[: match.start() if opening is None else opening]
     segments: list[tuple[str, str, int]] = []
@@ -758,6 +791,9 @@ def _title(head_lines: list[tuple[int, str]]) -> str:
     spans += [text for _, text in texts]
     for text in spans:
         if len(text) <= _TITLE_MAX and text.endswith("通知") and "。" not in text:
+            return text
+    for text in spans:  # `…关于落实《政府工作报告》重点工作部门分工的意见`, `…分工方案`
+        if len(text) <= _TITLE_MAX and "关于" in text and text.endswith(_TITLE_ENDINGS) and "。" not in text:
             return text
     for _, text in reversed(texts):
         folded = fold_width(text)

@@ -434,8 +434,7 @@ def import_summary(result: ImportResult) -> list[str]:
         lines.append(f"年份:通知的标题、说明和落款都没有写年份,轮次按 {result.year_guessed} 年设置;请在登记表「轮次」表核对")
     elif notice.year.year is not None:
         lines.append(f"年份:{notice.year.year} 年(取自{notice.year.source})")
-    urgent = [_notice_warning(w) for w in notice.warnings if w.urgent]
-    actions = urgent + list(result.actions)
+    actions = _urgent_lines(notice) + list(result.actions)
     if actions:
         lines.append(f"需要您处理({len(actions)} 条):")
         lines += [f"  - {a}" for a in actions]
@@ -454,6 +453,27 @@ def import_summary(result: ImportResult) -> list[str]:
         if len(notes) > _OTHER_NOTES_SHOWN:
             lines.append(f"  ……另有 {len(notes) - _OTHER_NOTES_SHOWN} 条,用 `excelflow import 通知文件 --json` 可看全部")
     lines.append(f"已写入任务登记表:{result.path}")
+    return lines
+
+
+_NO_LEAD = re.compile(r"^第(\d+)项没有主办\(牵头\)单位")
+_URGENT_SHOWN = 6  # lines of the notice that need the clerk, one by one; more are counted
+
+
+def _urgent_lines(notice: ParsedNotice) -> list[str]:
+    """The parser's urgent warnings; many tasks without a lead (a layout not read) in one line."""
+    urgent = [w for w in notice.warnings if w.urgent]
+    no_lead = [w for w in urgent if _NO_LEAD.match(w.message)]
+    others = [w for w in urgent if w not in no_lead]
+    lines = [_notice_warning(w) for w in others[:_URGENT_SHOWN]]
+    if len(others) > _URGENT_SHOWN:
+        lines.append(f"……另有 {len(others) - _URGENT_SHOWN} 行不属于任何任务,用 `excelflow import 通知文件 --json` 可看全部")
+    if len(no_lead) > 3:
+        ids = "、".join(m.group(1) for w in no_lead[:20] if (m := _NO_LEAD.match(w.message)))
+        lines.append(f"{len(no_lead)} 项任务没有读出主办(牵头)单位:任务 {ids}{' 等' if len(no_lead) > 20 else ''}"
+                     f"(第 {no_lead[0].line} 行起);请核对通知的写法,或在登记表「任务」表「牵头单位」列补上")
+    else:
+        lines += [_notice_warning(w) for w in no_lead]
     return lines
 
 
