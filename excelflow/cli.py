@@ -273,6 +273,7 @@ def status_command(round_id: str | None, as_json: bool, root: Path, now_text: st
             click.echo(line)
         for line in read_last_pass(ws).describe():
             click.echo(line)
+        _echo_waiting(ws)
     if check and has_gaps(states):
         sys.exit(EXIT_GAPS)
 
@@ -315,6 +316,16 @@ def compare_command(round_id: str | None, root: Path, now_text: str | None) -> N
         click.echo(f"  已写出 {path}{note}")
     if not written:
         click.echo(f"  与上次相同,未改写:{ws.round_dir(rnd.id)}")
+    _echo_waiting(ws)
+
+
+def _echo_waiting(ws: Workspace) -> None:
+    """The register's groups that ask nobody yet: every command says which tasks wait."""
+    from excelflow.register.load import waiting_warnings
+    from excelflow.store.pass_cache import PassCache
+
+    for line in waiting_warnings(PassCache(ws).register()):
+        click.echo(f"提示:{line}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -140,3 +140,6 @@ def test_without_the_offices_contact_import_and_generate_say_so_once_and_workboo
     assert generated.stderr.count("没有督查室联系人和电话") == 1
     guide = texts_of(Workspace(root).template_file(ROUND, "市发改委"))
     assert "联系方式" not in guide and "某某市人民政府督查室" in guide
+    status = run_cli("status", "--round", ROUND, "--root", str(root), "--now", "2022-06-01T09:00")
+    assert "提示:分组「各县(市、区)人民政府」还没有成员,暂不向它要报告:任务 1" in status.stdout
+    assert "「市级各相关部门」尚未选定" in status.stdout

@@ -103,8 +103,6 @@ def default_register() -> Register:
                           townships=read_townships())
 
 
-example_register = default_register
-
 
 def empty_register() -> Register:
     """A new campaign's register: no units, no tasks, no rounds; 设置 with blanks to fill."""
@@ -200,12 +198,6 @@ def _rounds_for(notice: ParsedNotice, base: Register | None, now: datetime | Non
         return base.rounds
     year = notice.year.year or (now.year if now is not None else None)
     return defaults if year is None else _move_rounds(defaults, year)
-
-
-def notice_year(title: str) -> int | None:
-    """The year a notice is about, from its title (`…2021年区政府工作报告…` → 2021)."""
-    match = re.search(r"(20\d{2})\s*年", title)
-    return int(match.group(1)) if match else None
 
 
 def _move_rounds(rounds: Sequence[Round], year: int) -> tuple[Round, ...]:
