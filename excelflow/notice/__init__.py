@@ -1,7 +1,7 @@
 """Reading notices: a published task-allocation notice (通知) as tasks, chapters and unit names.
 
 `read.py` turns a file into lines of text, its format told from the bytes: .txt in UTF-8/GBK, a
-saved web page, .docx paragraphs or tables (`docx.py`), a task table in a workbook (`workbook.py`,
+saved web page and its tables (`html.py`), .docx paragraphs or tables (`docx.py`), a task table in a workbook (`workbook.py`,
 python-calamine), a PDF's text and ruled tables (`pdf.py`, pdfplumber); every table goes through
 `table.py`, which writes one typed task a line. `parse.py` reads the lines into a `ParsedNotice`;
 `issuer.py` finds the issuing office and the year; `units.py` turns unit names as notices write

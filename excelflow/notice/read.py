@@ -11,11 +11,11 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from html.parser import HTMLParser
 from pathlib import Path
 
 from excelflow.errors import NoticeError
 from excelflow.notice.docx import docx_text
+from excelflow.notice.html import html_text
 from excelflow.notice.workbook import workbook_text
 
 _MAX_BYTES = 20 * 1024 * 1024
@@ -57,7 +57,7 @@ def read_notice_text(path: Path) -> str:
             raise NoticeError(f"{name}是{kind},不是通知原文;请提供通知的文字版(.txt 或 .docx)")
         text = _decode(data, name)
         if _HTML_RE.match(text):
-            text = _html_text(text)
+            text = html_text(text)
     if not text.strip():
         raise NoticeError(f"{name}是空文件,里面没有通知内容")
     return text
@@ -141,41 +141,3 @@ def _decode(data: bytes, name: str) -> str:
 
 
 _HTML_RE = re.compile(r"\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<\?xml[^>]*>\s*<html)", re.I | re.S)
-_HTML_BLOCKS = frozenset(
-    "p div br li ul ol tr table h1 h2 h3 h4 h5 h6 title section article header footer blockquote pre hr dd dt"
-    .split())
-
-
-class _HtmlText(HTMLParser):
-    """A saved web page as text: one line per block element, scripts and styles left out."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "noscript", "template"):
-            self.hidden += 1
-        elif tag in _HTML_BLOCKS:
-            self.parts.append("\n")
-        elif tag in ("td", "th"):
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "noscript", "template"):
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in _HTML_BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            # The page source's own line breaks are not the reader's: browsers join them.
-            self.parts.append(re.sub(r"[ \t]*\n\s*", "", data))
-
-
-def _html_text(html: str) -> str:
-    parser = _HtmlText()
-    parser.feed(html)
-    parser.close()
-    return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts))

@@ -4,7 +4,8 @@ Offices keep the task breakdown as a table: an Excel workbook (title and 文号 
 chapter rows merged across, a lead unit merged down over two tasks), the same saved as .xls and
 .ods by LibreOffice, a PDF LibreOffice prints from it, a longer table whose PDF runs over two
 pages with the header repeated, one sheet per chapter, a table with two task columns and a
-leader column, a notice of running text printed to PDF, and a scanned PDF with no text at all.
+leader column, the table on a saved web page, a notice of running text printed to PDF, and a
+scanned PDF with no text at all.
 The .xlsx files are written by xlsxwriter with a fixed date (same bytes every time); the others
 come from LibreOffice (`soffice`) and Pillow and are committed as they came out.
 """
@@ -126,6 +127,25 @@ def long_table(path: Path) -> None:
     book.close()  # type: ignore[attr-defined]
 
 
+def web_page(path: Path) -> None:
+    """The table as a government site publishes it: a GBK page, spans for chapters and the lead."""
+    from html import escape
+
+    rows = ["<tr>" + "".join(f"<th>{h}</th>" for h in HEADER) + "</tr>"]
+    for chapter, tasks in CHAPTERS:
+        rows.append(f'<tr><td colspan="5">{escape(chapter)}</td></tr>')
+        for k, (number, text, lead, co, due) in enumerate(tasks):
+            lead_cell = "" if k == 1 and tasks[0][2] == lead else \
+                f'<td rowspan="2">{lead}</td>' if k == 0 and len(tasks) > 1 and tasks[1][2] == lead else f"<td>{lead}</td>"
+            when = f"{due.year}年{due.month}月{due.day}日" if isinstance(due, datetime) else due
+            rows.append(f"<tr><td>{number}</td><td>{escape(text)}</td>{lead_cell}<td>{escape(co)}</td><td>{when}</td></tr>")
+    page = (f'<!DOCTYPE html>\n<html><head><meta charset="gbk"><title>{TITLE}</title></head><body>\n'
+            f'<div class="nav">首页 &gt; 政务公开</div><h1>{TITLE}</h1><p>{NUMBER}</p>\n'
+            '<table border="1" cellspacing="0">\n' + "\n".join(rows) + "\n</table>\n"
+            "<p>扫一扫在手机打开当前页</p></body></html>\n")
+    path.write_bytes(page.encode("gbk"))
+
+
 def soffice(source: Path, target: Path, kind: str) -> None:
     with tempfile.TemporaryDirectory() as out:
         subprocess.run(["soffice", "--headless", "--convert-to", kind, "--outdir", out, str(source)],
@@ -146,6 +166,7 @@ def main() -> None:
     task_table(HERE / "task-table.xlsx")
     one_sheet_per_chapter(HERE / "task-table-one-sheet-per-chapter.xlsx")
     two_task_columns(HERE / "task-table-two-task-columns-and-a-leader-column.xlsx")
+    web_page(HERE / "task-table-on-a-web-page.html")
     if "--xlsx-only" in sys.argv:
         return
     scanned(HERE / "scanned-without-text.pdf")
