@@ -53,6 +53,14 @@ def test_chinese_numeral_items_followed_by_their_own_label_lines_are_the_tasks()
     assert (notice.issuer.level, notice.issuer.place, notice.issuer.office) == ("市", "呼和浩特市", "呼和浩特市人民政府督查室")
 
 
+def test_chinese_numeral_items_between_the_notices_own_numbered_requirements() -> None:
+    """The preamble's 一、…五、 and the closing 一、二、 have no units: only the list's items are tasks."""
+    notice = parse("chinese-numeral-items-between-requirements.txt")
+    assert [(t.id, t.lead) for t in notice.tasks] == [(1, ("市工信局",)), (2, ("市农牧局",)), (3, ("市发改委",))]
+    assert [(w.line, w.urgent) for w in notice.warnings] == [(23, False)]
+    assert "重新从一编号,没有单位说明,按通知的工作要求处理" in notice.warnings[0].message
+
+
 def test_clauses_with_their_own_lead_units_keep_all_text_and_every_unit() -> None:
     notice = parse("clauses-each-with-their-own-lead-unit.txt")
     first = notice.tasks[0]

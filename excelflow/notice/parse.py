@@ -299,14 +299,35 @@ def _task_kind(folded: list[str]) -> TaskKind:
     if arabic and 2 * sum(_labelled(folded, i, any_item) for i in arabic) >= len(arabic):
         return "arabic"
     sections = [i for i, line in enumerate(folded) if is_section(line)]
-    labelled_sections = sum(_labelled(folded, i, lambda ln: is_section(ln) or is_chapter(ln)) for i in sections)
-    if sections and 2 * labelled_sections >= len(sections):
+    labelled, total = _share(folded, sections, lambda ln: is_section(ln) or is_chapter(ln), None)
+    if labelled and 2 * labelled >= total:
         return "section"
     chapters = [i for i, line in enumerate(folded) if _CHAPTER_RE.match(line)]
-    labelled_chapters = sum(_labelled(folded, i, is_chapter) for i in chapters)
-    if chapters and labelled_chapters >= 2 and 2 * labelled_chapters >= len(chapters):
+
+    def numeral(i: int) -> int | None:
+        match = _CHAPTER_RE.match(folded[i])
+        return numeral_value(match.group(1)) if match else None
+
+    labelled, total = _share(folded, chapters, is_chapter, numeral)
+    if labelled >= 2 and 2 * labelled >= total:
         return "chapter"
     return "arabic"
+
+
+def _share(folded: list[str], items: list[int], stop: Callable[[str], bool],
+           numeral: Callable[[int], int | None] | None) -> tuple[int, int]:
+    """(labelled, counted) items from the first labelled one on, up to a numbering that restarts
+    at 1 (`numeral` given): a preamble's or a closing section's own `一、…二、…` do not count."""
+    flags = [_labelled(folded, i, stop) for i in items]
+    if True not in flags:
+        return 0, len(items)
+    start = flags.index(True)
+    run: list[bool] = []
+    for k in range(start, len(items)):
+        if k > start and numeral is not None and numeral(items[k]) == 1:
+            break
+        run.append(flags[k])
+    return sum(run), len(run)
 
 
 def _list_start(folded: list[str], kind: TaskKind) -> int | None:
@@ -393,6 +414,15 @@ def parse_with_layout(text: str, resolver: UnitResolver | None = None) -> tuple[
             roles[i] = "clutter"
             continue
         task = _task_start(line, kind, draft, after_blank)
+        if task is not None and kind == "chapter" and task[0] == 1 and drafts and drafts[-1].number >= 2 \
+                and not _labelled(folded, i, lambda ln: _CHAPTER_RE.match(ln) is not None):
+            # `一、加强组织领导…` after the list: the notice's requirements, numbered again, no units.
+            for k in range(i, len(folded)):
+                if folded[k]:
+                    roles[k] = "clutter"
+            warnings.append(NoticeWarning(lineno, f"第 {lineno} 行起的「{originals[i][:12]}…」等段落重新从一编号,"
+                                                  "没有单位说明,按通知的工作要求处理,未读作任务"))
+            break
         head = None if task else _heading(line)
         if head is not None and kind != "arabic" and (head[0] == "section" or kind == "chapter") \
                 and not _CHAPTER_PART_RE.match(line):
