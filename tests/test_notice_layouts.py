@@ -18,6 +18,7 @@ from excelflow.cli import main
 from excelflow.errors import NoticeError
 from excelflow.notice.parse import ParsedNotice, parse_notice
 from excelflow.register.load import load_register
+from excelflow.store.pass_cache import PassCache
 from excelflow.workspace import Workspace
 
 NOTICES = Path(__file__).resolve().parent / "data" / "notices"
@@ -221,6 +222,7 @@ def test_the_tables_completion_dates_are_kept_in_the_register(tmp_path: Path) ->
     assert CliRunner().invoke(main, ["import", str(NOTICES / "task-table.xlsx"), "--root", str(tmp_path)]).exit_code == 0
     register = load_register(Workspace(tmp_path).register_path)
     assert [t.due for t in register.tasks] == [due for *_, due in TABLE_TASKS]
+    assert PassCache(Workspace(tmp_path)).register() == register  # as every later command sees it
 
 
 def test_an_ods_table_loses_its_cells_merged_down_and_says_which_task_lacks_a_lead() -> None:
