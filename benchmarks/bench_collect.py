@@ -42,7 +42,7 @@ def build(root: Path, n: int) -> list[Path]:
     from excelflow.workspace import Workspace
 
     ws = Workspace(root)
-    init_workspace(ws)
+    init_workspace(ws, example=True)
     generate_round(ws, load_register(ws.register_path), "2021-H1", now=datetime(2021, 6, 1))
     filled: list[Path] = []
     staging = root.parent / "filled"

@@ -127,7 +127,7 @@ def load_register_of_shipped() -> Register:
 
 def build_base(root: Path, history_rounds: int) -> tuple[Workspace, Register]:
     ws = Workspace(root)
-    init_workspace(ws)
+    init_workspace(ws, example=True)
     shipped = load_register(ws.register_path)
     register = replace(shipped, rounds=tuple(monthly_rounds(history_rounds)) + shipped.rounds)
     write_register(ws.register_path, register)

@@ -76,7 +76,7 @@ def main() -> None:
 def run(servers, units: int) -> None:  # type: ignore[no-untyped-def]
     root = Path(tempfile.mkdtemp(prefix="bench-mail-"))
     ws = Workspace(root)
-    init_workspace(ws)
+    init_workspace(ws, example=True)
     register = load_register(ws.register_path)
     chosen = register.units[:units]
     addresses = {u.name: f"u{i}@{DOMAIN}" for i, u in enumerate(chosen)}

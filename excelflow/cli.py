@@ -73,11 +73,12 @@ def main() -> None:
 @main.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
 @click.option("--force", is_flag=True, help="覆盖已有的任务登记表和模板。")
-def init_command(directory: Path, force: bool) -> None:
-    """建立工作文件夹:workbooks/(登记表、模板)、inbox/、outbox/。"""
+@click.option("--example", is_flag=True, help="放入示例登记表(2021 年广丰区,101 项任务),而不是空白登记表。")
+def init_command(directory: Path, force: bool, example: bool) -> None:
+    """建立新的工作文件夹:workbooks/(空白登记表、模板)、inbox/、outbox/;之后用 import 导入通知。"""
     from excelflow.register.campaign import init_workspace
 
-    for line in init_workspace(Workspace(directory), force=force):
+    for line in init_workspace(Workspace(directory), force=force, example=example):
         click.echo(line)
 
 
@@ -114,6 +115,9 @@ def generate_command(round_id: str | None, root: Path, force: bool, now_text: st
                                 now=_parse_now(now_text), progress=advance)
     for warning in report.warnings:
         click.echo(f"提示:{warning}", err=True)
+    if not register.office.contact_line():
+        click.echo("提示:登记表「设置」表没有督查室联系人和电话,填报表上没有印联系方式;填写后加 --force 重新生成即可印上。",
+                   err=True)
     folder = ws.templates_dir(round_id)
     click.echo(f"填报表文件夹:{folder}")
     click.echo(f"新生成 {len(report.written)} 个,未变化 {len(report.unchanged)} 个,"
@@ -172,20 +176,21 @@ def watch_command(every_text: str | None, at_text: str | None, round_id: str | N
 @click.argument("notice", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="只把解析结果以 JSON 打印到标准输出,不写任何文件。")
 @root_option
-@click.option("--force", is_flag=True, help="已有登记表的任务与新通知不同(可能有您的修改)时,仍按新通知重写。")
-def import_command(notice: Path, as_json: bool, root: Path, force: bool) -> None:
-    """导入任务分工通知(.txt 或 .docx),写出任务登记表 workbooks/register.xlsx。"""
+@click.option("--force", is_flag=True, help="已有登记表属于另一份通知,或任务与新通知不同(可能有您的修改)时,仍按新通知重写。")
+@click.option("--now", "now_text", metavar="ISO-TIME", help="通知没有写年份时,轮次按此时间的年份设置(默认:今年)。")
+def import_command(notice: Path, as_json: bool, root: Path, force: bool, now_text: str | None) -> None:
+    """导入任务分工通知(.txt、.docx、网页,或 .xlsx/.xls/.ods/.et/.pdf 中的任务表),写出任务登记表 workbooks/register.xlsx。"""
     from excelflow.register.campaign import existing_register, import_notice, import_summary, parse_with
 
     ws = Workspace(root)
     if as_json:
         base, broken = existing_register(ws)
         if broken is not None:
-            click.echo(f"提示:现有登记表无法读取,按默认的乡镇和别名解析。{broken}", err=True)
+            click.echo(f"提示:现有登记表无法读取,不用其中的单位和别名解析。{broken}", err=True)
         parsed, _ = parse_with(notice, base)
         click.echo(parsed.json_text())
         return
-    for line in import_summary(import_notice(ws, notice, force=force)):
+    for line in import_summary(import_notice(ws, notice, force=force, now=_parse_now(now_text))):
         click.echo(line)
 
 
@@ -272,6 +277,7 @@ def status_command(round_id: str | None, as_json: bool, root: Path, now_text: st
             click.echo(line)
         for line in read_last_pass(ws).describe():
             click.echo(line)
+        _echo_waiting(ws)
     if check and has_gaps(states):
         sys.exit(EXIT_GAPS)
 
@@ -281,7 +287,7 @@ def status_command(round_id: str | None, as_json: bool, root: Path, now_text: st
 @click.option("--now", "now_text", metavar="ISO-TIME",
               help="最后一次收集的时间(默认 2021-06-28T09:00;演示的前几次收集在 6 月 11、15、18、25 日)。")
 def demo_command(directory: Path, now_text: str | None) -> None:
-    """演示:用 2021 年广丰区登记表建工作文件夹,生成半年填报表,模拟各单位报送,收集并汇总。"""
+    """演示:用 2021 年广丰区示例登记表建工作文件夹,生成半年填报表,模拟各单位报送,收集并汇总。"""
     from excelflow.demo import run_demo
 
     # The demo keeps its own calendar (June 2021); --now only moves its last pass.
@@ -314,6 +320,16 @@ def compare_command(round_id: str | None, root: Path, now_text: str | None) -> N
         click.echo(f"  已写出 {path}{note}")
     if not written:
         click.echo(f"  与上次相同,未改写:{ws.round_dir(rnd.id)}")
+    _echo_waiting(ws)
+
+
+def _echo_waiting(ws: Workspace) -> None:
+    """The register's groups that ask nobody yet: every command says which tasks wait."""
+    from excelflow.register.load import waiting_warnings
+    from excelflow.store.pass_cache import PassCache
+
+    for line in waiting_warnings(PassCache(ws).register()):
+        click.echo(f"提示:{line}")
 
 
 # -- excelflow mail (docs/mail.md) ------------------------------------------------------------------

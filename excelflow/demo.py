@@ -218,7 +218,7 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
     if directory.exists() and any(directory.iterdir()):
         raise WorkspaceError(f"演示文件夹 {directory} 已存在且不是空的。请换一个新文件夹名,例如 excelflow demo 演示2")
     result = DemoResult(directory)
-    for line in init_workspace(ws):
+    for line in init_workspace(ws, example=True):
         echo(line)
     register = load_register(ws.register_path)
     rnd = register.round(ROUND)

@@ -29,7 +29,7 @@ GENERATED_AT = datetime(2021, 6, 1, 9, 0)
 
 def build_pristine(root: Path) -> Workspace:
     ws = Workspace(root)
-    init_workspace(ws)
+    init_workspace(ws, example=True)
     register = load_register(ws.register_path)
     generate_round(ws, register, ROUND, now=GENERATED_AT)
     return ws

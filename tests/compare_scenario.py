@@ -50,7 +50,8 @@ def register(milestones: Sequence[Milestone] = (), settings: dict[str, str] | No
     return Register(
         title="区政府办公室关于印发2021年区政府工作报告重点工作责任分工的通知",
         units=UNITS, tasks=TASKS, rounds=(H1, FY), milestones=tuple(milestones),
-        settings=settings if settings is not None else {"督查室联系人": "陈哲琪", "电话": "18879351014"},
+        settings=settings if settings is not None else {"督查室": "区政府督查室", "督查室联系人": "陈哲琪",
+                                                        "电话": "18879351014"},
     )
 
 

@@ -47,7 +47,7 @@ def sample_register(*, relevant_chosen: bool = True) -> Register:
         Round("2021-FY", "2021年全年", date(2021, 12, 15), date(2021, 12, 25)),
     )
     milestones = (Milestone(1, "2021-FY", "新引进产业链项目 10 个", "项目数", date(2021, 12, 31)),)
-    settings = {"督查室联系人": "陈哲琪", "电话": "18879351014", "邮箱": "413946681@qq.com"}
+    settings = {"督查室": "区政府督查室", "督查室联系人": "陈哲琪", "电话": "18879351014", "邮箱": "413946681@qq.com"}
     return Register("2021年区政府工作报告重点工作责任分工", units, tasks, rounds, milestones, settings)
 
 

@@ -88,7 +88,7 @@ def make_campaign(root: Path, servers: MailServers, office_local: str, *, suffix
                   extra_settings: dict[str, str] | None = None) -> Campaign:
     """A working folder with the small register, its round generated, every mailbox created."""
     ws = Workspace(root)
-    init_workspace(ws)
+    init_workspace(ws, example=True)
     today = date.today()
     register = campaign_register(servers, office_local, today, suffix=suffix, extra_settings=extra_settings)
     write_register(ws.register_path, register)

@@ -17,7 +17,7 @@ UNITS = tuple(Unit(n, contact=f"{n}联系人", phone=f"1390000000{i}") for i, n 
 
 
 def reg(tasks: tuple[Task, ...], milestones: tuple[Milestone, ...] = ()) -> Register:
-    return Register("通知", UNITS, tasks, (RND,), milestones)
+    return Register("通知", UNITS, tasks, (RND,), milestones, settings={"督查室": "区政府督查室"})
 
 
 def entry(task: int, unit: str, role: str, state: str, *, days: int = 0, status: str = "序时推进",

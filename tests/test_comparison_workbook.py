@@ -353,7 +353,7 @@ def test_compare_command_writes_the_outputs_from_the_archive_and_then_nothing(tm
 
     root = tmp_path / "督查 工作"
     runner = CliRunner()
-    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    assert runner.invoke(main, ["init", str(root), "--example"]).exit_code == 0
     args = ["compare", "--round", "2021-H1", "--now", "2021-06-28T09:00", "--root", str(root)]
     first = runner.invoke(main, args)
     assert first.exit_code == 0, first.output

@@ -73,7 +73,7 @@ class Run:
 
 def init_and_generate(root: Path) -> Workspace:
     runner = CliRunner()
-    assert runner.invoke(main, ["init", str(root)], catch_exceptions=False).exit_code == 0
+    assert runner.invoke(main, ["init", str(root), "--example"], catch_exceptions=False).exit_code == 0
     result = runner.invoke(main, ["generate", "--round", ROUND, "--root", str(root), "--now", "2021-06-01T09:00"],
                            catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -394,7 +394,7 @@ def collect_in_subprocess(ws: Workspace) -> tuple[int, str]:
 
 def test_fifty_megabyte_workbook_is_refused_with_a_message_in_bounded_memory(tmp_path: Path):
     root = tmp_path / "督查室"
-    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    assert CliRunner().invoke(main, ["init", str(root), "--example"]).exit_code == 0
     ws = Workspace(root)
     baseline, _ = collect_in_subprocess(ws)  # the same pass with an empty inbox
     big = ws.inbox / "big-50MB.xlsx"
@@ -532,7 +532,7 @@ def test_collect_rejects_a_file_that_stayed_incomplete_for_a_day_and_lists_it_fo
 
     root = tmp_path / "督查室"
     runner = CliRunner()
-    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    assert runner.invoke(main, ["init", str(root), "--example"]).exit_code == 0
     ws = Workspace(root)
     for name in ("zero-bytes.xlsx", "truncated-copy.xlsx"):
         shutil.copyfile(CORPUS / name, ws.inbox / name)

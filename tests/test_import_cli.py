@@ -35,7 +35,7 @@ def test_import_json_prints_the_contract_and_writes_nothing(runner: CliRunner, t
 
 
 def test_import_json_uses_the_workspace_aliases(runner: CliRunner, tmp_path: Path, real_notice: Path) -> None:
-    runner.invoke(main, ["init", str(tmp_path)], catch_exceptions=False)
+    runner.invoke(main, ["init", str(tmp_path), "--example"], catch_exceptions=False)
     result = runner.invoke(main, ["import", str(real_notice), "--json", "--root", str(tmp_path)])
     task68 = json.loads(result.stdout)["tasks"][67]
     assert task68["id"] == 68 and "区农业农村局" in task68["lead"] and "区农业局" not in task68["lead"]
@@ -53,7 +53,8 @@ def test_import_writes_the_register_and_prints_a_chinese_summary(runner: CliRunn
     for count in ("13 项", "22 项", "12 项", "15 项", "7 项", "14 项", "18 项"):
         assert count in out
     assert "第 279 行" in out and "第95项" in out
-    assert "分组「乡镇(街道)」23 个" in out
+    assert "新登记 59 个单位,见「单位」表" in out and "「各乡镇(街道)」待列出成员" in out
+    assert "督查室:区政府督查室(层级:区,地名:广丰区)" in out and "年份:2021 年(取自标题)" in out
     assert f"已写入任务登记表:{Workspace(root).register_path}" in out
 
 
@@ -89,11 +90,18 @@ def test_import_of_a_missing_file_exits_1(runner: CliRunner, tmp_path: Path) -> 
 
 def test_init_then_import_then_init_again(runner: CliRunner, tmp_path: Path, real_notice: Path) -> None:
     first = runner.invoke(main, ["init", str(tmp_path)])
-    assert first.exit_code == 0 and "101 项任务" in first.stdout
+    assert first.exit_code == 0 and "空白" in first.stdout and "广丰" not in first.stdout
     assert runner.invoke(main, ["import", str(real_notice), "--root", str(tmp_path)]).exit_code == 0
     again = runner.invoke(main, ["init", str(tmp_path)])
     assert again.exit_code == 1 and "--force" in again.stderr and "已有任务登记表" in again.stderr
     assert runner.invoke(main, ["init", str(tmp_path), "--force"]).exit_code == 0
+    assert load_register(Workspace(tmp_path).register_path).tasks == ()
+
+
+def test_init_example_holds_the_shipped_example(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["init", str(tmp_path), "--example"])
+    assert result.exit_code == 0 and "101 项任务" in result.stdout and "广丰区" in result.stdout
+    assert len(load_register(Workspace(tmp_path).register_path).tasks) == 101
 
 
 def test_import_over_an_edited_register_needs_force(runner: CliRunner, tmp_path: Path, real_notice: Path) -> None:
@@ -102,7 +110,7 @@ def test_import_over_an_edited_register_needs_force(runner: CliRunner, tmp_path:
                      encoding="utf-8")
     assert runner.invoke(main, ["import", str(other), "--root", str(tmp_path)]).exit_code == 0
     refused = runner.invoke(main, ["import", str(real_notice), "--root", str(tmp_path)])
-    assert refused.exit_code == 1 and "--force" in refused.stderr
+    assert refused.exit_code == 1 and "--force" in refused.stderr and "另一份通知" in refused.stderr
     assert len(load_register(Workspace(tmp_path).register_path).tasks) == 1
     forced = runner.invoke(main, ["import", str(real_notice), "--root", str(tmp_path), "--force"])
     assert forced.exit_code == 0

@@ -253,7 +253,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from excelflow.cli import main
 
     root = tmp_path_factory.mktemp("fuzz") / "督查室"
-    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    assert CliRunner().invoke(main, ["init", str(root), "--example"]).exit_code == 0
     return root
 
 

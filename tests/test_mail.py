@@ -80,7 +80,7 @@ def test_the_password_comes_from_the_environment_or_the_keyring_and_never_shows(
 
 def test_register_holds_several_addresses_per_unit_and_refuses_a_typo(tmp_path: Path) -> None:
     ws = Workspace(tmp_path)
-    init_workspace(ws)
+    init_workspace(ws, example=True)
     register = load_register(ws.register_path)
     first = register.units[0]
     typed = replace(first, emails=("gxj@gf.gov.cn", "ＧＸＪ2@qq.com"))  # full-width, typed with a Chinese IME
@@ -184,7 +184,7 @@ def test_the_identity_sheet_wins_over_the_sender_and_says_so() -> None:
 def test_a_mail_server_that_is_down_is_logged_and_the_pass_goes_on(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     ws = Workspace(tmp_path / "ws")
-    init_workspace(ws)
+    init_workspace(ws, example=True)
     register = load_register(ws.register_path)
     settings = {**register.settings, "收信服务器": "127.0.0.1:1", "加密方式": "不加密", "邮箱账号": "ducha@gf.gov.cn"}
     write_register(ws.register_path, replace(register, settings=settings))
@@ -206,7 +206,7 @@ def test_a_mail_server_that_is_down_is_logged_and_the_pass_goes_on(tmp_path: Pat
 
 def test_without_a_mailbox_the_commands_say_what_to_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ws = Workspace(tmp_path / "ws")
-    init_workspace(ws)
+    init_workspace(ws, example=True)
     result = CliRunner().invoke(main, ["mail", "fetch", "--root", str(ws.root)])
     assert result.exit_code == 1 and "没有设置收信服务器" in result.output
     monkeypatch.delenv("EXCELFLOW_MAIL_PASSWORD", raising=False)

@@ -92,7 +92,7 @@ def test_notification_is_a_marked_draft_signed_by_the_office_and_dated(h1):
     _, _, ws = h1
     paras = [p for p in paragraphs(ws.notification_path("2021-H1")) if p]
     assert paras[0].startswith("【草稿】")
-    assert paras[1] == "关于2021年上半年重点工作推进情况的通报"
+    assert paras[1] == "区政府督查室关于2021年上半年重点工作推进情况的通报"  # the office from the register
     assert [p for p in paras if p.startswith(("一、", "二、", "三、", "四、"))] == [
         "一、总体情况", "二、报送情况", "三、推进滞后的任务", "四、下步工作要求"]
     assert paras[-2:] == ["区政府督查室", "2021年6月28日"]

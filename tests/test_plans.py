@@ -49,7 +49,7 @@ def fill(data: bytes, goals: dict[int, tuple[str, str, str, object]], target: Pa
 def test_generate_plan_writes_one_workbook_per_lead_unit_with_its_tasks(tmp_path: Path):
     root = tmp_path / "督查室"
     runner = CliRunner()
-    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    assert runner.invoke(main, ["init", str(root), "--example"]).exit_code == 0
     result = runner.invoke(main, ["generate", "--plan", "--root", str(root), "--now", "2021-03-30T09:00"])
     assert result.exit_code == 0, result.output
     reg = default_register()
@@ -130,7 +130,7 @@ def test_a_plan_saved_by_libreoffice_as_ods_reads_the_same(tmp_path: Path):
 def test_a_returned_plan_is_collected_and_the_comparison_judges_against_it(tmp_path: Path):
     root = tmp_path / "督查室"
     runner = CliRunner()
-    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    assert runner.invoke(main, ["init", str(root), "--example"]).exit_code == 0
     assert runner.invoke(main, ["generate", "--plan", "--root", str(root), "--now", "2021-03-30T09:00"]).exit_code == 0
     ws = Workspace(root)
     reg = default_register()
@@ -153,7 +153,7 @@ def test_a_returned_plan_is_collected_and_the_comparison_judges_against_it(tmp_p
 def test_a_returned_plan_goal_shows_in_the_units_next_reporting_workbook(tmp_path: Path):
     root = tmp_path / "督查室"
     runner = CliRunner()
-    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    assert runner.invoke(main, ["init", str(root), "--example"]).exit_code == 0
     assert runner.invoke(main, ["generate", "--plan", "--root", str(root), "--now", "2021-03-30T09:00"]).exit_code == 0
     ws = Workspace(root)
     task = led(default_register(), UNIT)[0]

@@ -95,11 +95,11 @@ def test_workbook_has_the_sheets_headers_and_real_dates_a_clerk_edits(tmp_path: 
     book = openpyxl.load_workbook(tmp_path / "r.xlsx")
     assert book.sheetnames == ["任务", "单位", "轮次", "计划", "设置", "说明"]
     tasks = book["任务"]
-    assert [c.value for c in tasks[1]] == ["序号", "章", "节", "任务内容", "牵头单位", "协办单位", "相关乡镇(街道)"]
+    assert [c.value for c in tasks[1]] == ["序号", "章", "节", "任务内容", "牵头单位", "协办单位", "完成时限", "相关单位"]
     assert tasks.freeze_panes == "B2"
     assert tasks["F2"].value == "上饶高新区、各乡镇(街道)"
     assert tasks["F2"].alignment.wrap_text
-    assert tasks["G4"].value == "永丰街道、下溪街道" and tasks["G3"].value is None
+    assert tasks["H4"].value == "永丰街道、下溪街道" and tasks["H3"].value is None
     assert [c.value for c in book["单位"][1]] == ["单位名称", "别名", "分组", "联系人", "联系电话", "代码", "邮箱"]
     assert book["单位"]["F7"].value == "361103001" and book["单位"]["F7"].data_type == "s"
     rounds = book["轮次"]
@@ -112,8 +112,42 @@ def test_workbook_has_the_sheets_headers_and_real_dates_a_clerk_edits(tmp_path: 
     settings = {r[0].value: r[1].value for r in book["设置"].iter_rows(min_row=2)}
     assert settings["通知标题"] == base.title and settings["督查室联系人"] == "陈哲琪"
     help_text = " ".join(str(c.value) for row in book["说明"].iter_rows() for c in row if c.value)
-    for word in ("任务", "单位", "轮次", "计划", "相关乡镇(街道)", NONE_CHOSEN, "别名"):
+    for word in ("任务", "单位", "轮次", "计划", "相关单位", "各县(市、区)人民政府", NONE_CHOSEN, "别名", "完成时限"):
         assert word in help_text
+
+
+def test_a_register_of_the_earlier_layout_still_loads(base: Register) -> None:
+    """Fixtures written before 完成时限 and 相关单位 (header 相关乡镇(街道)) read as they did."""
+    register = load_register(REGISTERS / "relevant-choice-filled.xlsx")
+    assert register.task(3).relevant == ("五都镇", "永丰街道") and register.task(3).due == ""
+
+
+def test_a_new_campaigns_empty_register_loads_and_asks_nothing(tmp_path: Path) -> None:
+    empty = Register(title="", units=(), tasks=(), rounds=(),
+                     settings={"督查室": "", "层级": "", "地名": "", "督查室联系人": "", "电话": "", "邮箱": ""})
+    write_register(tmp_path / "r.xlsx", empty)
+    assert load_register(tmp_path / "r.xlsx") == empty
+    assert empty.expected_entries() == () and empty.office.name == "督查室"
+
+
+def test_groups_of_any_office_wait_for_their_members_and_the_clerks_choice(tmp_path: Path) -> None:
+    register = Register(
+        title="通知", units=(Unit("市住建局"), Unit("新都区人民政府", groups=("县(市、区)人民政府",)), Unit("市卫健委")),
+        tasks=(Task(1, "", None, "甲", ("市住建局",), ("各县(市、区)人民政府",)),
+               Task(2, "", None, "乙", ("市住建局",), ("开发(度假)区管委会",)),
+               Task(3, "", None, "丙", ("市住建局",), ("市级各相关部门",)),
+               Task(4, "", None, "丁", ("市住建局",), ("市级各相关部门",), relevant=("市卫健委",))),
+        rounds=(Round("2022-H1", "半年", date(2022, 6, 15), date(2022, 6, 25)),))
+    write_register(tmp_path / "r.xlsx", register)
+    back = load_register(tmp_path / "r.xlsx")
+    assert back == register
+    assert back.co_units(back.task(1)) == ("新都区人民政府",)
+    assert back.co_units(back.task(2)) == () and back.co_units(back.task(3)) == ()
+    assert back.co_units(back.task(4)) == ("市卫健委",)
+    assert [t.id for t in back.unchosen_relevant()] == [2, 3]
+    warnings = register_warnings(back)
+    assert any("「市级各相关部门」尚未选定" in w and "任务 3" in w for w in warnings)
+    assert any(w.startswith("分组「开发(度假)区管委会」还没有成员") and "任务 2" in w for w in warnings)
 
 
 def test_columns_are_wide_enough_for_chinese_text(tmp_path: Path, base: Register) -> None:

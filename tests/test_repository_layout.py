@@ -10,10 +10,10 @@ from conftest import ROOT
 from excelflow.cli import main
 
 
-def test_repository_workbooks_are_what_init_writes_today(tmp_path: Path) -> None:
+def test_repository_workbooks_are_what_init_example_writes_today(tmp_path: Path) -> None:
     # If this fails after a change to the register or template layout, refresh them with
-    # `excelflow init . --force` at the repository root and commit the two workbooks.
-    assert CliRunner().invoke(main, ["init", str(tmp_path)]).exit_code == 0
+    # `excelflow init . --example --force` at the repository root and commit the two workbooks.
+    assert CliRunner().invoke(main, ["init", str(tmp_path), "--example"]).exit_code == 0
     for name in ("register.xlsx", "template.xlsx"):
         assert (ROOT / "workbooks" / name).read_bytes() == (tmp_path / "workbooks" / name).read_bytes(), name
 

@@ -118,7 +118,7 @@ def test_generate_and_collect_with_hostile_unit_names_write_only_under_the_worki
     outside = tmp_path / "outside"
     root = outside / "督查室"
     runner = CliRunner()
-    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    assert runner.invoke(main, ["init", str(root), "--example"]).exit_code == 0
     ws = Workspace(root)
     write_register(ws.register_path, hostile_register())
     register = load_register(ws.register_path)
@@ -152,7 +152,7 @@ def test_generate_and_collect_with_hostile_unit_names_write_only_under_the_worki
 def test_units_whose_names_differ_only_in_forbidden_characters_get_distinct_rollups(tmp_path: Path):
     root = tmp_path / "督查室"
     runner = CliRunner()
-    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    assert runner.invoke(main, ["init", str(root), "--example"]).exit_code == 0
     ws = Workspace(root)
     units = (Unit("区城投/集团"), Unit("区城投_集团"))
     tasks = (Task(1, "一、测试", None, "任务一。", ("区城投/集团",)), Task(2, "一、测试", None, "任务二。", ("区城投_集团",)))

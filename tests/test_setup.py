@@ -68,8 +68,10 @@ def test_default_applies_the_clerk_confirmed_alias_for_the_near_miss(default: Re
 def test_default_rounds_and_settings(default: Register) -> None:
     assert default.rounds == (Round("2021-H1", "半年", date(2021, 6, 15), date(2021, 6, 25)),
                               Round("2021-FY", "全年", date(2021, 12, 15), date(2021, 12, 25)))
-    assert default.settings == {"督查室联系人": "陈哲琪", "电话": "18879351014", "邮箱": "413946681@qq.com",
-                                "区名": "广丰区"}
+    # The office as the notice names itself (报区政府督查室), its level and place from the signature.
+    assert default.settings == {"督查室": "区政府督查室", "层级": "区", "地名": "广丰区", "督查室联系人": "陈哲琪",
+                                "电话": "18879351014", "邮箱": "413946681@qq.com"}
+    assert default.office.name == "区政府督查室"
 
 
 def test_default_register_written_loads_back_equal(tmp_path: Path, default: Register) -> None:
@@ -86,17 +88,26 @@ def test_notice_groups_stay_groups_and_relevant_waits_for_the_clerk(default: Reg
 
 def test_notice_settings_read_only_from_the_contact_line() -> None:
     text = "1.力争新增企业40家,电话 13800000000。\n联系人:王小明(0793-2612345,dcs@example.cn)\n上饶市广丰区人民政府办公室"
-    assert notice_settings(text) == {"督查室联系人": "王小明", "电话": "0793-2612345", "邮箱": "dcs@example.cn",
-                                     "区名": "广丰区"}
+    assert notice_settings(text) == {"督查室联系人": "王小明", "电话": "0793-2612345", "邮箱": "dcs@example.cn"}
 
 
 # -- init -----------------------------------------------------------------------------------------------
-def test_init_lays_out_a_working_folder_with_chinese_and_spaces_in_its_path(tmp_path: Path, default: Register) -> None:
-    ws = Workspace(tmp_path / "督查 2021")
+def test_init_makes_an_empty_folder_for_a_new_campaign_with_chinese_and_spaces_in_its_path(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "督查 2022")
     lines = init_workspace(ws)
     assert ws.inbox.is_dir() and ws.outbox.is_dir()
+    register = load_register(ws.register_path)
+    assert (register.units, register.tasks, register.rounds, register.title) == ((), (), (), "")
+    assert register.settings == {"督查室": "", "层级": "", "地名": "", "督查室联系人": "", "电话": "", "邮箱": ""}
+    assert ws.template_path.read_bytes() == setup.NEW_CAMPAIGN_TEMPLATE.read_bytes()  # titled {政府}, not 区政府
+    text = "\n".join(lines)
+    assert "空白" in text and "excelflow import" in text and "广丰" not in text
+
+
+def test_init_with_example_writes_the_shipped_2021_register(tmp_path: Path, default: Register) -> None:
+    ws = Workspace(tmp_path / "示例")
+    lines = init_workspace(ws, example=True)
     assert load_register(ws.register_path) == default
-    assert ws.template_path.read_bytes() == setup.SHIPPED_TEMPLATE.read_bytes()
     text = "\n".join(lines)
     assert "101 项任务" in text and "2021-H1、2021-FY" in text and "任务 95" in text
 
@@ -122,7 +133,7 @@ def test_init_keeps_the_clerks_template_unless_forced(tmp_path: Path) -> None:
 
 
 def test_init_without_a_shipped_template_skips_it_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(setup, "SHIPPED_TEMPLATE", tmp_path / "absent.xlsx")
+    monkeypatch.setattr(setup, "NEW_CAMPAIGN_TEMPLATE", tmp_path / "absent.xlsx")
     ws = Workspace(tmp_path / "ws")
     lines = init_workspace(ws)
     assert not ws.template_path.exists() and ws.register_path.is_file()
@@ -146,12 +157,24 @@ def test_import_into_an_empty_folder_writes_the_register_and_reports_the_near_mi
     assert lines[-1] == f"已写入任务登记表:{ws.register_path}"
 
 
-def test_import_after_init_replaces_the_untouched_default_without_force(tmp_path: Path, real_notice: Path,
-                                                                        default: Register) -> None:
+def test_import_after_init_is_the_notice_alone_nothing_of_the_example(tmp_path: Path, real_notice: Path) -> None:
+    """`init` then `import` of the example's own notice: none of the example's data is used, not its
+    23 townships, not the alias its clerk confirmed (区农业局 stays a unit of its own)."""
     ws = Workspace(tmp_path)
     init_workspace(ws)
     result = import_notice(ws, real_notice)
-    assert load_register(ws.register_path) == default  # the default's aliases applied: same register
+    register = load_register(ws.register_path)
+    assert register == result.register == import_notice(Workspace(tmp_path / "other"), real_notice).register
+    assert register.unit("区农业局") is not None and register.group_members("乡镇(街道)") == ()
+    assert any("「各乡镇(街道)」还没有成员" in a for a in result.actions)
+
+
+def test_import_into_the_example_of_its_own_notice_keeps_the_example(tmp_path: Path, real_notice: Path,
+                                                                      default: Register) -> None:
+    ws = Workspace(tmp_path)
+    init_workspace(ws, example=True)
+    result = import_notice(ws, real_notice)
+    assert load_register(ws.register_path) == default  # the example's aliases applied: same register
     assert not any("区农业局" in w.message for w in result.notice.warnings)
 
 
@@ -169,6 +192,25 @@ def test_new_years_notice_moves_the_default_rounds_to_its_year(tmp_path: Path, r
     assert register.rounds == (Round("2022-H1", "半年", date(2022, 6, 15), date(2022, 6, 25)),
                                Round("2022-FY", "全年", date(2022, 12, 15), date(2022, 12, 25)))
     assert "2022年" in register.title
+
+
+def test_import_of_another_notice_over_a_register_refuses_unless_forced_and_then_keeps_nothing(
+        tmp_path: Path, real_notice: Path) -> None:
+    ws = Workspace(tmp_path / "ws")
+    init_workspace(ws, example=True)
+    before = ws.register_path.read_bytes()
+    other = tmp_path / "市通知.txt"
+    other.write_text("成都市人民政府办公厅关于印发2022年重点工作分工的通知\n\n一、工业(1项)\n"
+                     "1.建设产业园。(牵头单位:市经信局、交通局;责任单位:各县(市、区)人民政府)\n", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="另一份通知的登记表") as refused:
+        import_notice(ws, other)
+    assert "--force" in str(refused.value) and ws.register_path.read_bytes() == before
+    result = import_notice(ws, other, force=True)
+    register = load_register(ws.register_path)
+    assert [u.name for u in register.units] == ["市经信局", "市交通局"]
+    assert register.settings["督查室"] == "成都市人民政府督查室" and register.settings["督查室联系人"] == ""
+    assert register.rounds[0].id == "2022-H1"
+    assert any("重新开始" in w for w in result.warnings)
 
 
 def test_import_refuses_to_replace_edited_tasks_without_force(tmp_path: Path, real_notice: Path,
@@ -218,7 +260,7 @@ def test_notice_with_a_repeated_number_is_written_and_the_problem_named(tmp_path
     notice = tmp_path / "通知.txt"
     notice.write_text(text, encoding="utf-8")
     result = import_notice(Workspace(tmp_path / "ws"), notice)
-    assert any("须先修改才能使用" in w and "序号 5" in w for w in result.warnings)
+    assert any("须先修改才能使用" in w and "序号 5" in w for w in result.actions)
 
 
 def test_a_file_that_is_not_a_notice_writes_nothing(tmp_path: Path) -> None:

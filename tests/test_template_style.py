@@ -16,7 +16,13 @@ from generate_helpers import read_book, read_identity, sample_register
 from openpyxl.styles import Font
 
 from excelflow.errors import TemplateError
-from excelflow.forms.default_template import SAMPLE_SHEET, SHIPPED_TEMPLATE, build_default_template
+from excelflow.forms.default_template import (
+    NEW_CAMPAIGN_TEMPLATE,
+    NEW_CAMPAIGN_TITLE,
+    SAMPLE_SHEET,
+    SHIPPED_TEMPLATE,
+    build_default_template,
+)
 from excelflow.forms.generate import generate_round
 from excelflow.forms.headers import INPUT_HEADERS, REQUIRED_HEADERS
 from excelflow.forms.template_style import load_template_style
@@ -48,6 +54,15 @@ def test_shipped_template_is_what_the_builder_makes(tmp_path: Path) -> None:
     built = tmp_path / "built.xlsx"
     build_default_template(built)
     assert load_template_style(built).digest() == load_template_style(SHIPPED_TEMPLATE).digest()
+
+
+def test_a_new_campaigns_template_is_titled_with_its_own_government(tmp_path: Path) -> None:
+    built = tmp_path / "built.xlsx"
+    build_default_template(built, NEW_CAMPAIGN_TITLE)
+    style = load_template_style(NEW_CAMPAIGN_TEMPLATE)
+    assert style.digest() == load_template_style(built).digest()
+    assert style.title == "{年度}年{政府}工作报告重点工作{轮次}进展情况表({角色}任务)"
+    assert style.columns == load_template_style(SHIPPED_TEMPLATE).columns  # the same look
 
 
 def test_shipped_template_has_every_required_header_and_no_extra_inputs() -> None:

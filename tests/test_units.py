@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from excelflow.notice.parse import parse_notice
-from excelflow.notice.units import DEFAULT_ALIASES, UnitResolver, fold_width, is_group, near_miss
+from excelflow.notice.units import (
+    DEFAULT_ALIASES,
+    UnitResolver,
+    fold_width,
+    group_key,
+    is_group,
+    is_relevant_group,
+    near_miss,
+)
 
 REAL = Path(__file__).resolve().parent.parent / "excelflow" / "data" / "guangfeng-2021-task-allocation.txt"
 
@@ -59,7 +67,8 @@ def test_short_form_resolves_to_the_prefixed_form_seen_or_known() -> None:
 def test_aliases_resolve_with_or_without_prefix_and_the_clerk_extends_them() -> None:
     resolver = UnitResolver()
     assert resolver.canonical("区市管局") == "区市场监督管理局"
-    assert resolver.canonical("市管局") == "区市场监督管理局"
+    assert resolver.canonical("市市场监管局") == "市市场监督管理局"  # an abbreviation keeps its own level
+    assert resolver.canonical("市场监管局") == "市场监管局"  # no level written: none is guessed
     assert resolver.canonical("区农业局") == "区农业局"
     extended = UnitResolver(aliases={**DEFAULT_ALIASES, "区农业局": "区农业农村局"})
     assert extended.canonical("农业局") == "区农业农村局"
@@ -77,15 +86,58 @@ def test_township_groups_are_groups_in_either_bracket_width(name: str) -> None:
     assert UnitResolver().canonical(name) in {"各乡镇(街道)", "相关乡镇(街道)"}
 
 
-@pytest.mark.parametrize("name", ["区工信局", "乡镇(街道)", "各单位", "下溪街道", "各乡镇(街道)办"])
+@pytest.mark.parametrize("name", [
+    "各县（市、区）人民政府", "各县(市)区人民政府", "各旗县（市、区）", "开发（度假）区管委会", "市级各相关部门",
+    "市直有关部门", "市政府各部门", "区直各单位", "各单位", "相关县（市、区）", "县(市、区)人民政府", "乡镇(街道)",
+    "各乡镇(街道)办", "各县市区政府", "有关单位",
+])
+def test_names_that_stand_for_several_units_are_groups(name: str) -> None:
+    assert is_group(name)
+
+
+@pytest.mark.parametrize("name", [
+    "区工信局", "下溪街道", "区政府办(政务服务办)", "区广投集团(自来水公司)", "市应急局〈市消防救援支队〉",
+    "上饶高新区", "市政府应急办", "成都高新区管委会",
+])
 def test_units_are_not_groups(name: str) -> None:
     assert not is_group(name)
 
 
-def test_custom_groups() -> None:
-    resolver = UnitResolver(groups=["乡镇(街道)", "园区"])
-    assert resolver.is_group("各园区") and resolver.is_group("相关乡镇（街道）")
-    assert not resolver.is_group("各乡镇")
+@pytest.mark.parametrize(("name", "relevant", "key"), [
+    ("各乡镇(街道)", False, "乡镇(街道)"), ("相关乡镇（街道）", True, "乡镇(街道)"),
+    ("各县（市、区）人民政府", False, "县(市、区)人民政府"), ("市级各相关部门", True, "市级各相关部门"),
+    ("开发（度假）区管委会", False, "开发(度假)区管委会"),
+])
+def test_a_group_is_all_its_members_or_the_relevant_ones_and_has_a_key_for_the_units_sheet(
+        name: str, relevant: bool, key: str) -> None:
+    assert is_relevant_group(name) is relevant
+    assert group_key(name) == key
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("市水务局，各县（区）人民政府", ["市水务局", "各县(区)人民政府"]),
+    ("市交通局、农牧局", ["市交通局", "市农牧局"]),
+    ("市住建局、交通局、市场监管局", ["市住建局", "市交通局", "市市场监管局"]),
+    ("市政府应急办、应急局", ["市政府应急办", "市应急局"]),
+    ("市经信局、市商务局等，各县、市、区政府", ["市经信局", "市商务局", "各县市区政府"]),
+    ("开发（度假）区管委会、市商务局", ["开发(度假)区管委会", "市商务局"]),
+    ("市发改委、都江堰市、彭州市人民政府", ["市发改委", "都江堰市", "彭州市人民政府"]),
+])
+def test_lists_of_other_levels_share_their_own_prefix_and_end_in_groups(text: str, names: list[str]) -> None:
+    assert UnitResolver().split(text) == names
+
+
+def test_a_notice_of_an_autonomous_region_shares_its_prefix() -> None:
+    resolver = UnitResolver().at_level("自治区")
+    assert resolver.split("自治区发展改革委、财政厅，各盟市") == ["自治区发展改革委", "自治区财政厅", "各盟市"]
+    assert UnitResolver().split("自治区发展改革委、财政厅") == ["自治区发展改革委", "财政厅"]
+
+
+def test_example_aliases_never_resolve_another_campaigns_bare_names() -> None:
+    """Bare follow-on names take the list's prefix; an alias of another level is not used."""
+    resolver = UnitResolver().seeing(["市交通局", "市住建局"])
+    assert resolver.split("市住建局、交通局") == ["市住建局", "市交通局"]
+    assert resolver.canonical("交通局") == "市交通局"
 
 
 def test_suggest_names_near_misses_but_never_merges_them() -> None:

@@ -37,7 +37,7 @@ def child_env(**extra: str) -> dict[str, str]:
 
 def make_workspace(root: Path) -> Path:
     """`init` with the shipped register, then `generate` the H1 workbooks; returns the templates folder."""
-    for args in (["init", str(root)], ["generate", "--round", ROUND, "--root", str(root), "--now", NOW]):
+    for args in (["init", str(root), "--example"], ["generate", "--round", ROUND, "--root", str(root), "--now", NOW]):
         done = excelflow(*args)
         assert done.returncode == 0, done.stderr
     return root / "outbox" / ROUND / "templates"

@@ -16,7 +16,7 @@ FT=(faketime -f "2026-11-30 12:00:00")
 cd "$out"
 "${FT[@]}" python -m excelflow.cli demo demo > demo.txt 2>&1
 # corpus and return fixtures through one collect, then FY generate/compare and plans
-"${FT[@]}" python -m excelflow.cli init corpus > /dev/null
+"${FT[@]}" python -m excelflow.cli init corpus --example > /dev/null
 "${FT[@]}" python -m excelflow.cli generate --round 2021-H1 --root corpus --now 2021-06-01T09:00 > /dev/null 2>&1
 mkdir -p corpus/inbox/corpus corpus/inbox/returns
 cp -r $here/../tests/data/corpus/*.xls* $here/../tests/data/corpus/*.ods corpus/inbox/corpus/ 2>/dev/null || true

@@ -1,8 +1,10 @@
 """Build the shipped `excelflow/data/template.xlsx`, the look every generated workbook starts from.
 
 `init` copies the built file to `workbooks/template.xlsx`, where the clerk may restyle it in
-Excel. Run `python -m excelflow.default_template` after changing this module, and commit the
-built file with it (a test checks the two agree).
+Excel. Run `python -m excelflow.forms.default_template` after changing this module, and commit the
+built files with it (a test checks they agree): `template.xlsx`, the example's, titled for a
+district as its notice is, and `template-new-campaign.xlsx`, which `init` gives a new campaign,
+titled with the `{政府}` of the campaign's own office.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ from excelflow.forms.template_style import PLACEHOLDERS
 from excelflow.xlsx import DEFAULT_FONTS, new_workbook, standard_formats
 
 SHIPPED_TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "template.xlsx"
-DEFAULT_TITLE = "{年度}年区政府工作报告重点工作{轮次}进展情况表({角色}任务)"
+DEFAULT_TITLE = "{年度}年区政府工作报告重点工作{轮次}进展情况表({角色}任务)"  # the example's (a district)
+# What `init` gives a new campaign: the same look, titled with the campaign's own government.
+NEW_CAMPAIGN_TEMPLATE = SHIPPED_TEMPLATE.with_name("template-new-campaign.xlsx")
+NEW_CAMPAIGN_TITLE = "{年度}年{政府}工作报告重点工作{轮次}进展情况表({角色}任务)"
 SAMPLE_SHEET = "填报表样式"
 GUIDE_SHEET = "模板说明"
 
@@ -58,8 +63,8 @@ _PREFILLED_SAMPLE = {ID_HEADER, TASK_HEADER, LEADS_HEADER, COS_HEADER, DEADLINE_
                      MILESTONE_HEADER, PREV_STATUS_HEADER, PREV_PROGRESS_HEADER}
 
 
-def build_default_template(target: Path) -> None:
-    """Write the default template workbook to `target`."""
+def build_default_template(target: Path, title: str = DEFAULT_TITLE) -> None:
+    """Write the default template workbook to `target` (the example's title, or another)."""
     workbook = new_workbook(target, in_memory=True)
     # Fixed properties keep the built file identical from one build to the next.
     workbook.set_properties({"title": "excelflow 填报表模板", "created": datetime(2021, 1, 1)})
@@ -67,7 +72,7 @@ def build_default_template(target: Path) -> None:
     sheet = workbook.add_worksheet(SAMPLE_SHEET)
     last = len(DEFAULT_COLUMNS) - 1
     sheet.set_row(0, 34)
-    sheet.merge_range(0, 0, 0, last, DEFAULT_TITLE, fmt.title)
+    sheet.merge_range(0, 0, 0, last, title, fmt.title)
     sheet.set_row(1, 48)
     sheet.merge_range(1, 0, 1, last, (
         "这是生成各单位填报表所用的样式模板(本行说明不会出现在填报表中)。可以修改:标题文字、字体、"
@@ -112,9 +117,13 @@ def build_default_template(target: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    target = Path(argv[0]) if argv else SHIPPED_TEMPLATE
-    build_default_template(target)
-    print(target)
+    if argv:
+        build_default_template(Path(argv[0]))
+        print(argv[0])
+        return 0
+    build_default_template(SHIPPED_TEMPLATE)
+    build_default_template(NEW_CAMPAIGN_TEMPLATE, NEW_CAMPAIGN_TITLE)
+    print(SHIPPED_TEMPLATE, NEW_CAMPAIGN_TEMPLATE)
     return 0
 
 

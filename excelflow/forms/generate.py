@@ -23,7 +23,8 @@ from excelflow.forms.distribution_list import write_distribution_list
 from excelflow.forms.plan import PreviousReports, RoundIndex, UnitPlan, plan_unit, template_version
 from excelflow.forms.render import render_unit
 from excelflow.forms.template_style import TemplateStyle, load_template_style
-from excelflow.notice.units import RELEVANT_PREFIX, TOWNSHIP_GROUP
+from excelflow.notice.units import is_relevant_group
+from excelflow.register.layout import RELEVANT
 from excelflow.register.model import Register, Role
 from excelflow.workspace import Workspace
 
@@ -65,12 +66,12 @@ def load_style(ws: Workspace) -> tuple[TemplateStyle, list[str]]:
 def unchosen_warnings(register: Register) -> list[str]:
     warnings = []
     for task in register.unchosen_relevant():
-        groups = "、".join(n for n in (*task.lead, *task.co) if n.startswith(RELEVANT_PREFIX))
-        warnings.append(
-            f"任务 {task.id} 的「{groups}」尚未选定具体单位,这些单位的填报项未生成。"
-            f"请在任务登记表「任务」工作表序号为 {task.id} 的行的「{RELEVANT_PREFIX}{TOWNSHIP_GROUP}」列"
-            "填写具体的乡镇(街道)(没有则填「无」),然后重新生成。"
-        )
+        groups = register.waiting_groups(task)
+        if any(is_relevant_group(g) for g in groups):
+            where = f"请在任务登记表「任务」工作表序号为 {task.id} 的行的「{RELEVANT}」列填写具体单位(没有则填「无」)"
+        else:
+            where = "请在任务登记表「单位」表登记该分组的成员单位(「分组」列)"
+        warnings.append(f"任务 {task.id} 的「{'、'.join(groups)}」尚未选定具体单位,这些单位的填报项未生成。{where},然后重新生成。")
     return warnings
 
 

@@ -40,6 +40,7 @@ from excelflow.wording import cell_day, day, role_name, round_parts
 GENERATOR_VERSION = 1  # bump when the layout changes, so regenerated workbooks count as changed
 SHEET_NAMES: Mapping[Role, str] = {"lead": "牵头任务", "co": "协办任务"}
 NOT_REPORTED = "未报送"
+SHIPPED_GOVERNMENT_WORDS = "区政府工作报告"  # in the shipped template's title
 
 class ReportedEntry(Protocol):
     """What the read-only 上轮 columns show of a unit's previous report (an `EntryReport`)."""
@@ -158,7 +159,7 @@ def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple
             others = [u for u in register.lead_units(task) if u != unit]
             values: dict[str, str | int] = {
                 ID_HEADER: task_id,
-                TASK_HEADER: task.text,
+                TASK_HEADER: register.text_for(task, unit),  # a task of clauses: with the unit's own
                 LEADS_HEADER: _names(register, task.lead, task.relevant),
                 COS_HEADER: _names(register, task.co, task.relevant),
                 DEADLINE_HEADER: cell_day(rnd.deadline(role)),
@@ -173,8 +174,11 @@ def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple
             rows.append(RowPlan(task_id, tuple((h, values[h]) for h in headers if h in values)))
         send_to = (f"报{office}(须综合各协办单位情况)" if role == "lead"
                    else f"报送各任务的牵头单位(见「{LEADS_HEADER}」列),并抄送{office}")
-        title = style.render_title({"单位": unit, "年度": year, "轮次": label,
-                                    "角色": role_name(role), "截止日期": deadline})
+        title = style.render_title({"单位": unit, "年度": year, "轮次": label, "角色": role_name(role),
+                                    "截止日期": deadline, "政府": register.office.government or "政府"})
+        # The example's template says 区政府工作报告 (a district's words): another office's workbooks
+        # name their own government, whichever template the clerk's folder holds.
+        title = title.replace(SHIPPED_GOVERNMENT_WORDS, f"{register.office.government}工作报告")
         sheets.append(SheetPlan(SHEET_NAMES[role], role, title, deadline, send_to, headers, tuple(rows)))
     return UnitPlan(unit, rnd.id, f"{year}年{label}", office, contact, tuple(sheets), style.extra_inputs)
 

@@ -33,7 +33,7 @@ from excelflow.forms.headers import (
 from excelflow.forms.plan import SheetPlan, UnitPlan, entry_fingerprint
 from excelflow.forms.template_style import TemplateStyle
 from excelflow.register import statuses
-from excelflow.register.model import Role
+from excelflow.register.model import Role, government_of
 from excelflow.wording import role_name
 from excelflow.xlsx import new_workbook, protect, row_height, setup_print, standard_formats
 
@@ -222,9 +222,11 @@ def _render_instructions(workbook: Any, plan: UnitPlan, fmt: Any) -> None:
     rows.append(("报送方式", "在本文件中直接填写后原样发回;文件名可以修改,也可另存为 .xls 或 .ods。"
                             "请勿删除或重命名工作表,勿插入、删除任务行,勿修改序号和任务内容。"))
     rows.append("各列填法")
+    government = government_of(plan.office)
     explanations = {
-        ID_HEADER: "任务编号(与区政府通知一致),预填,请勿修改。",
-        TASK_HEADER: "区政府工作报告所列任务内容,预填,请勿修改。",
+        # The government of this campaign's office (`区政府`, `成都市人民政府`), never another's.
+        ID_HEADER: f"任务编号(与{government}通知一致),预填,请勿修改。",
+        TASK_HEADER: f"{government + '工作报告' if government else '通知'}所列任务内容,预填,请勿修改。",
         LEADS_HEADER: "本任务的牵头单位:协办任务的情况请报送给牵头单位。",
         COS_HEADER: "本任务的协办单位:牵头单位汇总时须综合其情况。",
         DEADLINE_HEADER: "本表的报送截止日期。",
@@ -247,7 +249,8 @@ def _render_instructions(workbook: Any, plan: UnitPlan, fmt: Any) -> None:
     rows.append(("表格保护", "灰色为预填内容,已锁定以防误改;白色为填报区域,可直接填写。工作表保护没有密码:"
                             "如确需调整,可在「审阅」选项卡点「撤销工作表保护」,无需输入密码。"))
     rows.append(("行高", "文字较多显示不全时,可拖动或双击行号下边线调整行高,打印前请检查。"))
-    rows.append(("联系方式", f"{plan.office}" + (f":{plan.contact}" if plan.contact else "")))
+    if plan.contact:  # without the office's own contact, no line: never someone else's
+        rows.append(("联系方式", f"{plan.office}:{plan.contact}"))
     r = 1
     for item in rows:
         if isinstance(item, str):

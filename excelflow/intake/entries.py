@@ -84,10 +84,10 @@ def read_entries(ctx: ReadContext, sheets: list[DataSheet], identity: Identity |
         if ident is not None and ident.fingerprint:
             blockers.extend(_fingerprint_blockers(
                 ident.fingerprint, fingerprint(prefilled_values(sheet, header, row.row)),
-                row, task.text, TASK_HEADER, ID_HEADER))
+                row, register.text_for(task, unit), TASK_HEADER, ID_HEADER))  # the text the unit was shown
         elif identity is None and TASK_HEADER in row.values:
             typed = _norm_text(row.values[TASK_HEADER])
-            if typed and typed != _norm_text(task.text):
+            if typed and typed not in (_norm_text(task.text), _norm_text(register.text_for(task, unit))):
                 ctx.problem("warning", f"任务 {task_id}:「任务内容」与任务登记表不一致,请核对序号是否对应。",
                             row.sheet, row.refs.get(TASK_HEADER))
         report, problems = judge_entry(row, unit, role, ctx.file, tuple(blockers), blocked)

@@ -3,10 +3,8 @@
 Paragraphs and tables come out in reading order, one paragraph (or manual line break) a line.
 Word's automatic numbering is not in a paragraph's text, so the number Word would show (`1.`,
 `一、`, `(一)`) is worked out from the numbering definitions and put in front. A task table
-(序号 | 工作任务 | 牵头单位 | 责任单位 …) becomes one line per task in the form a typed notice uses,
-`1.任务(牵头单位:…;责任单位:…)`, with the table's own header words as labels; a row merged across
-the table (a chapter or section head) becomes its text; a cell merged down a column repeats its
-text in every row it covers.
+(序号 | 工作任务 | 牵头单位 | 责任单位 …) becomes one line per task in the form a typed notice uses
+(`table.py`); a cell merged down a column repeats its text in every row it covers.
 """
 
 from __future__ import annotations
@@ -22,11 +20,8 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from excelflow.errors import NoticeError
-from excelflow.notice.labels import CO_LABELS, LEAD_LABELS, chinese_numeral
-
-_LABEL_WORDS = sorted(LEAD_LABELS + CO_LABELS, key=len, reverse=True)
-_TEXT_HEADERS = ("任务", "工作", "内容", "事项", "措施")
-_NUMBER_HEADERS = ("序号", "编号", "序", "号")
+from excelflow.notice.labels import chinese_numeral
+from excelflow.notice.table import TableReader
 
 
 def docx_text(data: bytes, name: str) -> str:
@@ -42,7 +37,9 @@ def docx_text(data: bytes, name: str) -> str:
         if isinstance(block, Paragraph):
             lines.extend((numbering.label(block) + block.text).split("\n"))
         elif isinstance(block, Table):
-            lines.extend(_table_lines(block))
+            reader = TableReader()
+            reader.feed(_grid(block))
+            lines.extend(reader.lines)
     return "\n".join(lines)
 
 
@@ -169,71 +166,3 @@ def _grid(table: Table) -> Iterator[list[tuple[object, str]]]:
                 row.append((owner, text))
                 above[column + k] = (owner, text)
         yield row
-
-
-def _header(row: list[tuple[object, str]]) -> dict[int, tuple[str, str]] | None:
-    """Column → (role, label word) when `row` is a task table's header, else None."""
-    roles: dict[int, tuple[str, str]] = {}
-    for column, (_, text) in enumerate(row):
-        cell = re.sub(r"\s+", "", text)
-        word = next((w for w in _LABEL_WORDS if w in cell), None)
-        if word is not None:
-            roles[column] = ("lead" if word in LEAD_LABELS else "co", word)
-        elif cell.startswith(_NUMBER_HEADERS) and len(cell) <= 4:
-            roles[column] = ("number", cell)
-        elif any(h in cell for h in _TEXT_HEADERS) and "text" not in {r for r, _ in roles.values()}:
-            roles[column] = ("text", cell)
-    found = {role for role, _ in roles.values()}
-    return roles if "text" in found and found & {"lead", "co"} else None
-
-
-def _table_lines(table: Table) -> list[str]:
-    lines: list[str] = []
-    header: dict[int, tuple[str, str]] | None = None
-    running = 0
-    for row in _grid(table):
-        cells = _distinct(row)
-        if not cells:
-            continue
-        roles = _header(row)
-        if roles is not None:
-            if header is None:
-                lines.append(" ".join(text for _, text in cells))
-            header = roles  # a header repeated on each printed page is skipped
-            continue
-        if header is None:
-            lines.append(" ".join(text.replace("\n", " ") for _, text in cells))
-            continue
-        by_role: dict[str, str] = {}
-        words: dict[str, str] = {}
-        taken: set[int] = set()
-        for column, (role, word) in header.items():
-            owner, text = row[column] if column < len(row) else (None, "")
-            if id(owner) in taken:
-                continue  # a cell merged across two roles counts once
-            taken.add(id(owner))
-            joiner = "、" if role in ("lead", "co") else ""
-            value = joiner.join(part.strip() for part in text.split("\n") if part.strip())
-            if value:
-                by_role[role] = (by_role[role] + joiner + value) if role in by_role else value
-                words.setdefault(role, word)
-        number = re.sub(r"[\s.、．]", "", by_role.get("number", ""))
-        if len(cells) == 1 and not number.isdigit():
-            lines.append(cells[0][1].replace("\n", ""))  # a head merged across the row
-            continue
-        if not number and "number" not in {r for r, _ in header.values()}:
-            running += 1
-            number = str(running)
-        units = ";".join(f"{words[r]}:{by_role[r]}" for r in ("lead", "co") if r in by_role)
-        lines.append(f"{number}.{by_role.get('text', '')}" + (f"({units})" if units else ""))
-    return lines
-
-
-def _distinct(row: list[tuple[object, str]]) -> list[tuple[object, str]]:
-    seen: set[int] = set()
-    out = []
-    for owner, text in row:
-        if id(owner) not in seen and text.strip():
-            seen.add(id(owner))
-            out.append((owner, text.strip()))
-    return out

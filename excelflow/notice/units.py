@@ -18,31 +18,52 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from types import MappingProxyType
 
-# A task row may name a group instead of units. `各<group>` stands for every unit of the group,
-# `相关<group>` for the units the clerk chose for that task (the notice does not name them).
+# A task row may name a group instead of units: a name that stands for several units. `各<group>`
+# stands for every unit of the group, `相关<group>` for the units the clerk chose for that task (the
+# notice does not name them). Other offices write their own groups (`各县（市、区）人民政府`,
+# `市级各相关部门`, `开发（度假）区管委会`); `is_group` recognises them by their shape.
 ALL_PREFIX = "各"
 RELEVANT_PREFIX = "相关"
-TOWNSHIP_GROUP = "乡镇(街道)"
+TOWNSHIP_GROUP = "乡镇(街道)"  # the shipped example's group (its 23 townships are example data)
 
-# Generic aliases every district uses; a clerk extends them in the register's 单位 sheet.
+# Spelling variants every office uses; a clerk adds aliases in the register's 单位 sheet. Nothing
+# here names a unit of one place: a campaign's own abbreviations are its register's aliases.
 DEFAULT_ALIASES: Mapping[str, str] = MappingProxyType({
-    "区市管局": "区市场监督管理局",
-    "区市监局": "区市场监督管理局",
-    "区市场监管局": "区市场监督管理局",
     "各乡镇街道": "各乡镇(街道)",
     "相关乡镇街道": "相关乡镇(街道)",
 })
 
-# Administrative-level prefixes that a list shares: `区工信局、商务局` → `区商务局`.
+# Abbreviations every office uses, for a unit of the same level only: `区市管局` is
+# `区市场监督管理局`, `市市场监管局` is `市市场监督管理局`; a bare `市场监管局` names no level and stays.
+_ABBREVIATIONS: Mapping[str, str] = MappingProxyType({
+    "市管局": "市场监督管理局", "市监局": "市场监督管理局", "市场监管局": "市场监督管理局",
+})
+
+# Administrative-level prefixes that a list shares: `区工信局、商务局` → `区商务局`. These three are
+# always read; a notice's own level adds its prefix (`自治区`, `省`, `州`, `盟`, `旗`, `地区`), so
+# `自治区发展改革委、财政厅` → `自治区财政厅` in a notice of an autonomous region.
 PREFIXES = ("区", "县", "市")
+LEVEL_PREFIXES = ("自治区", "地区", "省", "市", "州", "盟", "区", "县", "旗")
 # Words that start with a prefix character without being one (`市政集团` is 区市政集团 when listed
-# after a 区 unit, `市场监督管理局` likewise).
-_PREFIX_WORDS = ("市政", "市场", "市管局", "市监局", "区域", "县域")
+# after a 区 unit, `市场监督管理局` likewise). `市政府…`, `市政协`, `市政务…`, `市政法委` do carry the prefix.
+_PREFIX_WORDS = ("市场", "市管局", "市监局", "区域", "县域", "州府", "旗舰")
+_MUNICIPAL_WORK = re.compile(r"^市政(?![府协务法])")
 # A bare name carrying its own place is not given the list's prefix (`上饶高新区`, `永丰街道`,
 # `饶丰灌区水资源保护中心`).
 _OWN_PLACE_INSIDE = ("区", "县")
-_OWN_PLACE_ENDINGS = ("街道", "镇", "乡", "村", "社区", "居委会", "管委会")
+_OWN_PLACE_ENDINGS = ("街道", "镇", "乡", "村", "社区", "居委会", "管委会", "人民政府", "旗", "市")
 _OWN_PLACE_STARTS = ("省", "国", "中国", "中央", "各", "相关", "全")
+
+# Group shapes: a leading `各`/`相关`/`有关`; `…各(相关)部门`, `…有关单位` at the end; or a bracket that
+# lists kinds of places instead of naming one (`县（市、区）人民政府`, `开发（度假）区管委会`).
+_GROUP_STARTS = ("各", "相关", "有关", "其他相关", "其他有关", "其它相关", "其它有关")
+_GROUP_ENDS = re.compile(r"(?:各[\u4e00-\u9fff]{0,6}|相关|有关)(?:部门|单位|机构|企业|地方)$")
+_PLACE_KINDS = "县市区旗镇乡街道度假开发园场办"
+_GROUP_BRACKET = re.compile(rf"\([{_PLACE_KINDS}]{{1,4}}(?:、[{_PLACE_KINDS}]{{1,4}})*\)")
+# `各县、市、区政府`: a group whose kinds are listed with the list separator itself. Matched before
+# splitting so the `、` inside it does not cut it into `各县`, `市`, `区政府`.
+_LISTED_KINDS = re.compile(r"各(?:[县市区旗](?:、|，|,)){1,3}[县市区旗](?:人民政府|政府|委|管委会)?")
+_KIND_JOINER = "\u2063"  # an invisible separator standing in for `、` inside such a group
 
 _OPEN = "(〈[【〔"
 _CLOSE = ")〉]】〕"
@@ -102,32 +123,65 @@ def split_top_level(text: str, separators: str) -> list[str]:
     return pieces
 
 
-def _group_of(name: str, groups: Iterable[str]) -> str | None:
-    for prefix in (ALL_PREFIX, RELEVANT_PREFIX):
-        if name.startswith(prefix) and name[len(prefix):] in groups:
-            return name
-    return None
-
-
+@lru_cache(maxsize=4096)
 def is_group(name: str) -> bool:
-    """`各乡镇(街道)`, `相关乡镇(街道)` (either bracket width) stand for several units."""
+    """Whether a name stands for several units: `各乡镇(街道)`, `相关乡镇（街道）`, `各县（市、区）人民政府`,
+    `市级各相关部门`, `开发（度假）区管委会` … (either bracket width). Its members are never guessed:
+    the clerk lists them in the register."""
     text = normalize_name(name)
-    return _group_of(DEFAULT_ALIASES.get(text, text), (TOWNSHIP_GROUP,)) is not None
+    text = DEFAULT_ALIASES.get(text, text)
+    return bool(text) and (
+        text.startswith(_GROUP_STARTS)
+        or _GROUP_ENDS.search(text) is not None
+        or _GROUP_BRACKET.search(text) is not None
+    )
 
 
-def own_prefix(name: str) -> str | None:
-    """The administrative prefix a name starts with (`区工信局` → `区`), if any."""
-    if name[:1] in PREFIXES and not name.startswith(_PREFIX_WORDS):
-        return name[0]
+@lru_cache(maxsize=4096)
+def is_relevant_group(name: str) -> bool:
+    """A group whose members differ from task to task (`相关乡镇(街道)`, `市级各相关部门`, `有关单位`):
+    the clerk chooses them in the task's row. Any other group (`各乡镇(街道)`) means all its members."""
+    text = normalize_name(name)
+    return is_group(text) and ("相关" in text or "有关" in text)
+
+
+@lru_cache(maxsize=4096)
+def group_key(name: str) -> str:
+    """The group a name refers to, as the 单位 sheet's 分组 column writes it: without a leading
+    `各`/`相关`/`有关` (`各县(市、区)人民政府` → `县(市、区)人民政府`; `市级各相关部门` stays)."""
+    text = normalize_name(name)
+    text = DEFAULT_ALIASES.get(text, text)
+    for prefix in ("其他", "其它"):
+        text = text.removeprefix(prefix)
+    text = text.removeprefix(ALL_PREFIX)
+    for prefix in (RELEVANT_PREFIX, "有关"):
+        text = text.removeprefix(prefix)
+    return text or normalize_name(name)
+
+
+def own_prefix(name: str, prefixes: Iterable[str] = PREFIXES) -> str | None:
+    """The administrative prefix a name starts with (`区工信局` → `区`, `市政府办` → `市`), if any."""
+    if name.startswith(_PREFIX_WORDS) or _MUNICIPAL_WORK.match(name):
+        return None
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return prefix
     return None
 
 
-def _carries_own_place(name: str) -> bool:
+def level_prefixes(level: str | None) -> tuple[str, ...]:
+    """The prefixes a list shares in a notice of `level` (`自治区` adds `自治区` to 区/县/市)."""
+    extra = (level,) if level in LEVEL_PREFIXES and level not in PREFIXES else ()
+    return tuple(sorted((*PREFIXES, *extra), key=len, reverse=True))
+
+
+def _carries_own_place(name: str, prefixes: Iterable[str] = PREFIXES) -> bool:
     return (
-        own_prefix(name) is not None
+        own_prefix(name, prefixes) is not None
         or any(mark in name for mark in _OWN_PLACE_INSIDE)
         or name.endswith(_OWN_PLACE_ENDINGS)
         or name.startswith(_OWN_PLACE_STARTS)
+        or is_group(name)
         or not ("\u4e00" <= name[:1] <= "\u9fff")
     )
 
@@ -176,30 +230,45 @@ class UnitResolver:
 
     `known`: the register's units (canonical names); `aliases`: written name → canonical name
     (the clerk's table replaces the default, so pass `{**DEFAULT_ALIASES, **theirs}` to extend it);
-    `groups`: group names without their `各`/`相关` prefix.
+    `groups`: the register's group names (any name of a group's shape is a group, see `is_group`);
+    `prefixes`: the level prefixes a list shares (`level_prefixes` of the notice's level).
     """
 
     def __init__(
         self,
         known: Iterable[str] = (),
         aliases: Mapping[str, str] = DEFAULT_ALIASES,
-        groups: Iterable[str] = (TOWNSHIP_GROUP,),
+        groups: Iterable[str] = (),
+        prefixes: Iterable[str] = PREFIXES,
     ) -> None:
         self.known: frozenset[str] = frozenset(normalize_name(n) for n in known)
         self.aliases: dict[str, str] = {normalize_name(k): normalize_name(v) for k, v in aliases.items()}
         self.groups: tuple[str, ...] = tuple(normalize_name(g) for g in groups)
+        self.prefixes: tuple[str, ...] = tuple(sorted(set(prefixes), key=len, reverse=True))
         self.seen: frozenset[str] = frozenset()
+
+    def _copy(self) -> UnitResolver:
+        copy = UnitResolver.__new__(UnitResolver)
+        copy.known, copy.aliases, copy.groups = self.known, self.aliases, self.groups
+        copy.prefixes, copy.seen = self.prefixes, self.seen
+        return copy
 
     def seeing(self, names: Iterable[str]) -> UnitResolver:
         """A copy that also counts `names` as seen (short forms resolve against them)."""
-        copy = UnitResolver.__new__(UnitResolver)
-        copy.known, copy.aliases, copy.groups = self.known, self.aliases, self.groups
+        copy = self._copy()
         copy.seen = self.seen | {normalize_name(n) for n in names}
+        return copy
+
+    def at_level(self, level: str | None) -> UnitResolver:
+        """A copy whose lists also share the prefix of a notice of `level` (`自治区`, `州` …)."""
+        copy = self._copy()
+        copy.prefixes = tuple(sorted(set(self.prefixes) | set(level_prefixes(level)), key=len, reverse=True))
         return copy
 
     def is_group(self, name: str) -> bool:
         text = normalize_name(name)
-        return _group_of(self.aliases.get(text, text), self.groups) is not None
+        text = self.aliases.get(text, text)
+        return is_group(text) or any(text == p + g for p in (ALL_PREFIX, RELEVANT_PREFIX) for g in self.groups)
 
     def split(self, text: str) -> list[str]:
         """`区工信局、商务局、科技局` → `[区工信局, 区商务局, 区科技局]`.
@@ -207,18 +276,20 @@ class UnitResolver:
         Separators are `、` `,` `;` (either width) and whitespace, outside brackets. A bare name
         takes the prefix of the last prefixed name before it, unless it carries its own place
         (`上饶高新区`, `下溪街道`, a group) or the register knows it without the prefix.
+        `各县、市、区政府` is one group, written `各县市区政府`.
         """
         folded = fold_width(text)
         folded = re.sub(r"\s*([()〈〉\[\]【】〔〕])\s*", r"\1", folded.strip())
+        folded = _LISTED_KINDS.sub(lambda m: re.sub(r"[、,]", "", m.group(0)), folded)
         names: list[str] = []
         prefix: str | None = None
         for piece in split_top_level(folded, _SEPARATORS):
             name = normalize_name(piece)
             if name.endswith("等") and len(name) > 2:  # `区工信局等`: "and others" is not a unit
-                name = name[:-1]
+                name = normalize_name(name[:-1])
             if not name:
                 continue
-            own = own_prefix(name)
+            own = own_prefix(name, self.prefixes)
             if own is not None:
                 prefix = own
             elif prefix is not None and self._inherits(name, prefix):
@@ -231,12 +302,12 @@ class UnitResolver:
             return True
         if name in self.known or name in self.aliases or self.is_group(name):
             return False
-        return not _carries_own_place(name)
+        return not _carries_own_place(name, self.prefixes)
 
     def canonical(self, name: str) -> str:
-        """The one name of a unit: alias table, then the known or seen 区-prefixed form.
+        """The one name of a unit: alias table, then the known or seen prefixed form.
 
-        `工信局` → `区工信局` when `区工信局` is known or was seen; `区市管局` → `区市场监督管理局`.
+        `工信局` → `区工信局` when `区工信局` is known or was seen (and no other prefixed form is).
         A name the register knows without the prefix stays without it. Groups keep their name.
         """
         text = normalize_name(name)
@@ -247,20 +318,24 @@ class UnitResolver:
             text = target
         if self.is_group(text) or text in self.known:
             return text
-        if own_prefix(text) is None:
+        prefix = own_prefix(text, self.prefixes)
+        if prefix is None:
             for pool in (self.known, self.seen):
-                forms = [p + text for p in PREFIXES if p + text in pool]
+                forms = [p + text for p in self.prefixes if p + text in pool]
                 if len(forms) == 1:
                     return self._alias(forms[0]) or forms[0]
-        elif text[1:] in self.known:
-            return text[1:]
+        elif text[len(prefix):] in self.known:
+            return text[len(prefix):]
         return text
 
     def _alias(self, text: str) -> str | None:
         if text in self.aliases:
             return self.aliases[text]
-        if own_prefix(text) is None:
-            targets = {self.aliases[p + text] for p in PREFIXES if p + text in self.aliases}
+        prefix = own_prefix(text, self.prefixes)
+        if prefix is not None and text[len(prefix):] in _ABBREVIATIONS:
+            return prefix + _ABBREVIATIONS[text[len(prefix):]]  # `市市场监管局` → `市市场监督管理局`
+        if prefix is None:
+            targets = {self.aliases[p + text] for p in self.prefixes if p + text in self.aliases}
             if len(targets) == 1:
                 return targets.pop()
         return None

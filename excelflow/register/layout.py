@@ -33,8 +33,12 @@ HELP_SHEET = "说明"
 SHEETS = (TASKS_SHEET, UNITS_SHEET, ROUNDS_SHEET, PLAN_SHEET, SETTINGS_SHEET, HELP_SHEET)
 
 TASK_ID, CHAPTER, SECTION, TEXT, LEAD, CO = "序号", "章", "节", "任务内容", "牵头单位", "协办单位"
-RELEVANT = f"{RELEVANT_PREFIX}{TOWNSHIP_GROUP}"  # 相关乡镇(街道): the clerk's choice per task
-TASK_COLUMNS = (TASK_ID, CHAPTER, SECTION, TEXT, LEAD, CO, RELEVANT)
+TASK_DUE = "完成时限"  # the notice's completion date for the task, as written (optional column)
+RELEVANT = f"{RELEVANT_PREFIX}单位"  # 相关单位: the clerk's choice per task for its `相关…` groups
+# The column's name before groups were general; a register that still has it is read the same.
+LEGACY_RELEVANT = f"{RELEVANT_PREFIX}{TOWNSHIP_GROUP}"
+TASK_COLUMNS = (TASK_ID, CHAPTER, SECTION, TEXT, LEAD, CO, TASK_DUE, RELEVANT)
+TASK_REQUIRED = (TASK_ID, CHAPTER, SECTION, TEXT, LEAD, CO)  # a register without the others is read
 
 UNIT_NAME, ALIASES, GROUPS, CONTACT, PHONE, CODE = "单位名称", "别名", "分组", "联系人", "联系电话", "代码"
 UNIT_COLUMNS = (UNIT_NAME, ALIASES, GROUPS, CONTACT, PHONE, CODE)
@@ -50,18 +54,26 @@ PLAN_REFERENCE = "任务内容(参考,不读取)"
 SETTING_KEY, SETTING_VALUE, SETTING_NOTE = "项目", "内容", "用途"
 SETTINGS_COLUMNS = (SETTING_KEY, SETTING_VALUE)
 
-# Setting keys. The title lives in `Register.title`, the others in `Register.settings`.
+# Setting keys. The title lives in `Register.title`, the others in `Register.settings`
+# (`Register.office` reads them). Import fills them from the notice; the clerk corrects them.
 TITLE_SETTING = "通知标题"
+OFFICE_NAME = "督查室"
+LEVEL = "层级"
+PLACE = "地名"
 OFFICE_CONTACT = "督查室联系人"
 OFFICE_PHONE = "电话"
 OFFICE_EMAIL = "邮箱"
-DISTRICT = "区名"
+DISTRICT = "区名"  # the place's key before 地名; still read
+OFFICE_SETTINGS = (OFFICE_NAME, LEVEL, PLACE, OFFICE_CONTACT, OFFICE_PHONE, OFFICE_EMAIL)
 SETTING_NOTES: Mapping[str, str] = {
     TITLE_SETTING: "任务来源的通知标题,印在生成的表格和通报上",
-    OFFICE_CONTACT: "督查室联系人,印在发给各单位的填报表上",
+    OFFICE_NAME: "督查室的名称,如「成都市人民政府督查室」,印在填报表、汇总表、对比通报和通报草稿上",
+    LEVEL: "发文层级:区、县、市、州、盟、旗、自治区、省等;通知里「市住建局、交通局」的「交通局」按此补「市」",
+    PLACE: "发文地名,如「某某市」「某某区」",
+    OFFICE_CONTACT: "督查室联系人,印在发给各单位的填报表上;留空则不印联系方式",
     OFFICE_PHONE: "督查室联系电话",
     OFFICE_EMAIL: "报送邮箱",
-    DISTRICT: "本区(县)名称,用于通报标题",
+    DISTRICT: "本区(县)名称(旧写法,同「地名」)",
 }
 
 # The mailbox of `excelflow mail` (docs/mail.md): written empty into every new register so the
@@ -87,4 +99,4 @@ MAIL_SETTING_NOTES: Mapping[str, str] = {
     MAIL_AUTO_RECEIPTS: "填「是」则每次收集后自动把回执发给报送人",
 }
 
-NONE_CHOSEN = "无"  # typed in 相关乡镇(街道): the clerk chose that no township reports on the task
+NONE_CHOSEN = "无"  # typed in 相关单位: the clerk chose that no unit of the group reports on the task

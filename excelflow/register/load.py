@@ -20,7 +20,16 @@ from typing import Any, Literal
 from python_calamine import CalamineWorkbook
 
 from excelflow.errors import CellRef, RegisterError
-from excelflow.notice.units import ALL_PREFIX, RELEVANT_PREFIX, UnitResolver, fold_width, split_top_level
+from excelflow.notice.units import (
+    DEFAULT_ALIASES,
+    UnitResolver,
+    fold_width,
+    group_key,
+    is_group,
+    is_relevant_group,
+    normalize_name,
+    split_top_level,
+)
 from excelflow.register.addresses import split_addresses
 from excelflow.register.cells import parse_task_id
 from excelflow.register.layout import (
@@ -36,6 +45,7 @@ from excelflow.register.layout import (
     INDICATOR,
     LEAD,
     LEAD_DEADLINE,
+    LEGACY_RELEVANT,
     MAIL_SETTING_NOTES,
     NONE_CHOSEN,
     PHONE,
@@ -54,8 +64,9 @@ from excelflow.register.layout import (
     SETTINGS_COLUMNS,
     SETTINGS_SHEET,
     SHEETS,
-    TASK_COLUMNS,
+    TASK_DUE,
     TASK_ID,
+    TASK_REQUIRED,
     TASKS_SHEET,
     TEXT,
     TITLE_SETTING,
@@ -213,7 +224,7 @@ class _Reader:
              extra: Sequence[str] = ()) -> list[_Row] | None:
         """The data rows of `sheet` keyed by header; None (and a problem) if it cannot be read.
 
-        `extra` headers are read where the sheet has them (columns added after old registers)."""
+        `extra` headers are read where the sheet has them (columns added in a later version)."""
         name = self._find_sheet(sheet)
         if name is None:
             if not optional:
@@ -232,12 +243,19 @@ class _Reader:
         index: dict[str, int] = {}
         for i, header in enumerate(headers):
             index.setdefault(header, i)  # a repeated header: the first column counts
+        wanted = [*required, *(h for h in extra if norm_name(h) in index)]
         rows = []
-        present = [*required, *(h for h in extra if norm_name(h) in index)]
         for number, values in enumerate(raw[1:], start=2):
-            cells = {h: values[index[norm_name(h)]] for h in present if index[norm_name(h)] < len(values)}
+            cells = {h: values[index[norm_name(h)]] for h in wanted if index[norm_name(h)] < len(values)}
             rows.append(_Row(number, cells))
         return rows
+
+    def has_column(self, sheet: str, header: str) -> bool:
+        name = self._find_sheet(sheet)
+        if name is None:
+            return False
+        raw = self.book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=1)
+        return bool(raw) and norm_name(header) in {norm_name(_cell_text(v)) for v in raw[0]}
 
     def _find_sheet(self, sheet: str) -> str | None:
         for name in self.sheet_names:
@@ -263,16 +281,19 @@ class _Names:
         self._resolver: UnitResolver | None = None
 
     def resolve(self, name: str) -> str | None:
+        """The unit's name, or the group's (any name of a group's shape is one: its members are
+        whoever the 单位 sheet lists), or None for a name that is neither."""
         key = norm_name(name)
         if key in self.lookup:
             return self.lookup[key]
-        for prefix in (ALL_PREFIX, RELEVANT_PREFIX):
-            if key.startswith(prefix) and key[len(prefix):] in self.groups:
-                return prefix + self.groups[key[len(prefix):]]
+        if is_group(name):
+            text = normalize_name(name)
+            return DEFAULT_ALIASES.get(text, text)
         return None
 
     def members(self, group: str) -> tuple[str, ...]:
-        return tuple(u.name for u in self.units if group in u.groups)
+        key = norm_name(group)
+        return tuple(u.name for u in self.units if any(norm_name(g) == key for g in u.groups))
 
     def near_miss(self, name: str) -> str | None:
         """A register unit `name` is probably a slip for (`区农业局` → `区农业农村局`), or None."""
@@ -288,11 +309,6 @@ class _Names:
 
     def unknown_hint(self, name: str) -> str:
         """What to do about a name that is neither a unit, an alias nor a group."""
-        key = norm_name(name)
-        for prefix in (ALL_PREFIX, RELEVANT_PREFIX):
-            if key.startswith(prefix) and len(key) > len(prefix):
-                known = "、".join(f"「{prefix}{g}」" for g in self.groups.values()) or "(还没有分组)"
-                return (f"分组「{key[len(prefix):]}」在「{UNITS_SHEET}」表「{GROUPS}」列中没有单位;现有的写法:{known}")
         near = self.near_miss(name)
         if near:
             return f"是否应为「{near}」?如确是同一单位,也可把「{name}」加到该单位的「{ALIASES}」里"
@@ -305,6 +321,9 @@ def load_register(path: Path) -> Register:
     units = _load_units(reader)
     rounds, round_ids = _load_rounds(reader)
     tasks, task_ids = _load_tasks(reader, None if units is None else _Names(units))
+    if tasks and not rounds and round_ids is not None and not any(p.where.sheet == ROUNDS_SHEET for p in reader.problems):
+        # A new campaign's empty register has no rounds yet; tasks without one cannot be asked for.
+        reader.problem("没有任何轮次", ROUNDS_SHEET, 2, ROUND_ID, "至少填写一个轮次及其两个截止日期")
     milestones = _load_plan(reader, task_ids, round_ids)
     title, settings = _load_settings(reader)
     if reader.problems:
@@ -355,13 +374,8 @@ def _load_units(reader: _Reader) -> list[Unit] | None:
             if is_name:
                 ok = False
             clashing.add(label)
-        groups = split_names(row.text(GROUPS))
-        for group in groups:
-            if group.startswith((ALL_PREFIX, RELEVANT_PREFIX)):
-                reader.problem(f"分组名「{group}」不要带「{group[:2] if group.startswith(RELEVANT_PREFIX) else group[0]}」字",
-                               UNITS_SHEET, row.number, GROUPS,
-                               f"写成「{group.removeprefix(RELEVANT_PREFIX).removeprefix(ALL_PREFIX)}」;任务表里再写「各…」或「相关…」")
-                ok = False
+        # A group typed as the task row writes it (`各县（市、区）人民政府`) is the group `县(市、区)人民政府`.
+        groups = tuple(dict.fromkeys(group_key(g) for g in split_names(row.text(GROUPS))))
         emails, not_emails = split_addresses(row.text(UNIT_EMAILS))
         for typed in not_emails:
             reader.problem(f"「{typed}」不是邮箱地址", UNITS_SHEET, row.number, UNIT_EMAILS,
@@ -414,8 +428,6 @@ def _load_rounds(reader: _Reader) -> tuple[list[Round], list[str] | None]:
                            CO_DEADLINE, "协办单位先报牵头单位,牵头单位汇总后再报督查室:协办截止应不晚于牵头截止")
             continue
         rounds.append(Round(id=round_id, name=row.text(ROUND_NAME), co_deadline=co, lead_deadline=lead))
-    if not rounds and not any(p.where.sheet == ROUNDS_SHEET for p in reader.problems):
-        reader.problem("没有任何轮次", ROUNDS_SHEET, 2, ROUND_ID, "至少填写一个轮次及其两个截止日期")
     return rounds, list(seen)
 
 
@@ -425,13 +437,15 @@ def _load_tasks(reader: _Reader, names: _Names | None) -> tuple[list[Task], set[
     Without `names` (the 单位 sheet is unreadable) unit names are not checked: that one problem is
     reported instead of one per task row.
     """
-    rows = reader.rows(TASKS_SHEET, TASK_COLUMNS)
+    rows = reader.rows(TASKS_SHEET, TASK_REQUIRED, extra=(TASK_DUE, RELEVANT, LEGACY_RELEVANT))
     if rows is None:
         return [], None
+    relevant_column = LEGACY_RELEVANT if reader.has_column(TASKS_SHEET, LEGACY_RELEVANT) and \
+        not reader.has_column(TASKS_SHEET, RELEVANT) else RELEVANT
     tasks: list[Task] = []
     seen: dict[int, int] = {}
     for row in rows:
-        if row.blank(TASK_COLUMNS):
+        if row.blank((*TASK_REQUIRED, TASK_DUE, relevant_column)):
             continue
         task_id = parse_task_id(row.cells.get(TASK_ID))
         if task_id is None:
@@ -451,11 +465,11 @@ def _load_tasks(reader: _Reader, names: _Names | None) -> tuple[list[Task], set[
             continue
         lead, lead_ok = _resolve_list(reader, names, row, LEAD)
         co, co_ok = _resolve_list(reader, names, row, CO)
-        relevant = _resolve_relevant(reader, names, row, (*lead, *co))
+        relevant = _resolve_relevant(reader, names, row, (*lead, *co), relevant_column)
         if task_id is None or not text or not lead_ok or not co_ok or relevant is False:
             continue
         tasks.append(Task(id=task_id, chapter=row.text(CHAPTER), section=row.text(SECTION) or None, text=text,
-                          lead=lead, co=co, relevant=relevant))
+                          lead=lead, co=co, relevant=relevant, due=row.text(TASK_DUE)))
     return tasks, set(seen)
 
 
@@ -473,30 +487,39 @@ def _resolve_list(reader: _Reader, names: _Names, row: _Row, column: str) -> tup
     return tuple(out), ok
 
 
-def _resolve_relevant(reader: _Reader, names: _Names, row: _Row, named: Sequence[str]) -> tuple[str, ...] | None | Literal[False]:
-    """The clerk's choice for `相关…` groups: None = not chosen, () = chose none, False = a problem."""
-    typed = split_names(row.text(RELEVANT))
+def _resolve_relevant(reader: _Reader, names: _Names, row: _Row, named: Sequence[str],
+                      column: str) -> tuple[str, ...] | None | Literal[False]:
+    """The clerk's choice for `相关…` groups: None = not chosen, () = chose none, False = a problem.
+
+    A `相关X` group whose X has members in the 单位 sheet (`相关乡镇(街道)`) takes only those;
+    any other (`市级各相关部门`) takes any unit of the register."""
+    typed = split_names(row.text(column))
     if not typed:
         return None
-    groups = [n[len(RELEVANT_PREFIX):] for n in named if n.startswith(RELEVANT_PREFIX) and names.resolve(n) == n]
+    groups = [n for n in named if is_relevant_group(n) and names.lookup.get(norm_name(n)) is None]
     if not groups:
-        reader.problem("本任务的牵头/协办单位中没有「相关…」分组,这里的选择不会被使用", TASKS_SHEET, row.number, RELEVANT,
-                       f"清空此格;如需这些单位参与,直接写进「{CO}」或在「{CO}」中加上「{RELEVANT}」")
+        reader.problem("本任务的牵头/协办单位中没有「相关…」分组,这里的选择不会被使用", TASKS_SHEET, row.number, column,
+                       f"清空此格;如需这些单位参与,直接写进「{CO}」")
         return False
     if typed == (NONE_CHOSEN,):
         return ()
-    allowed = [m for g in groups for m in names.members(g)]
+    parents = [group_key(g) for g in groups]
+    allowed = [m for p in parents for m in names.members(p)]
     chosen: list[str] = []
     ok = True
     for name in typed:
         unit = names.resolve(name)
-        if unit is None or unit not in allowed:
-            hint = f"只能填写分组「{'、'.join(groups)}」的单位(见「{UNITS_SHEET}」表),都不参与填「{NONE_CHOSEN}」"
+        if unit is not None and is_group(unit) and names.lookup.get(norm_name(unit)) is None:
+            unit = None  # a choice names units, not another group
+        if unit is None or (allowed and unit not in allowed):
+            limited = "、".join(p for p in parents if names.members(p))
+            hint = (f"只能填写分组「{limited}」的单位(见「{UNITS_SHEET}」表),都不参与填「{NONE_CHOSEN}」" if allowed
+                    else f"填写「{UNITS_SHEET}」表中的单位名称(没有的先在「{UNITS_SHEET}」表添加),都不参与填「{NONE_CHOSEN}」")
             near = names.near_miss(name) if unit is None else None
             if near:
                 hint = f"是否应为「{near}」?" + hint
-            what = "未知单位" if unit is None else f"不属于分组「{'、'.join(groups)}」的单位"
-            reader.problem(f"{what}「{name}」", TASKS_SHEET, row.number, RELEVANT, hint)
+            what = "未知单位" if unit is None else f"不属于分组「{limited}」的单位"
+            reader.problem(f"{what}「{name}」", TASKS_SHEET, row.number, column, hint)
             ok = False
         elif unit not in chosen:
             chosen.append(unit)
@@ -559,11 +582,11 @@ def _load_settings(reader: _Reader) -> tuple[str, dict[str, str]]:
 
 def register_warnings(register: Register) -> tuple[str, ...]:
     """Doubts a usable register still holds, in Chinese, for every command to print."""
-    return tuple(w for w in (no_lead_warning(register), unchosen_warning(register)) if w)
+    return tuple(w for w in (no_lead_warning(register), *waiting_warnings(register)) if w)
 
 
 def no_lead_warning(register: Register) -> str | None:
-    no_lead = [t.id for t in register.tasks if not register.lead_units(t)]
+    no_lead = [t.id for t in register.tasks if not register.lead_units(t) and not register.waiting_groups(t)]
     if not no_lead:
         return None
     return (f"{len(no_lead)} 项任务没有牵头单位,不会向任何单位要报告:任务 {_ids(no_lead)}"
@@ -571,13 +594,32 @@ def no_lead_warning(register: Register) -> str | None:
 
 
 def unchosen_warning(register: Register) -> str | None:
-    """The `相关…` groups still waiting for the clerk's choice (`Register.unchosen_relevant`)."""
-    unchosen = [t.id for t in register.unchosen_relevant()]
-    if not unchosen:
-        return None
-    return (f"{len(unchosen)} 项任务的「{RELEVANT}」尚未选定,暂不向任何乡镇(街道)要报告:任务 {_ids(unchosen)}"
-            f"(在「{TASKS_SHEET}」表「{RELEVANT}」列填写乡镇名称,都不参与填「{NONE_CHOSEN}」)")
+    """The groups still asking nobody (`Register.waiting_groups`), one line for all, what to do."""
+    return "\n".join(waiting_warnings(register)) or None
+
+
+def waiting_warnings(register: Register) -> list[str]:
+    """One line per kind of waiting group: the `相关…` ones to choose for, the ones without members."""
+    relevant: dict[str, list[int]] = {}
+    memberless: dict[str, list[int]] = {}
+    for task in register.tasks:
+        for group in register.waiting_groups(task):
+            (relevant if is_relevant_group(group) else memberless).setdefault(group, []).append(task.id)
+    lines = []
+    if relevant:
+        ids = sorted({i for found in relevant.values() for i in found})
+        names = "、".join(f"「{g}」" for g in relevant)
+        lines.append(f"{len(ids)} 项任务的{names}尚未选定,暂不向任何单位要报告:任务 {_ids(ids)}"
+                     f"(在「{TASKS_SHEET}」表「{RELEVANT}」列填写参与的单位,都不参与填「{NONE_CHOSEN}」)")
+    for group, ids in memberless.items():
+        lines.append(f"分组「{group}」还没有成员,暂不向它要报告:任务 {_ids(ids)}"
+                     f"(在「{UNITS_SHEET}」表逐个添加成员单位,「{GROUPS}」列填「{group_key(group)}」)")
+    return lines
+
+
+_IDS_SHOWN = 20  # task ids listed in one warning; the rest are counted
 
 
 def _ids(ids: Sequence[int]) -> str:
-    return "、".join(str(i) for i in ids)
+    shown = "、".join(str(i) for i in ids[:_IDS_SHOWN])
+    return shown + (f" 等 {len(ids)} 项" if len(ids) > _IDS_SHOWN else "")

@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Literal
 
 from excelflow.errors import RoundError
-from excelflow.notice.units import ALL_PREFIX, RELEVANT_PREFIX
+from excelflow.notice.clauses import clauses
+from excelflow.notice.issuer import office_for
+from excelflow.notice.units import group_key, is_group, is_relevant_group, normalize_name
 
 Role = Literal["lead", "co"]
 ROLES: tuple[Role, ...] = ("lead", "co")
@@ -40,6 +43,7 @@ class Task:
 
     `lead` and `co` hold canonical unit names and group names (`各乡镇(街道)`), as in the register.
     `relevant` is the clerk's choice of units for `相关…` groups; None means not chosen yet.
+    `due` is the completion date as the notice or the clerk writes it (`2022年12月底`), '' if none.
     """
 
     id: int
@@ -49,6 +53,9 @@ class Task:
     lead: tuple[str, ...]
     co: tuple[str, ...] = ()
     relevant: tuple[str, ...] | None = None
+    # Not in repr: plan workbooks' versions are digests of the tasks' repr, and a register made
+    # before this field existed must give the same versions (no workbook counts as changed).
+    due: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,9 @@ class Milestone:
     due: date | None = None
 
 
-# Until the register's 设置 sheet names the office, outputs say this (the shipped example's).
-DEFAULT_OFFICE = "区政府督查室"
+# What outputs call the office while the register's 设置 sheet names neither the office nor its
+# level and place: no place's name, so no other office's.
+DEFAULT_OFFICE = "督查室"
 
 
 @dataclass(frozen=True)
@@ -91,10 +99,21 @@ class Office:
     phone: str = ""
     email: str = ""
 
+    @property
+    def government(self) -> str:
+        """The government the office serves, as outputs name it: `区政府督查室` → `区政府`,
+        `成都市人民政府督查室` → `成都市人民政府`; '' for an office named only `督查室`."""
+        return government_of(self.name)
+
     def contact_line(self) -> str:
         """`陈哲琪,电话 18879351014,邮箱 x@y.cn`: the parts known, '' when none."""
         parts = [self.contact, f"电话 {self.phone}" if self.phone else "", f"邮箱 {self.email}" if self.email else ""]
         return ",".join(p for p in parts if p)
+
+
+def government_of(office: str) -> str:
+    """`区政府督查室` → `区政府`; '' when the name says no government (`督查室`)."""
+    return office.removesuffix("督查室").removesuffix("办公室").removesuffix("办公厅")
 
 
 @dataclass(frozen=True)
@@ -121,14 +140,28 @@ class Register:
     @property
     def office(self) -> Office:
         """The office from the 设置 sheet (keys as `register/layout.py` writes them, and the
-        variants clerks type)."""
+        variants clerks type). Import fills them from the notice; the clerk corrects them there."""
         s = self.settings
         return Office(
-            name=s.get("督查室") or s.get("督查室名称") or DEFAULT_OFFICE,
+            name=(s.get("督查室") or s.get("督查室名称")
+                  or office_for(s.get("层级", ""), s.get("地名") or s.get("区名") or "") or DEFAULT_OFFICE),
             contact=s.get("督查室联系人") or s.get("联系人") or "",
             phone=s.get("电话") or s.get("督查室电话") or s.get("联系电话") or "",
             email=s.get("邮箱") or s.get("督查室邮箱") or "",
         )
+
+    # Look-ups built once per register (it is frozen): expanding groups runs for every entry.
+    @cached_property
+    def _unit_names(self) -> frozenset[str]:
+        return frozenset(u.name for u in self.units)
+
+    @cached_property
+    def _members(self) -> Mapping[str, tuple[str, ...]]:
+        members: dict[str, list[str]] = {}
+        for unit in self.units:
+            for group in dict.fromkeys(normalize_name(g) for g in unit.groups):
+                members.setdefault(group, []).append(unit.name)
+        return {group: tuple(names) for group, names in members.items()}
 
     def unit(self, name: str) -> Unit | None:
         for unit in self.units:
@@ -166,7 +199,7 @@ class Register:
 
     def group_members(self, group: str) -> tuple[str, ...]:
         """Units that belong to `group` (e.g. `乡镇(街道)`), in register order."""
-        return tuple(u.name for u in self.units if group in u.groups)
+        return self._members.get(normalize_name(group), ())
 
     def milestone(self, task_id: int, round_id: str) -> Milestone | None:
         for m in self.milestones:
@@ -178,17 +211,19 @@ class Register:
     def expand(self, names: Iterable[str], task: Task) -> tuple[str, ...]:
         """Unit names for a lead or co list, groups expanded, order kept, duplicates dropped.
 
-        `相关…` expands to the clerk's choice for the task; while there is none it expands to
+        A group (`各乡镇(街道)`, `各县（市、区）人民政府` …) expands to its members in the 单位 sheet;
+        a `相关…` group to the clerk's choice for the task. While there are none it expands to
         nothing (see `unchosen_relevant`): the notice does not say who, so nobody is asked.
         """
         out: list[str] = []
         for name in names:
-            if name.startswith(ALL_PREFIX) and self.group_members(name[len(ALL_PREFIX):]):
-                members: Iterable[str] = self.group_members(name[len(ALL_PREFIX):])
-            elif name.startswith(RELEVANT_PREFIX) and self.group_members(name[len(RELEVANT_PREFIX):]):
+            members: Iterable[str]
+            if name in self._unit_names or not is_group(name):
+                members = (name,)
+            elif is_relevant_group(name):
                 members = task.relevant or ()
             else:
-                members = (name,)
+                members = self.group_members(group_key(name))
             for member in members:
                 if member not in out:
                     out.append(member)
@@ -202,12 +237,46 @@ class Register:
         leads = set(self.lead_units(task))
         return tuple(u for u in self.expand(task.co, task) if u not in leads)
 
+    def waiting_groups(self, task: Task) -> tuple[str, ...]:
+        """The groups of a task that ask nobody yet: a `相关…` group the clerk has not chosen for,
+        a group without members in the 单位 sheet."""
+        waiting = []
+        for name in (*task.lead, *task.co):
+            if name in self._unit_names or not is_group(name):
+                continue
+            if is_relevant_group(name):
+                if task.relevant is None:
+                    waiting.append(name)
+            elif not self.group_members(group_key(name)):
+                waiting.append(name)
+        return tuple(dict.fromkeys(waiting))
+
     def unchosen_relevant(self) -> tuple[Task, ...]:
-        """Tasks that name a `相关…` group for which the clerk has not chosen units yet."""
-        return tuple(
-            t for t in self.tasks
-            if t.relevant is None and any(n.startswith(RELEVANT_PREFIX) for n in (*t.lead, *t.co))
-        )
+        """Tasks with a group that asks nobody yet (`waiting_groups`): a `相关…` group without the
+        clerk's choice, or a group whose members the clerk has not listed."""
+        return tuple(t for t in self.tasks if self.waiting_groups(t))
+
+    def own_clauses(self, task: Task, unit: str) -> tuple[str, ...]:
+        """For a task of clauses each with its own units, the clauses that name `unit` (by name,
+        alias or a group it belongs to); () for any other task."""
+        found = clauses(task.text, self.settings.get("层级") or None)
+        if not found:
+            return ()
+        record = self.unit(unit)
+        names = {normalize_name(unit), *(normalize_name(a) for a in (record.aliases if record else ()))}
+        own = []
+        for clause in found:
+            for name in clause.names:
+                key = normalize_name(name)
+                if key in names or (is_group(name) and unit in self.expand((name,), task)):
+                    own.append(clause.text)
+                    break
+        return tuple(own)
+
+    def text_for(self, task: Task, unit: str) -> str:
+        """The task's text as `unit`'s workbook shows it: for a task of clauses, with the unit's own."""
+        own = self.own_clauses(task, unit)
+        return f"{task.text}\n【本单位负责】{'；'.join(own)}" if own else task.text
 
     def expected_entries(self) -> tuple[ExpectedEntry, ...]:
         """Every (task, unit, role) a round expects; the same for every round of the register."""

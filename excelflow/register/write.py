@@ -45,6 +45,7 @@ from excelflow.register.layout import (
     SETTING_VALUE,
     SETTINGS_SHEET,
     TASK_COLUMNS,
+    TASK_DUE,
     TASK_ID,
     TASKS_SHEET,
     TITLE_SETTING,
@@ -145,22 +146,32 @@ def _table(book: Any, styles: _Styles, name: str, headers: Sequence[str], rows: 
 
 def _write_tasks(book: Any, styles: _Styles, register: Register) -> None:
     rows = [
-        (t.id, t.chapter, t.section or "", t.text, join_names(t.lead), join_names(t.co),
+        (t.id, t.chapter, t.section or "", t.text, join_names(t.lead), join_names(t.co), t.due,
          "" if t.relevant is None else (join_names(t.relevant) or NONE_CHOSEN))
         for t in register.tasks
     ]
-    sheet = _table(book, styles, TASKS_SHEET, TASK_COLUMNS, rows, caps=(6, 22, 20, 60, 24, 30, 24))
+    sheet = _table(book, styles, TASKS_SHEET, TASK_COLUMNS, rows, caps=(6, 22, 20, 60, 24, 30, 14, 24))
     sheet.freeze_panes(1, 1)
     last = max(len(rows), 1) + 200  # room for tasks the clerk adds
     sheet.data_validation(1, 0, last, 0, {
         "validate": "integer", "criteria": ">", "value": 0,
         "error_title": "序号", "error_message": "序号是通知中的任务编号,填写正整数。"})
     # A task that names 相关… and has no choice yet is shaded, until the clerk fills the choice.
-    sheet.conditional_format(1, 6, last, 6, {
-        "type": "formula", "criteria": f'=AND($G2="",COUNTIF($E2:$F2,"*{RELEVANT_PREFIX}*")>0)',
+    lead, co, choice = (_letter(TASK_COLUMNS.index(h)) for h in (LEAD, CO, RELEVANT))
+    sheet.conditional_format(1, TASK_COLUMNS.index(RELEVANT), last, TASK_COLUMNS.index(RELEVANT), {
+        "type": "formula",
+        "criteria": f'=AND(${choice}2="",COUNTIF(${lead}2:${co}2,"*{RELEVANT_PREFIX}*")+COUNTIF(${lead}2:${co}2,"*有关*")>0)',
         "format": styles.to_choose})
-    sheet.write_comment(0, 6, f"任务的牵头或协办单位含「{RELEVANT}」时,在此填写参与的乡镇(街道),用「、」分隔;"
-                              f"都不参与填「{NONE_CHOSEN}」。黄色格子表示还没选。", {"x_scale": 2, "y_scale": 1.5})
+    sheet.write_comment(0, TASK_COLUMNS.index(RELEVANT),
+                        f"任务的牵头或协办单位含「{RELEVANT_PREFIX}…」分组(如 相关乡镇(街道)、市级各相关部门)时,"
+                        f"在此填写参与的单位,用「、」分隔;都不参与填「{NONE_CHOSEN}」。黄色格子表示还没选。",
+                        {"x_scale": 2, "y_scale": 1.5})
+    sheet.write_comment(0, TASK_COLUMNS.index(TASK_DUE), "通知(任务表)写明的完成时限,照原文保留;可改。",
+                        {"x_scale": 1.5})
+
+
+def _letter(column: int) -> str:
+    return chr(ord("A") + column)
 
 
 def _write_units(book: Any, styles: _Styles, register: Register) -> None:
@@ -237,7 +248,7 @@ def _write_help(book: Any, styles: _Styles, register: Register) -> None:
 
 
 def _help_lines(groups: Sequence[str]) -> list[tuple[str, str]]:
-    group_text = "、".join(f"「{g}」" for g in groups) or "(目前没有分组)"
+    group_text = "、".join(f"「{g}」" for g in groups) or "(还没有)"
     return [
         ("总则", "本工作簿是 excelflow 的任务登记表,之后生成填报表、收集、对比通报都读它。可以改内容、调整列宽、"
                  "增删行,也可以在右边加自己的列;请不要改工作表名称和第 1 行的表头文字。改完保存为 .xlsx。"
@@ -245,12 +256,15 @@ def _help_lines(groups: Sequence[str]) -> list[tuple[str, str]]:
         (TASKS_SHEET, f"一行一个任务。「{TASK_ID}」是通知里的任务编号,不能重复;「{LEAD}」「{CO}」填单位名称,多个单位用「、」"
                       f"分隔,名称须是「{UNITS_SHEET}」表里的单位名称或别名(写别名也行,读取时按单位名称处理)。"
                       f"某任务确实没有牵头单位时,该格留空,但这项任务不会向任何单位要报告。"),
-        ("分组", f"「{CO}」「{LEAD}」里可以写分组:「{ALL_PREFIX}X」表示分组 X 的全部单位;「{RELEVANT_PREFIX}X」表示其中"
-                 f"与本任务相关的单位,由您在「{RELEVANT}」列选定。目前的分组:{group_text}。"
-                 f"单位属于哪个分组,在「{UNITS_SHEET}」表「{GROUPS}」列填写。"),
-        (RELEVANT, f"通知只写了「{RELEVANT}」而没有写是哪些乡镇,请在这一列填写参与的乡镇(街道)名称,用「、」分隔。"
-                   f"黄色格子表示还没选:没选之前,这项任务不向任何乡镇(街道)要报告,每个命令都会提醒。"
-                   f"确定都不参与,填「{NONE_CHOSEN}」。任务不含「{RELEVANT_PREFIX}…」分组时,这一列留空。"),
+        ("分组", f"「{CO}」「{LEAD}」里可以写分组,即代表多个单位的名称:「{ALL_PREFIX}X」(如 各乡镇(街道)、"
+                 f"各县(市、区)人民政府)表示分组 X 的全部单位,成员由您在「{UNITS_SHEET}」表「{GROUPS}」列登记"
+                 f"(填 X,不带「{ALL_PREFIX}」字);「{RELEVANT_PREFIX}X」「…有关部门」(如 市级各相关部门)表示与本任务相关的单位,"
+                 f"由您在「{RELEVANT}」列逐项选定。分组没有成员、相关单位没有选定之前,不向任何单位要报告,每个命令都会提醒。"
+                 f"目前登记了成员的分组:{group_text}。"),
+        (RELEVANT, f"通知只写了「{RELEVANT_PREFIX}…」而没有写是哪些单位,请在这一列填写参与的单位名称,用「、」分隔"
+                   f"(「{RELEVANT_PREFIX}X」且分组 X 有成员时,只能选其成员)。黄色格子表示还没选:没选之前,这项任务"
+                   f"不向这些单位要报告。确定都不参与,填「{NONE_CHOSEN}」。任务不含「{RELEVANT_PREFIX}…」分组时,这一列留空。"),
+        (TASK_DUE, "通知或任务表写明的完成时限,按原文保留,供对照;不影响报送截止日期(截止日期在「轮次」表)。"),
         (UNITS_SHEET, f"一行一个单位。「{UNIT_NAME}」是唯一的标准名称,生成的文件、汇总都用它;「{ALIASES}」填通知或"
                       f"各单位习惯的其他写法(如 区市管局、工信局),用「、」分隔——导入新通知时这些别名也会自动识别。"
                       f"「{GROUPS}」填所属分组(如 乡镇(街道))。「{CONTACT}」「{PHONE}」印在发给该单位的填报表上。"
@@ -262,7 +276,8 @@ def _help_lines(groups: Sequence[str]) -> list[tuple[str, str]]:
         (PLAN_SHEET, f"各牵头单位落实方案中的阶段目标:每个任务每个轮次一行,已列好「{PLAN_TASK}」和「{PLAN_ROUND}」,"
                      f"填写「{GOAL}」「{INDICATOR}」「{DUE}」即可;不填的行不读取。灰色的「{PLAN_REFERENCE}」列只为"
                      f"方便对照,不会被读取。有阶段目标的任务,对比通报会标出欠进度、达进度、超进度。"),
-        (SETTINGS_SHEET, "督查室的联系人、电话、邮箱、区名和通知标题,印在生成的表格和通报上。可在下面加行。"
+        (SETTINGS_SHEET, "督查室名称、发文层级和地名(导入时从通知读出,可改)、联系人、电话、邮箱和通知标题,"
+                         "印在生成的表格和通报上;没有联系人的,表格上不印联系方式。可在下面加行。"
                          "收信服务器、发信服务器等几行是收发邮件用的(见 docs/mail.md);邮箱密码或授权码不要写在登记表里。"),
         ("日期", "日期可以是 Excel 日期,也可以写成 2021-06-15、2021/6/15 或 2021年6月15日。"),
     ]

@@ -51,8 +51,8 @@ def _short(text: str) -> str:
 # -- the words ---------------------------------------------------------------------------------
 def paragraphs(c: Comparison) -> list[tuple[str, str]]:
     """The notice as (style, text) pairs: title, addressee, body, h1, h2, attachment, sign, date."""
-    out: list[tuple[str, str]] = [("title", f"关于{c.period}重点工作推进情况的通报"), ("addressee", ADDRESSEE)]
-    source = f"《{c.title}》" if c.title else "区政府重点工作责任分工"
+    out: list[tuple[str, str]] = [("title", f"{c.office}关于{c.period}重点工作推进情况的通报"), ("addressee", ADDRESSEE)]
+    source = f"《{c.title}》" if c.title else "重点工作责任分工"
     out.append(("body", f"为推动{source}确定的各项重点工作落到实处，{c.office}对{c.period}重点工作"
                         f"推进情况进行了调度。现将有关情况通报如下："))
 

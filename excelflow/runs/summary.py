@@ -97,8 +97,10 @@ def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool =
         lines.append(f"注意:{sub.path} 属于登记表中没有的轮次「{sub.round_id}」,未计入。")
     if report.unchosen_relevant:
         ids = "、".join(str(t.id) for t in report.unchosen_relevant)
-        lines.append(f"注意:任务 {ids} 的「相关乡镇(街道)」尚未在任务登记表中选定,这些任务的乡镇条目暂不计入应报。"
-                     "请在登记表「任务」表的相关单位列中填写后重新收集。")
+        groups = "、".join(dict.fromkeys(n for t in report.unchosen_relevant for n in (*t.lead, *t.co)
+                                         if n.startswith(("各", "相关", "有关")) or "相关" in n or "有关" in n))
+        lines.append(f"注意:任务 {ids} 的「{groups}」尚未在任务登记表中选定单位或登记成员,这些条目暂不计入应报。"
+                     "请在登记表「任务」表的相关单位列或「单位」表的分组列中填写后重新收集。")
     lines.append("")
 
     lines += unit_table(report.states)

@@ -76,7 +76,8 @@ def register_from_json(d: dict[str, Any]) -> Register:
                        phone=u["phone"], code=u["code"], emails=tup(u.get("emails", ()))) for u in d["units"])
     tasks = tuple(Task(id=int(t["id"]), chapter=t["chapter"], section=t["section"], text=t["text"],
                        lead=tup(t["lead"]), co=tup(t["co"]),
-                       relevant=None if t["relevant"] is None else tup(t["relevant"])) for t in d["tasks"])
+                       relevant=None if t["relevant"] is None else tup(t["relevant"]),
+                       due=str(t.get("due", ""))) for t in d["tasks"])
     rounds = tuple(Round(id=r["id"], name=r["name"], co_deadline=date.fromisoformat(r["co_deadline"]),
                          lead_deadline=date.fromisoformat(r["lead_deadline"])) for r in d["rounds"])
     milestones = tuple(Milestone(task_id=int(m["task_id"]), round_id=m["round_id"], goal=m["goal"],
