@@ -66,3 +66,8 @@ class RoundError(ExcelflowError):
 
 class LockError(ExcelflowError):
     """Another collector holds the working folder."""
+
+
+class LockLost(LockError):
+    """This process's lock was taken over (it was paused or cut off past the stale time): the pass
+    stops without writing anything more."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from excelflow.files import remove_stale_temp_files
 from excelflow.intake.records import Submission
 from excelflow.intake.scan import scan_inbox
 from excelflow.register.model import Round, nearest_round
@@ -44,6 +45,10 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     `progress(done, total)` is called after each new file (a progress bar; the crash tests slow
     a real pass down through it).
     """
+    # Temporary files an earlier, killed writer left in the collector's own folder (whose owner is
+    # known gone); this pass's own are inside its lock folder.
+    for folder in (ws.state, ws.state / "snapshots"):
+        remove_stale_temp_files(folder)
     cache = PassCache(ws)
     register = cache.register()
     chosen = register.require_round(round_id) if round_id is not None else nearest_round(register, now)

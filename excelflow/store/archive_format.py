@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from excelflow.files import json_dumps
 from excelflow.intake.records import Arrival, EntryReport, Problem, Submission, SubmissionHead
 
 INDEX_VERSION = 2
@@ -98,7 +99,9 @@ def round_key(round_id: str | None) -> str:
 
 # -- JSON -----------------------------------------------------------------------------------------
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # Inbox paths may hold bytes that were not UTF-8 (surrogateescape): `json_dumps` escapes them
+    # so the path reads back exactly.
+    return json_dumps(value, separators=(",", ":"))
 
 
 def read_json(path: Path) -> Any:
