@@ -208,13 +208,15 @@ def _this_host_tag() -> str:
 
 
 # -- atomic writes -----------------------------------------------------------------------------
-def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes], *, durable: bool = True) -> None:
     """Write `data` to `path` through a temporary file and a rename (no reader sees half of it).
 
-    `durable` syncs the bytes to disk before the rename, so a power cut cannot leave a renamed but
-    empty file. Pass False for what can be derived again after a crash (caches, indexes, hints):
-    still atomic, without the cost of a sync. Raises `WriteFailed` (the path and the reason in
-    Chinese) when the file cannot be written, and `LockLost` inside `fenced` once the lock is gone.
+    `data` may be chunks (a file too big to hold in memory); an exception raised by the chunks
+    abandons the write. `durable` syncs the bytes to disk before the rename, so a power cut cannot
+    leave a renamed but empty file. Pass False for what can be derived again after a crash
+    (caches, indexes, hints): still atomic, without the cost of a sync. Raises `WriteFailed` (the
+    path and the reason in Chinese) when the file cannot be written, and `LockLost` inside
+    `fenced` once the lock is gone.
     """
     fence = _FENCE.get()
     if fence is not None:
@@ -240,7 +242,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
             if os.name != "nt":
                 os.fchmod(fd, file_mode())
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                for chunk in ((data,) if isinstance(data, bytes) else data):
+                    handle.write(chunk)
                 if durable:
                     handle.flush()
                     os.fsync(handle.fileno())
@@ -251,6 +254,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
                     raise
                 # The target is on another file system than the lock (a folder linked elsewhere):
                 # write beside it instead, still checked against the lock first.
+                if not isinstance(data, bytes):
+                    raise
                 os.unlink(tmp)
                 fence.check()
                 _write_beside(path, data, durable)

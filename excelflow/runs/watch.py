@@ -183,6 +183,8 @@ def summarise(report: CollectReport) -> tuple[str, tuple[str, ...]]:
     parts = [f"轮次 {report.round_id}:新收 {len(report.new)} 份"]
     if report.pending:
         parts.append(f"待重试 {len(report.pending)} 份(可能仍在复制)")
+    if report.unreadable:
+        parts.append(f"无法读取 {len(report.unreadable)} 个")
     if report.unidentified:
         parts.append(f"无法识别 {len(report.unidentified)} 份")
     parts.append(f"更新输出 {len(report.outputs)} 个" if report.outputs else "输出无变化")

@@ -8,6 +8,10 @@ saved by LibreOffice headless (.xls, .ods, .xlsx); the encrypted .xlsx is writte
 msoffcrypto-tool (a test extra), as Excel encrypts. Broken files are made byte by byte. Every file goes to a different unit, so a test can
 tell that nothing is attributed to the wrong one.
 
+Every workbook is signed, as `generate` signs it, with the corpus's own campaign key
+(`campaign.key` beside this script, fixed so that the files rebuild to the same bytes);
+`tests/test_corpus.py` puts that key in the working folder it collects in.
+
 `expected.csv` is written from the `CASES` table below: what each file must end as (accepted,
 accepted_with_warnings, pending, rejected), the unit it must be attributed to (empty: none), and
 words its messages must contain. These are declared expectations, not observed results;
@@ -42,6 +46,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
 
+from excelflow.forms.campaign_key import CampaignKey  # noqa: E402
 from excelflow.forms.default_template import SHIPPED_TEMPLATE  # noqa: E402
 from excelflow.forms.plan import plan_unit, template_version  # noqa: E402
 from excelflow.forms.plans import PLAN_SHEET, plan_bytes  # noqa: E402
@@ -67,6 +72,8 @@ def _fixtures_module() -> Any:
     return module
 
 
+KEY_FILE = HERE / "campaign.key"
+CORPUS_KEY = CampaignKey.from_json(__import__("json").loads(KEY_FILE.read_text(encoding="utf-8")))
 FIX = _fixtures_module()  # edited(), header_row(), row_of(): the same editing the intake fixtures use
 REGISTER = default_register()
 
@@ -80,7 +87,7 @@ def generated(unit: str, register: Register = REGISTER, round_id: str = ROUND) -
     entries = sorted({(e.task_id, e.role) for e in register.expected_entries() if e.unit == unit})
     assert entries, unit
     plan = plan_unit(register, rnd, unit, entries, style, None, False)
-    data, _ = render_unit(plan, style, template_version(plan, style), GENERATED_AT)
+    data, _ = render_unit(plan, style, template_version(plan, style), GENERATED_AT, CORPUS_KEY)
     return data
 
 
@@ -419,7 +426,7 @@ CASES: tuple[Case, ...] = (
     Case("区医保局:上半年?报送*终稿|v2.xlsx", "文件名含 Windows 禁用的字符(: ? * |)",
          lambda: filled("区医保局"), "accepted", "区医保局"),
     Case("plan-returned-区交通局.xlsx", "交回的落实方案表(不是进展填报表)",
-         lambda: with_plan_fill(plan_bytes(REGISTER, "区交通局", datetime(2021, 3, 30))), "accepted", "区交通局",
+         lambda: with_plan_fill(plan_bytes(REGISTER, "区交通局", datetime(2021, 3, 30), CORPUS_KEY)), "accepted", "区交通局",
          kind="plan"),
 )
 
@@ -480,7 +487,8 @@ def first_messages(rows: list[dict[str, str]]) -> dict[str, str]:
 
     out = {}
     for row in rows:
-        sub = read_return((HERE / row["file"]).read_bytes(), row["file"], datetime(2021, 6, 14, 9), REGISTER)
+        sub = read_return((HERE / row["file"]).read_bytes(), row["file"], datetime(2021, 6, 14, 9), REGISTER,
+                          campaign=CORPUS_KEY)
         problems = sorted(sub.problems, key=lambda p: p.level != "error")
         if problems:
             p = problems[0]
