@@ -46,6 +46,9 @@ class Ingested:
     duplicates: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
     unreadable: list[Unreadable] = field(default_factory=list)
+    # Bytes handed to a worker this pass: their parse is not saved yet, but the same bytes met
+    # again under another name are a duplicate all the same.
+    queued: set[str] = field(default_factory=set)
 
 
 class _Changed(Exception):
@@ -116,9 +119,10 @@ def _take(ws: Workspace, archive: Archive, register: Register, c: Candidate, now
     sha = hashlib.sha256(data).hexdigest()
     # Commit the bytes first (the receipt time is fixed here, once), then the parse.
     record = archive.store(data, c.path, now, mtime_ns=c.mtime_ns)
-    if archive.has_submission(sha):
+    if archive.has_submission(sha) or sha in out.queued:
         out.duplicates.append(c.path)  # these bytes were collected before (other name, or re-saved)
         return None
+    out.queued.add(sha)
     sniffed = sniff(data, c.path)
     ready = None
     if not sniffed.workbook and not incomplete:
@@ -164,9 +168,10 @@ def _take_big(ws: Workspace, archive: Archive, register: Register, c: Candidate,
     except (_Changed, FileNotFoundError):
         out.pending.append(c.path)
         return None
-    if archive.has_submission(sha):
+    if archive.has_submission(sha) or sha in out.queued:
         out.duplicates.append(c.path)
         return None
+    out.queued.add(sha)
     sniffed = sniff(head, c.path)
     message = (f"文件大小 {size / 1048576:.0f} MB,超过上限 {MAX_FILE_BYTES // 1048576} MB,未读取。"
                "请让填报单位删除表中的图片或多余内容后重新报送。")
