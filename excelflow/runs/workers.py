@@ -75,13 +75,15 @@ class WorkerDeath:
     returncode: int | None
     timed_out: bool
     stderr: str
+    limit: int = MEMORY_LIMIT
+    timeout: float = TIMEOUT
 
     def describe(self) -> str:
         """Chinese: what happened, as far as the clerk needs to know."""
         if self.timed_out:
-            return f"读取超过 {TIMEOUT:.0f} 秒仍未结束"
+            return f"读取超过 {self.timeout:.0f} 秒仍未结束"
         if "memory allocation" in self.stderr or "MemoryError" in self.stderr:
-            return f"读取需要的内存超过上限 {MEMORY_LIMIT // 1048576} MB"
+            return f"读取需要的内存超过上限 {self.limit // 1048576} MB"
         code = self.returncode
         if code is not None and code < 0:
             try:
@@ -121,7 +123,8 @@ class _Worker:
         assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
         self._stdin: IO[bytes] = self.proc.stdin
         threading.Thread(target=self._read, args=(self.proc.stdout, replies), daemon=True).start()
-        threading.Thread(target=self._drain, args=(self.proc.stderr,), daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, args=(self.proc.stderr,), daemon=True)
+        self._drainer.start()
         self.send(setup)
 
     def send(self, *payloads: bytes) -> bool:
@@ -152,13 +155,17 @@ class _Worker:
         try:
             while chunk := stream.read(4096):
                 self.stderr += chunk
-                del self.stderr[:-_STDERR_TAIL]
+                if len(self.stderr) > 2 * _STDERR_TAIL:  # keep the first words and the last
+                    del self.stderr[_STDERR_TAIL // 2: -_STDERR_TAIL]
         except (OSError, ValueError):
             pass
 
     def death(self, timed_out: bool) -> WorkerDeath:
         self.stop()
         return WorkerDeath(self.proc.returncode, timed_out, self.stderr.decode("utf-8", "replace"))
+
+    def __repr__(self) -> str:
+        return f"<worker {self.proc.pid}>"
 
     def stop(self) -> None:
         self.dead = True
@@ -171,6 +178,7 @@ class _Worker:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:  # pragma: no cover - an unkillable process
             pass
+        self._drainer.join(timeout=2)  # its last words (a native abort's message) before the pipe closes
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             try:
                 if stream is not None:
@@ -207,13 +215,15 @@ class WorkerPool:
 
     def __init__(self, register: Register, *, campaign: CampaignKey | None = None, workers: int | None = None,
                  memory_limit: int = MEMORY_LIMIT, timeout: float = TIMEOUT,
-                 command: list[str] | None = None,
+                 program: list[str] | None = None,
                  on_death: Callable[[ParseJob, WorkerDeath], None] | None = None) -> None:
+        """`program` runs a worker (the memory limit is its last argument); tests give their own."""
         self.register = register
         self.size = max(1, workers if workers is not None else (os.cpu_count() or 1))
         self.timeout = timeout
         self.on_death = on_death
-        self._command = command or [sys.executable, "-m", "excelflow.runs.parse_worker", str(memory_limit)]
+        self.memory_limit = memory_limit
+        self._command = [*(program or [sys.executable, "-m", "excelflow.runs.parse_worker"]), str(memory_limit)]
         setup: dict[str, Any] = {"register": register_to_json(register)}
         if campaign is not None:
             setup["campaign"] = campaign.to_json()
@@ -221,7 +231,8 @@ class WorkerPool:
         # The workers import this very excelflow (a worktree, a zip app), not another one on the path.
         package_parent = str(Path(excelflow.__file__).resolve().parent.parent)
         self._env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            p for p in (package_parent, os.environ.get("PYTHONPATH", "")) if p)}
+            p for p in (package_parent, os.environ.get("PYTHONPATH", "")) if p),
+            "RUST_BACKTRACE": "0"}  # a native abort's one-line reason, not pages of backtrace
         self._replies: queue.Queue[tuple[_Worker, dict[str, Any] | None]] = queue.Queue()
         self._workers: list[_Worker] = []
         self.started = 0  # worker processes started (a measure of overhead, and of deaths)
@@ -328,13 +339,17 @@ class WorkerPool:
             self._lost(worker, slots, todo, worker.death(timed_out=False))
             return
         sub = self._submission(reply, slot.job)
-        if sub is None:  # a reply that is not a parse: count it like a death, the worker may be unwell
+        if sub is None:  # no parse (the worker ran out of memory in Python): like a death, in a fresh worker
             worker.job = index
-            self._lost(worker, slots, todo, worker.death(timed_out=False))
+            death = worker.death(timed_out=False)
+            if reply.get("error") == "memory":
+                death = replace(death, stderr=death.stderr + "\nMemoryError")
+            self._lost(worker, slots, todo, death)
             return
         slot.result = sub
 
     def _lost(self, worker: _Worker, slots: dict[int, _Slot], todo: deque[int], death: WorkerDeath) -> None:
+        death = replace(death, limit=self.memory_limit, timeout=self.timeout)
         index, worker.job = worker.job, None
         if index is None or index not in slots:
             return
