@@ -112,9 +112,10 @@ def _canonical(value: Any) -> str:
     return str(value).strip().replace("\r\n", "\n")
 
 
-def write_identity(workbook: Any, identity: Identity, key: CampaignKey | None = None) -> None:
+def write_identity(workbook: Any, identity: Identity, key: CampaignKey | None = None) -> Identity:
     """Add the very-hidden identity sheet to an open xlsxwriter `Workbook`, signed with `key`
-    (unsigned, format version 1, without one: what tools without a working folder write)."""
+    (unsigned, format version 1, without one: what tools without a working folder write);
+    returns the identity as written."""
     identity = sign(identity, key) if key is not None else replace(identity, version=1, campaign="", mac="")
     sheet = workbook.add_worksheet(IDENTITY_SHEET)
     head = [
@@ -143,6 +144,7 @@ def write_identity(workbook: Any, identity: Identity, key: CampaignKey | None = 
         sheet.write_string(r, 5, e.fingerprint)
     sheet.protect()
     sheet.very_hidden()
+    return identity
 
 
 class IdentityUnreadable(ValueError):

@@ -74,7 +74,7 @@ def render_unit(plan: UnitPlan, style: TemplateStyle, version: str, generated_at
         rows=tuple(ident.EntryRow(sheet, names.index(sheet), role, row, task_id, fp)
                    for sheet, role, row, task_id, fp in entry_rows),
     )
-    ident.write_identity(workbook, identity, key)  # signed with the campaign's key
+    identity = ident.write_identity(workbook, identity, key)  # signed with the campaign's key
     workbook.worksheets()[0].activate()
     workbook.close()
     return buffer.getvalue(), identity
