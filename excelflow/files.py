@@ -123,8 +123,14 @@ _REASONS = {
 }
 
 
-def os_error_reason(exc: OSError) -> str:
-    """What went wrong, in Chinese, for the errno of `exc`."""
+_READ_REASONS = {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.EIO: "读取出错(磁盘或网络共享故障)",
+                 errno.EISDIR: "是文件夹,不是文件"}
+
+
+def os_error_reason(exc: OSError, *, reading: bool = False) -> str:
+    """What went wrong, in Chinese, for the errno of `exc` (a read or a write)."""
+    if reading and (exc.errno or 0) in _READ_REASONS:
+        return _READ_REASONS[exc.errno or 0]
     known = _REASONS.get(exc.errno or 0)
     return known[0] if known else (exc.strerror or type(exc).__name__)
 

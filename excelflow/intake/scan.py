@@ -98,7 +98,7 @@ def scan(inbox: Path) -> InboxScan:
             entries = list(os.scandir(folder))
         except OSError as exc:
             if folder != inbox:
-                found.unreadable.append(Unreadable(prefix.rstrip("/"), f"文件夹无法打开:{os_error_reason(exc)}"))
+                found.unreadable.append(Unreadable(prefix.rstrip("/"), f"文件夹无法打开:{os_error_reason(exc, reading=True)}"))
             continue
         for entry in entries:
             name = entry.name
@@ -149,7 +149,7 @@ def read_or_reason(inbox: Path, candidate: Candidate) -> tuple[bytes | None, str
             return None, None
         if getattr(exc, "winerror", None) in (32, 33):  # pragma: no cover - Windows: still being written
             return None, None
-        return None, f"文件无法读取:{os_error_reason(exc)}"
+        return None, f"文件无法读取:{os_error_reason(exc, reading=True)}"
     if len(data) != candidate.size or after.st_size != candidate.size or after.st_mtime_ns != candidate.mtime_ns:
         return None, None
     return data, None

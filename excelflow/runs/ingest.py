@@ -148,7 +148,7 @@ def _take_big(ws: Workspace, archive: Archive, register: Register, c: Candidate,
     except OSError as exc:
         from excelflow.files import os_error_reason
 
-        out.unreadable.append(Unreadable(c.path, f"文件无法读取:{os_error_reason(exc)}"))
+        out.unreadable.append(Unreadable(c.path, f"文件无法读取:{os_error_reason(exc, reading=True)}"))
         return None
     if size != c.size:
         out.pending.append(c.path)  # still being copied
