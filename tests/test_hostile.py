@@ -215,3 +215,9 @@ def test_a_second_pass_finds_nothing_new_and_still_names_the_unreadable_file(run
                            timeout=300)
     assert again.returncode in (0, 3), again.stderr
     assert "本次新收 0 份" in again.stdout and "没有读取权限" in again.stdout
+
+
+def test_docs_name_every_case_of_the_second_corpus() -> None:
+    doc = (ROOT / "docs" / "hostile-input.md").read_text(encoding="utf-8")
+    for case in cases():
+        assert f"| {case.case} |" in doc, case.case
