@@ -298,6 +298,38 @@ def _write_beside(path: Path, data: bytes, durable: bool) -> None:
         raise
 
 
+def write_new(path: Path, data: bytes) -> bool:
+    """Create `path` holding `data`, whole and only if it does not exist yet (two writers racing:
+    one wins, the other gets False and reads the winner's). Synced; made with the umask."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name[:100]}.{_owner_tag()}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise WriteFailed(path, exc) from exc
+    try:
+        if os.name != "nt":
+            os.fchmod(fd, file_mode())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            if os.name == "nt":  # pragma: no cover - Windows: a rename onto an existing name fails
+                os.rename(tmp, path)
+            else:
+                os.link(tmp, path)  # fails if the name exists, atomically (local disks, NFS, Samba)
+        except FileExistsError:
+            return False
+        return True
+    except OSError as exc:
+        raise WriteFailed(path, exc) from exc
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
 def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
     """`atomic_write_bytes` of `text` in UTF-8."""
     atomic_write_bytes(path, text.encode("utf-8"), durable=durable)

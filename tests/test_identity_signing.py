@@ -127,3 +127,14 @@ def test_a_key_is_made_once_and_remembers_whether_the_folder_handed_out_unsigned
     used.campaign_key_path.write_text(json.dumps({**data, "secret": "zz"}), encoding="utf-8")
     with pytest.raises(WorkspaceError, match="签名密钥.*已损坏"):
         ensure_key(used)  # never replaced silently: every workbook handed out would be disowned
+
+
+def test_commands_making_the_key_at_the_same_moment_all_sign_with_one_key(tmp_path: Path) -> None:
+    import subprocess
+
+    code = ("import sys; from pathlib import Path; from excelflow.forms.campaign_key import ensure_key; "
+            "from excelflow.workspace import Workspace; print(ensure_key(Workspace(Path(sys.argv[1]))).campaign)")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parent.parent) for _ in range(4)]
+    campaigns = {p.communicate(timeout=60)[0].strip() for p in procs}
+    assert len(campaigns) == 1 and load_key(Workspace(tmp_path)).campaign in campaigns  # type: ignore[union-attr]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from excelflow.errors import WorkspaceError
-from excelflow.files import atomic_write_text, shown
+from excelflow.files import shown, write_new
 from excelflow.workspace import Workspace
 
 KEY_VERSION = 1
@@ -81,5 +81,11 @@ def ensure_key(ws: Workspace) -> CampaignKey:
         return key
     handed_out = ws.archive.is_dir() or any(ws.outbox.glob("*/templates/*")) or ws.plans_dir.is_dir()
     key = CampaignKey.new(accept_unsigned=handed_out)
-    atomic_write_text(ws.campaign_key_path, json.dumps(key.to_json(), indent=1) + "\n")
-    return key
+    # Made once: two commands making it at the same moment (two `generate`s) must not each sign
+    # with a key of their own, so only the first is kept and the other reads it.
+    if write_new(ws.campaign_key_path, (json.dumps(key.to_json(), indent=1) + "\n").encode("utf-8")):
+        return key
+    found = load_key(ws)
+    if found is None:  # pragma: no cover - made and removed in between
+        raise WorkspaceError(f"无法建立本工作文件夹的签名密钥 {shown(str(ws.campaign_key_path))},请重新运行。")
+    return found
