@@ -59,7 +59,9 @@ from pathlib import Path
 sys.path.insert(0, {str(src)!r})
 from excelflow.cli import main
 root = Path({str(folder)!r})
-for args in (["init", str(root)], ["generate", "--round", "2021-H1", "--root", str(root), "--now", "2021-06-01T09:00"]):
+init = main.commands["init"]
+example = ["--example"] if any(p.name == "example" for p in init.params) else []  # older trees: init wrote the example
+for args in (["init", str(root), *example], ["generate", "--round", "2021-H1", "--root", str(root), "--now", "2021-06-01T09:00"]):
     try:
         main(args, standalone_mode=False)
     except SystemExit:

@@ -298,7 +298,9 @@ def demo_command(directory: Path, now_text: str | None) -> None:
 @click.option("--round", "round_id", metavar="R", help="轮次(默认:牵头单位截止日期离现在最近的轮次)。")
 @root_option
 @now_option
-def compare_command(round_id: str | None, root: Path, now_text: str | None) -> None:
+@click.option("--wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="工作文件夹正被收集进程占用时,最多等待的秒数(对比通报与收集使用同一把锁)。")
+def compare_command(round_id: str | None, root: Path, now_text: str | None, wait: float) -> None:
     """按已收集的报送写出对比通报、催报提醒和通报草稿(不扫描 inbox/)。"""
     from excelflow.runs.compare import compare_round
     from excelflow.wording import round_name
@@ -306,7 +308,7 @@ def compare_command(round_id: str | None, root: Path, now_text: str | None) -> N
     ws = Workspace(root)
     ws.require_register()
     now = _parse_now(now_text)
-    run = compare_round(ws, round_id, now)
+    run = compare_round(ws, round_id, now, wait=wait)
     rnd, figures, written = run.round, run.figures, run.written
     total = figures.link("all").entries
     click.echo(f"{round_name(rnd)}({rnd.id})对比通报,统计截至 {now:%Y-%m-%d}:")

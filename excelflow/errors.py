@@ -70,3 +70,8 @@ class LockError(ExcelflowError):
 
 class MailError(ExcelflowError):
     """The mailbox settings are missing or unsafe, or the mail server cannot be used."""
+
+
+class LockLost(LockError):
+    """This process's lock was taken over (it was paused or cut off past the stale time): the pass
+    stops without writing anything more."""

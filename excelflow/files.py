@@ -1,19 +1,37 @@
-"""File-system helpers every writer shares: atomic writes and names safe on Windows and Linux.
+"""File-system helpers every writer shares: atomic writes, clear write errors, names safe on
+Windows and Linux, and text safe to show.
 
 The working folder may be an SMB share that several people open in Excel. Every output is written
-to a temporary file in the same folder and then renamed over the target, so a reader never sees
-half a workbook. Unit names become file names, so they are made safe here, in one place.
+to a temporary file and then renamed over the target, so a reader never sees half a workbook.
+A lock holder's writes are *fenced* (`fenced`): each one first checks that the lock is still
+held, and its temporary file lives in the holder's own folder inside the lock, so a holder whose
+lock was taken over cannot complete a write even if it resumes between check and rename (its
+folder went with the lock). Files are created with the user's umask (tempfile's 0600 would keep
+other accounts of a share out of the rollups). A failed write (disk full, read-only folder, no
+permission) is a `WriteFailed` naming the path in Chinese, with nothing half-written.
+
+Unit names become file names, so they are made safe here, in one place; file names units chose
+(any bytes the OS holds, control and bidi characters included) are shown through `shown`.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
 import os
 import re
+import socket
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from excelflow.errors import LockLost, WorkspaceError
 
 # Characters Windows forbids in file names, plus control characters.
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -39,7 +57,10 @@ def safe_filename(name: str, suffix: str = "") -> str:
     get two files.
     """
     text = unicodedata.normalize("NFC", name)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Zl", "Zp"))
+    # Cf: invisible format characters (bidi overrides); Cs: bytes of a name that was not UTF-8
+    # (surrogateescape), which no file system that takes Unicode names can hold.
+    text = "".join("_" if unicodedata.category(ch) == "Cs" else ch
+                   for ch in text if unicodedata.category(ch) not in ("Cf", "Zl", "Zp"))
     text = _FORBIDDEN.sub("_", text).strip().rstrip(". ")
     text = text.lstrip(".") or "_"
     if text.split(".")[0].rstrip(" ").upper() in _RESERVED:
@@ -54,17 +75,215 @@ def safe_filename(name: str, suffix: str = "") -> str:
     return text + suffix
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+# -- text safe to show ------------------------------------------------------------------------
+# Control characters (ESC sequences clear a terminal or retitle its window), C1 controls, the bidi
+# controls that reorder what follows them, and lone surrogates (the bytes of a file name that was
+# not UTF-8, e.g. GBK from a Windows zip unpacked on Linux, kept by Python's surrogateescape).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Inside JSON strings the C0 controls are escaped by `json` already.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape): show the byte
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def shown(text: str) -> str:
+    """`text` safe to print or write for a person: control, bidi and undecodable characters are
+    shown escaped (`\\x1b`, `\\u202e`, a GBK byte as `\\xb9`); everything else is left as is."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def json_dumps(value: Any, **options: Any) -> str:
+    """JSON text (UTF-8 safe, non-ASCII kept) that escapes bidi, C1 and undecodable characters.
+
+    A file name with bytes that were not UTF-8 is a str with lone surrogates: plain `json.dumps`
+    writes them raw and encoding the text then fails. Escaped as `\\udcb9`, they read back as the
+    very same str, so a path stays exact in the archive and the cache.
+    """
+    text = json.dumps(value, ensure_ascii=False, **options)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# -- write errors ------------------------------------------------------------------------------
+_REASONS = {
+    errno.ENOSPC: ("磁盘空间已满", "请清理磁盘空间(或请信息科扩容)后重新运行"),
+    errno.EDQUOT: ("超出了该账户的磁盘配额", "请清理空间或请信息科提高配额后重新运行"),
+    errno.EFBIG: ("文件超过了允许的大小(磁盘或账户的文件大小限制)", "请信息科检查磁盘和账户限制后重新运行"),
+    errno.EROFS: ("文件夹是只读的", "请确认共享盘以读写方式连接,并且运行 excelflow 的账户有写入权限后重新运行"),
+    errno.EACCES: ("没有写入权限", "请确认运行 excelflow 的账户对该文件夹有读写权限后重新运行"),
+    errno.EPERM: ("没有写入权限(或文件被设为不可修改)", "请确认运行 excelflow 的账户对该文件夹有读写权限后重新运行"),
+    errno.ENAMETOOLONG: ("路径太长", "请把工作文件夹放在更浅的位置后重新运行"),
+    errno.EIO: ("读写出错(磁盘或网络共享故障)", "请检查磁盘或网络连接后重新运行"),
+}
+
+
+_READ_REASONS = {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.EIO: "读取出错(磁盘或网络共享故障)",
+                 errno.EISDIR: "是文件夹,不是文件"}
+
+
+def os_error_reason(exc: OSError, *, reading: bool = False) -> str:
+    """What went wrong, in Chinese, for the errno of `exc` (a read or a write)."""
+    if reading and (exc.errno or 0) in _READ_REASONS:
+        return _READ_REASONS[exc.errno or 0]
+    known = _REASONS.get(exc.errno or 0)
+    return known[0] if known else (exc.strerror or type(exc).__name__)
+
+
+class WriteFailed(WorkspaceError):
+    """A file could not be written (disk full, read-only, no permission …); nothing was half-written.
+
+    `errno` is the operating system's, so a caller can tell a file held open from a folder it
+    may not write to."""
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        self.path = path
+        self.errno = exc.errno
+        reason, advice = _REASONS.get(exc.errno or 0, (exc.strerror or type(exc).__name__,
+                                                        "请检查该文件夹后重新运行"))
+        super().__init__(f"无法写入 {shown(str(path))}:{reason}。{advice};"
+                         "已写好的文件都是完整的,下次运行会补上其余的。")
+
+
+# -- modes -------------------------------------------------------------------------------------
+_UMASK: int | None = None
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the OS says it (Linux /proc)."""
+    global _UMASK
+    if _UMASK is None:
+        try:
+            with open("/proc/self/status", encoding="ascii", errors="replace") as handle:
+                for line in handle:
+                    if line.startswith("Umask:"):
+                        _UMASK = int(line.split()[1], 8)
+        except (OSError, ValueError):
+            pass
+        if _UMASK is None:  # elsewhere: set and restore once (before any writer thread runs)
+            old = os.umask(0o022)
+            os.umask(old)
+            _UMASK = old
+    return _UMASK
+
+
+def file_mode() -> int:
+    """The mode `open()` would give a new file: 0666 less the umask (mkstemp's 0600 is not)."""
+    return 0o666 & ~_umask()
+
+
+# -- fencing -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WriteFence:
+    """How a lock holder writes: `check()` raises `LockLost` once the lock is no longer its own;
+    temporary files go to `temp_dir` (inside the lock folder, gone with the lock); `tag` (the
+    lock token) names them."""
+
+    temp_dir: Path
+    check: Callable[[], None]
+    tag: str
+
+
+_FENCE: ContextVar[WriteFence | None] = ContextVar("excelflow_write_fence", default=None)
+
+
+@contextmanager
+def fenced(fence: WriteFence) -> Iterator[None]:
+    """Every `atomic_write_bytes` inside (this thread) is fenced by `fence`."""
+    token = _FENCE.set(fence)
+    try:
+        yield
+    finally:
+        _FENCE.reset(token)
+
+
+def _owner_tag() -> str:
+    """Who makes an unfenced temporary file: pid and a digest of the host (a sweep spares the
+    files of a live owner, and cannot judge another host's)."""
+    host = hashlib.sha256(socket.gethostname().encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"p{os.getpid()}-{host}"
+
+
+def _this_host_tag() -> str:
+    return _owner_tag().split("-", 1)[1]
+
+
+# -- atomic writes -----------------------------------------------------------------------------
+def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes], *, durable: bool = True) -> None:
     """Write `data` to `path` through a temporary file and a rename (no reader sees half of it).
 
-    `durable` syncs the bytes to disk before the rename, so a power cut cannot leave a renamed but
-    empty file. Pass False for what can be derived again after a crash (caches, indexes, hints):
-    still atomic, without the cost of a sync.
+    `data` may be chunks (a file too big to hold in memory); an exception raised by the chunks
+    abandons the write. `durable` syncs the bytes to disk before the rename, so a power cut cannot
+    leave a renamed but empty file. Pass False for what can be derived again after a crash
+    (caches, indexes, hints): still atomic, without the cost of a sync. Raises `WriteFailed` (the
+    path and the reason in Chinese) when the file cannot be written, and `LockLost` inside
+    `fenced` once the lock is gone.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The target's name is in the temporary one, so a sweep can tell whose leftover it is.
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name}.", suffix=".part", dir=path.parent)
+    fence = _FENCE.get()
+    if fence is not None:
+        fence.check()
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteFailed(path.parent, exc) from exc
+    folder = fence.temp_dir if fence is not None else path.parent
+    tag = fence.tag if fence is not None else _owner_tag()
+    # The target's name and the owner are in the temporary one, so a sweep can tell whose it is.
+    prefix = f".tmp-{path.name[:100]}.{tag}."
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=folder)
+    except FileNotFoundError as exc:
+        if fence is not None:
+            fence.check()  # the lock (and its folder) went: LockLost
+        raise WriteFailed(path, exc) from exc
+    except OSError as exc:
+        raise WriteFailed(path, exc) from exc
+    try:
+        try:
+            if os.name != "nt":
+                os.fchmod(fd, file_mode())
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in ((data,) if isinstance(data, bytes) else data):
+                    handle.write(chunk)
+                if durable:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV or fence is None:
+                    raise
+                # The target is on another file system than the lock (a folder linked elsewhere):
+                # write beside it instead, still checked against the lock first.
+                if not isinstance(data, bytes):
+                    raise
+                os.unlink(tmp)
+                fence.check()
+                _write_beside(path, data, durable)
+        except FileNotFoundError as exc:
+            if fence is not None and not os.path.exists(tmp):
+                fence.check()  # our temporary file went with the lock: LockLost
+            raise WriteFailed(path, exc) from exc
+        except OSError as exc:
+            raise WriteFailed(path, exc) from exc
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _write_beside(path: Path, data: bytes, durable: bool) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name[:100]}.{_owner_tag()}.", suffix=".part", dir=path.parent)
+    try:
+        if os.name != "nt":
+            os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:
@@ -74,9 +293,41 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
     except BaseException:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:
             pass
         raise
+
+
+def write_new(path: Path, data: bytes) -> bool:
+    """Create `path` holding `data`, whole and only if it does not exist yet (two writers racing:
+    one wins, the other gets False and reads the winner's). Synced; made with the umask."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name[:100]}.{_owner_tag()}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise WriteFailed(path, exc) from exc
+    try:
+        if os.name != "nt":
+            os.fchmod(fd, file_mode())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            if os.name == "nt":  # pragma: no cover - Windows: a rename onto an existing name fails
+                os.rename(tmp, path)
+            else:
+                os.link(tmp, path)  # fails if the name exists, atomically (local disks, NFS, Samba)
+        except FileExistsError:
+            return False
+        return True
+    except OSError as exc:
+        raise WriteFailed(path, exc) from exc
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
@@ -84,24 +335,45 @@ def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
+def _pid_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):
+        return False
+    return False
+
+
+_TAGGED = re.compile(r"\.p(\d+)-([0-9a-f]{8})\.[^.]*\.part$")
+
+
 def remove_stale_temp_files(folder: Path, targets: Iterable[str] | None = None) -> None:
     """Delete the `.tmp-*` files a killed writer left in `folder` (before it could rename them).
 
-    Only for files the caller alone writes (collect holds the folder lock): another live writer's
-    temporary file would be deleted from under it. With `targets`, only the leftovers of writes to
-    those file names go (the folder is shared with another command, e.g. `generate`).
+    Only the leftovers whose owner is known to be gone: a file named with a pid of this host
+    that no longer runs. A file of another host is left (its owner may be writing), as is one of a
+    live process. Files without an owner in their name come from an earlier excelflow, whose
+    writers here all held the collector lock the caller holds now: gone. With `targets`, only the
+    leftovers of writes to those file names (the folder is shared with another command, e.g.
+    `generate`).
     """
     try:
         names = os.listdir(folder)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
         return
-    prefixes = (".tmp-",) if targets is None else tuple(f".tmp-{t}." for t in targets)
+    prefixes = (".tmp-",) if targets is None else tuple(f".tmp-{t[:100]}." for t in targets)
+    here = _this_host_tag()
     for name in names:
-        if name.startswith(prefixes):
-            try:
-                os.unlink(folder / name)
-            except OSError:
-                pass
+        if not name.startswith(prefixes):
+            continue
+        owner = _TAGGED.search(name)
+        if owner is not None and (owner.group(2) != here or not _pid_gone(int(owner.group(1)))):
+            continue  # another host's, or a live process's: not known to be gone
+        try:
+            os.unlink(folder / name)
+        except OSError:
+            pass
 
 
 def fallback_path(path: Path) -> Path:
@@ -116,7 +388,7 @@ def publish_bytes(path: Path, data: bytes) -> Path | None:
     make their bytes deterministic, e.g. a fixed `created` property in xlsxwriter). If the old
     file cannot be replaced — on Windows a workbook open in Excel refuses the rename — the new
     one is written beside it under `fallback_path(path)` and that path is returned, so the caller
-    can say so; the old file is kept as it is.
+    can say so; the old file is kept as it is. Any other failure is a `WriteFailed`.
     """
     try:
         if path.read_bytes() == data:
@@ -130,10 +402,29 @@ def publish_bytes(path: Path, data: bytes) -> Path | None:
         atomic_write_bytes(path, data)
         _drop_stale_fallback(path)
         return path
-    except PermissionError:
+    except WriteFailed as exc:
+        if not _held_open(path, exc):
+            raise  # a folder we may not write to, a full disk: an error, not "open in Excel"
         target = fallback_path(path)
         atomic_write_bytes(target, data)
         return target
+
+
+def _held_open(path: Path, exc: WriteFailed) -> bool:
+    """Whether `path` itself refuses to be replaced while its folder takes new files: a workbook
+    open in Excel (Windows: a sharing violation), or on Linux a file marked immutable (EPERM).
+    A folder without write permission (EACCES), a read-only share or a full disk is not."""
+    if exc.errno not in (errno.EACCES, errno.EPERM) or not path.exists():
+        return False
+    if os.name == "nt":  # pragma: no cover - Windows only
+        try:
+            with open(path, "r+b"):
+                return False
+        except PermissionError as probe:
+            return getattr(probe, "winerror", None) in (32, 33)  # sharing or lock violation
+        except OSError:
+            return False
+    return exc.errno == errno.EPERM and os.access(path.parent, os.W_OK)
 
 
 def _drop_stale_fallback(path: Path) -> None:

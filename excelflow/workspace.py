@@ -2,6 +2,7 @@
 
     <root>/workbooks/register.xlsx     the task register (the clerk edits it in Excel)
     <root>/workbooks/template.xlsx     the look of generated workbooks (the clerk may restyle it)
+    <root>/workbooks/campaign.key      the campaign's key signing every handed-out workbook (kept, never sent)
     <root>/inbox/                      returns dropped by units, any subfolder; never modified
     <root>/archive/                    byte-for-byte copies of every return, written once
     <root>/outbox/<round>/             everything excelflow writes for a round:
@@ -72,6 +73,11 @@ class Workspace:
     @property
     def template_path(self) -> Path:
         return self.workbooks / "template.xlsx"
+
+    @property
+    def campaign_key_path(self) -> Path:
+        """The campaign's secret key signing handed-out workbooks (`forms.campaign_key`); never sent."""
+        return self.workbooks / "campaign.key"
 
     @property
     def inbox(self) -> Path:

@@ -74,6 +74,8 @@ class Run:
 def init_and_generate(root: Path) -> Workspace:
     runner = CliRunner()
     assert runner.invoke(main, ["init", str(root), "--example"], catch_exceptions=False).exit_code == 0
+    # The corpus was signed with its own campaign's key: this folder is that campaign.
+    shutil.copyfile(CORPUS / "campaign.key", Workspace(root).campaign_key_path)
     result = runner.invoke(main, ["generate", "--round", ROUND, "--root", str(root), "--now", "2021-06-01T09:00"],
                            catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -310,7 +312,7 @@ def test_docs_table_is_the_one_the_corpus_expects():
 
 def test_expected_csv_is_what_make_corpus_declares_and_every_file_is_in_the_corpus():
     assert EXPECTED == MAKE.expected_rows()
-    files = {p.name for p in CORPUS.iterdir()} - {"make_corpus.py", "expected.csv", "__pycache__"}
+    files = {p.name for p in CORPUS.iterdir()} - {"make_corpus.py", "expected.csv", "__pycache__", "campaign.key"}
     assert files == {row["file"] for row in EXPECTED}
     assert {row["outcome"] for row in EXPECTED} == set(MAKE.OUTCOMES)
 

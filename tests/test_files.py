@@ -29,3 +29,40 @@ def test_sweep_without_targets_removes_every_leftover_and_nothing_else(tmp_path:
     remove_stale_temp_files(tmp_path)
     remove_stale_temp_files(tmp_path / "missing")  # a folder not made yet is not an error
     assert [p.name for p in tmp_path.iterdir()] == ["a.xlsx"]
+
+
+def test_a_leftover_is_swept_only_when_its_owner_is_known_to_be_gone(tmp_path: Path) -> None:
+    import hashlib
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    here = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    names = {
+        "dead": f".tmp-a.xlsx.p{gone.pid}-{here}.x1.part",  # a process of this host that has ended
+        "alive": f".tmp-b.xlsx.p{os.getpid()}-{here}.x2.part",  # still writing: never pulled away
+        "elsewhere": f".tmp-c.xlsx.p{gone.pid}-0badc0de.x3.part",  # another host's: cannot be judged
+        "old": ".tmp-d.xlsx.k3j2.part",  # an earlier version's, written under the collector lock
+    }
+    for name in names.values():
+        (tmp_path / name).write_bytes(b"half")
+    remove_stale_temp_files(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([names["alive"], names["elsewhere"]])
+
+
+def test_files_and_folders_are_made_with_the_users_umask_not_mkstemps_0600(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    for umask, file_mode, dir_mode in ((0o022, 0o644, 0o755), (0o002, 0o664, 0o775)):
+        target = tmp_path / f"u{umask:o}" / "outbox" / "2021-H1-对比通报.xlsx"
+        code = ("import os, sys; from pathlib import Path; os.umask(int(sys.argv[2], 8)); "
+                "from excelflow.files import atomic_write_bytes; atomic_write_bytes(Path(sys.argv[1]), b'x')")
+        subprocess.run([sys.executable, "-c", code, str(target), f"{umask:o}"], check=True, cwd=ROOT)
+        assert target.stat().st_mode & 0o777 == file_mode
+        assert target.parent.stat().st_mode & 0o777 == dir_mode

@@ -254,6 +254,8 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("fuzz") / "督查室"
     assert CliRunner().invoke(main, ["init", str(root), "--example"]).exit_code == 0
+    # The files are the corpus's (MAKE.filled), signed with its campaign's key: this folder is that campaign.
+    shutil.copyfile(MAKE.KEY_FILE, root / "workbooks" / "campaign.key")
     return root
 
 

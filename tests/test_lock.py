@@ -59,11 +59,17 @@ def dead_pid() -> int:
     return proc.pid
 
 
-def write_owner(lock_dir: Path, *, pid: int, host: str, heartbeat: datetime) -> None:
+def write_owner(lock_dir: Path, *, pid: int, host: str, heartbeat: datetime, silent: float = 0.0) -> None:
+    """A lock held by `pid` on `host`, whose record last changed `silent` seconds ago as the file
+    system's own timestamps tell (what staleness is judged by; `heartbeat` is only shown)."""
     lock_dir.mkdir(parents=True)
     stamp = heartbeat.astimezone().isoformat()
     owner = {"pid": pid, "host": host, "user": "clerk", "started_at": stamp, "heartbeat_at": stamp, "token": "t1"}
-    (lock_dir / "owner.json").write_text(json.dumps(owner), encoding="utf-8")
+    record = lock_dir / "owner.json"
+    record.write_text(json.dumps(owner), encoding="utf-8")
+    if silent:
+        old = time.time() - silent
+        os.utime(record, (old, old))
 
 
 def test_second_collector_is_refused_with_holder_named(tmp_path: Path) -> None:
@@ -122,7 +128,7 @@ def test_lock_of_killed_process_is_taken_over_and_reported(tmp_path: Path) -> No
 def test_other_host_lock_is_stale_only_after_heartbeat_limit(tmp_path: Path) -> None:
     ws = Workspace(tmp_path)
     lock_dir = ws.state / "lock"
-    write_owner(lock_dir, pid=1, host="DUCHA-PC", heartbeat=datetime.now() - timedelta(seconds=30))
+    write_owner(lock_dir, pid=1, host="DUCHA-PC", heartbeat=datetime.now() - timedelta(seconds=30), silent=30)
     fresh = FolderLock(lock_dir, stale_after=60)
     with pytest.raises(LockError, match="主机 DUCHA-PC 上的进程 1"):
         fresh.acquire(wait=0)
@@ -139,22 +145,50 @@ def test_dead_pid_on_this_host_is_stale_even_with_fresh_heartbeat(tmp_path: Path
     host = socket.gethostname()
     write_owner(tmp_path / "dead", pid=dead_pid(), host=host, heartbeat=now)
     write_owner(tmp_path / "alive", pid=os.getpid(), host=host, heartbeat=now)
-    assert stale_reason(read_owner(tmp_path / "dead"), now=now, this_host=host, stale_after=600) is not None
-    assert stale_reason(read_owner(tmp_path / "alive"), now=now, this_host=host, stale_after=600) is None
+    assert stale_reason(read_owner(tmp_path / "dead"), this_host=host, stale_after=600, silent_for=0) is not None
+    assert stale_reason(read_owner(tmp_path / "alive"), this_host=host, stale_after=600, silent_for=0) is None
 
 
-def test_lock_folder_without_owner_is_only_stale_after_grace(tmp_path: Path) -> None:
+def test_lock_folder_with_unreadable_owner_is_only_stale_after_grace(tmp_path: Path) -> None:
     lock_dir = tmp_path / ".excelflow" / "lock"
-    lock_dir.mkdir(parents=True)  # a contender between its mkdir and its owner.json write
+    lock_dir.mkdir(parents=True)
+    (lock_dir / "owner.json").write_text("{", encoding="utf-8")  # damaged by hand, or by a share
     with pytest.raises(LockError, match="持有者信息尚未写入"):
         FolderLock(lock_dir).acquire(wait=0.3)
     old = time.time() - 120
-    os.utime(lock_dir, (old, old))  # ... or one killed between the two steps, long ago
+    os.utime(lock_dir, (old, old))  # unchanged for two minutes, as the file system tells
     takeovers: list[Takeover] = []
     lock = FolderLock(lock_dir)
     lock.acquire(wait=0, on_takeover=takeovers.append)
     lock.release()
     assert len(takeovers) == 1 and takeovers[0].previous is None
+
+
+def test_an_empty_lock_folder_left_by_an_earlier_version_blocks_nobody(tmp_path: Path) -> None:
+    # Earlier versions made the folder, then wrote owner.json: killed in between, they left an
+    # empty folder. The lock now appears in one rename with its owner inside, onto that name.
+    lock_dir = tmp_path / ".excelflow" / "lock"
+    lock_dir.mkdir(parents=True)
+    started = time.monotonic()
+    lock = FolderLock(lock_dir)
+    lock.acquire(wait=0)
+    try:
+        assert time.monotonic() - started < 2
+        owner = read_owner(lock_dir)
+        assert owner is not None and owner.pid == os.getpid()
+    finally:
+        lock.release()
+
+
+def test_a_contender_killed_before_its_rename_leaves_nothing_in_the_way(tmp_path: Path) -> None:
+    # The lock folder is prepared with its owner under another name and renamed into place: a
+    # kill before the rename leaves only the prepared folder, swept by the next contender.
+    ws = Workspace(tmp_path)
+    write_owner(ws.state / "lock.new-0123", pid=dead_pid(), host=socket.gethostname(), heartbeat=datetime.now())
+    lock = collector_lock(ws)
+    lock.acquire(wait=0)
+    lock.release()
+    assert sorted(p.name for p in ws.state.iterdir()) == []
 
 
 def test_holder_heartbeat_moves_forward_while_held(tmp_path: Path) -> None:

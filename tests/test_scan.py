@@ -38,14 +38,16 @@ def test_scan_finds_workbooks_in_subfolders_sorted_with_slash_paths_and_any_suff
     assert Candidate("区工信局.xlsx", stat.st_size, stat.st_mtime_ns) in found
 
 
-def test_scan_ignores_lock_temp_hidden_and_other_files_without_touching_them(tmp_path):
+def test_scan_ignores_lock_temp_hidden_and_system_files_without_touching_them_and_keeps_every_other_file(tmp_path):
     ignored = ["~$区工信局.xlsx", ".~区工信局.xlsx", ".~lock.区工信局.xlsx#", "下载中.xlsx.tmp", "~WRL0001.tmp",
-               ".隐藏.xlsx", "说明.docx", "照片.jpg", ".git/x.xlsx", "新建文件夹/~$a.xls"]
+               ".隐藏.xlsx", ".git/x.xlsx", "新建文件夹/~$a.xls", "Thumbs.db", "新建文件夹/desktop.ini"]
     for name in ignored:
         _drop(tmp_path, name)
-    _drop(tmp_path, "新建文件夹/ok.xls")
+    # Whatever else a unit drops is a candidate: a PDF or a photo is answered (by receipt), not ignored.
+    for name in ("新建文件夹/ok.xls", "说明.docx", "照片.jpg"):
+        _drop(tmp_path, name)
     before = _tree(tmp_path)
-    assert [c.path for c in scan_inbox(tmp_path)] == ["新建文件夹/ok.xls"]
+    assert [c.path for c in scan_inbox(tmp_path)] == ["新建文件夹/ok.xls", "照片.jpg", "说明.docx"]
     assert _tree(tmp_path) == before  # nothing renamed, deleted or rewritten
 
 

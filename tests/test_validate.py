@@ -31,6 +31,8 @@ def judge(blockers=(), blocked=False, **values):
     (80.0, 80.0, False), (0.0, 0.0, False), (100, 100.0, False), ("80", 80.0, False), ("80%", 80.0, False),
     ("８０", 80.0, False), ("８０％", 80.0, False), (" 80.0 ", 80.0, False),
     (0.8, 80.0, True), ("0.8", 80.0, True), ("约80%", 80.0, True), ("", None, False), (1.0, 1.0, False),
+    # Typed with a percent sign, a number under 1 is that percent (half a percent), never a fraction.
+    ("0.5%", 0.5, False), ("0.5 %", 0.5, False), ("０.５％", 0.5, False), (0.005, 0.5, True),
 ])
 def test_progress_cells_as_units_type_them(raw, value, noted):
     progress = read_progress(raw)

@@ -17,6 +17,7 @@ cd "$out"
 "${FT[@]}" python -m excelflow.cli demo demo > demo.txt 2>&1
 # corpus and return fixtures through one collect, then FY generate/compare and plans
 "${FT[@]}" python -m excelflow.cli init corpus --example > /dev/null
+cp "$here/../tests/data/corpus/campaign.key" corpus/workbooks/  # the corpus files are signed with its campaign key
 "${FT[@]}" python -m excelflow.cli generate --round 2021-H1 --root corpus --now 2021-06-01T09:00 > /dev/null 2>&1
 mkdir -p corpus/inbox/corpus corpus/inbox/returns
 cp -r $here/../tests/data/corpus/*.xls* $here/../tests/data/corpus/*.ods corpus/inbox/corpus/ 2>/dev/null || true

@@ -18,6 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from excelflow.files import atomic_write_bytes
 from excelflow.forms import identity as ident
+from excelflow.forms.campaign_key import ensure_key
 from excelflow.forms.default_template import SHIPPED_TEMPLATE
 from excelflow.forms.distribution_list import write_distribution_list
 from excelflow.forms.plan import PreviousReports, RoundIndex, UnitPlan, plan_unit, template_version
@@ -104,6 +105,7 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
             warnings.append(f"单位「{name}」不在任务登记表的「单位」工作表中,仍为其生成了填报表;请核对单位名称。")
     skipped = tuple(u for u in known_units if u not in by_unit)
 
+    key = ensure_key(ws)  # every workbook handed out is signed with the campaign's key
     index = RoundIndex.of(register, rnd)
     style_digest = style.digest()
     generated_at = now.isoformat(timespec="seconds")
@@ -137,7 +139,7 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
             state = "内容有变化,未覆盖"
         else:
             existed = target.exists()
-            data, _ = render_unit(plan, style, version, generated_at)
+            data, _ = render_unit(plan, style, version, generated_at, key)
             try:
                 atomic_write_bytes(target, data)
                 written.append(target)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from excelflow.files import publish_bytes
 from excelflow.forms import identity as ident
+from excelflow.forms.campaign_key import CampaignKey, ensure_key
 from excelflow.register.model import Register, Round
 from excelflow.workspace import Workspace
 from excelflow.xlsx import new_workbook, protect, row_height, setup_print
@@ -39,7 +40,7 @@ def goal_header(rnd: Round) -> str:
 
 
 # -- writing -------------------------------------------------------------------------------------
-def plan_bytes(register: Register, unit: str, generated_at: datetime) -> bytes:
+def plan_bytes(register: Register, unit: str, generated_at: datetime, key: CampaignKey | None = None) -> bytes:
     """The plan workbook of `unit` (deterministic for equal inputs)."""
     tasks = register.led_tasks(unit)
     rounds = register.rounds
@@ -117,7 +118,7 @@ def plan_bytes(register: Register, unit: str, generated_at: datetime) -> bytes:
     ident.write_identity(book, ident.Identity(
         kind="plan", unit=unit, round_id=rounds[0].id if rounds else "",
         template_version=digest, generated_at=generated_at.isoformat(timespec="seconds"),
-        rows=tuple(entry_rows)))
+        rows=tuple(entry_rows)), key)
     book.close()
     return buffer.getvalue()
 
@@ -129,9 +130,10 @@ def generate_plans(ws: Workspace, register: Register, now: datetime) -> list[Pat
     same register rewrites nothing.
     """
     stamp = datetime.combine(now.date(), datetime.min.time())
+    key = ensure_key(ws)
     written = []
     for unit in register.leads_in_unit_order():
-        done = publish_bytes(ws.plan_file(unit), plan_bytes(register, unit, stamp))
+        done = publish_bytes(ws.plan_file(unit), plan_bytes(register, unit, stamp, key))
         if done is not None:
             written.append(done)
     return written

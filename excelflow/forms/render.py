@@ -14,6 +14,7 @@ from io import BytesIO
 from typing import Any
 
 from excelflow.forms import identity as ident
+from excelflow.forms.campaign_key import CampaignKey
 from excelflow.forms.headers import (
     COS_HEADER,
     DEADLINE_HEADER,
@@ -44,7 +45,8 @@ _DEFAULT_WIDTHS = {MILESTONE_HEADER: 18.0, PREV_STATUS_HEADER: 10.0, PREV_PROGRE
 MIN_ENTRY_LINES = 3  # room to write in, even when the task text is short
 
 
-def render_unit(plan: UnitPlan, style: TemplateStyle, version: str, generated_at: str) -> tuple[bytes, ident.Identity]:
+def render_unit(plan: UnitPlan, style: TemplateStyle, version: str, generated_at: str,
+                key: CampaignKey | None = None) -> tuple[bytes, ident.Identity]:
     """The workbook's bytes and the identity written into it."""
     buffer = BytesIO()
     workbook = new_workbook(buffer, in_memory=True)
@@ -72,7 +74,7 @@ def render_unit(plan: UnitPlan, style: TemplateStyle, version: str, generated_at
         rows=tuple(ident.EntryRow(sheet, names.index(sheet), role, row, task_id, fp)
                    for sheet, role, row, task_id, fp in entry_rows),
     )
-    ident.write_identity(workbook, identity)
+    identity = ident.write_identity(workbook, identity, key)  # signed with the campaign's key
     workbook.worksheets()[0].activate()
     workbook.close()
     return buffer.getvalue(), identity

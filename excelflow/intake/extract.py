@@ -11,7 +11,9 @@ the header cells and the task id in the `序号` column, so that is how rows are
   rows with anything else there (section titles, a rollup's co-unit detail rows) are not entries.
 
 Nothing here judges the values; `validate.py` does. Limits keep a hostile file from exhausting
-memory: a size cap on the file and on the unpacked sheet XML, and a row cap per sheet.
+memory: a size cap on the file, what the workbook declares checked before the reader allocates
+it (`declared.py`: every part's unpacked size, each sheet's grid, shared strings), and a row cap
+per sheet.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import functools
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -41,14 +42,16 @@ from excelflow.forms.headers import (
     TASK_HEADER,
     normalise_header,
 )
-from excelflow.intake.scan import OLE_MAGIC, ZIP_MAGIC
+from excelflow.intake.declared import MAX_UNPACKED_BYTES, Damaged, DeclaredTooLarge, check_declared
+from excelflow.intake.kinds import ENCRYPTED, WorkbookUnreadable, sniff
 from excelflow.register.cells import parse_task_id
+
+__all__ = ["MAX_UNPACKED_BYTES", "WorkbookUnreadable"]
 
 # A return is ~20 KB, a 101-task rollup ~100 KB; pasted photos can make one a few MB. Parsing costs
 # about 2.4 bytes of memory per byte of sheet XML (measured: 77 MB of XML, 185 MB peak), so these
 # caps keep one hostile file well under half a GB and refuse it with a message instead.
 MAX_FILE_BYTES = 30 * 1024 * 1024
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # sheet XML after unzipping (zip-bomb guard)
 MAX_ROWS = 20_000                       # rows read per sheet; a rollup of 101 tasks × 25 units fits
 MAX_COLUMNS = 100
 HEADER_SEARCH_ROWS = 40
@@ -69,10 +72,6 @@ _HEADER_VARIANTS: dict[str, str] = {
 }
 # A row is the header row when it holds 序号 and at least this many input headers.
 _MIN_INPUT_HEADERS = 2
-
-
-class WorkbookUnreadable(Exception):
-    """The bytes are not a workbook intake can read; the message (Chinese) says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +135,7 @@ class Workbook:
 
 
 _XLS_FILEPASS = re.compile(rb"\x09\x08\x10\x00.{16}\x2f\x00", re.DOTALL)
-_ENCRYPTED = "文件设置了打开密码(已加密),无法读取。请让填报单位取消密码(文件→信息→保护工作簿→用密码进行加密,清空密码)后重新报送。"
+_ENCRYPTED = ENCRYPTED
 
 
 def _damaged(exc: BaseException, sheet: str | None = None) -> str:
@@ -146,55 +145,24 @@ def _damaged(exc: BaseException, sheet: str | None = None) -> str:
 
 
 def _check_container(data: bytes, path: str) -> None:
-    """Reject, with a reason a clerk can pass on, what is not a workbook or is too big."""
+    """Reject, with a reason a clerk can pass on, what is not a workbook, is too big, or declares
+    more than a reader may allocate (checked before the reader sees a byte)."""
     if len(data) > MAX_FILE_BYTES:
         raise WorkbookUnreadable(
             f"文件大小 {len(data) / 1048576:.0f} MB,超过上限 {MAX_FILE_BYTES // 1048576} MB,未读取。"
             "请让填报单位删除表中的图片或多余内容后重新报送。")
-    head = data[:512].lstrip()
-    if data.startswith(ZIP_MAGIC):
-        _check_zip(data)
-        return
-    if data.startswith(OLE_MAGIC):
-        # An encrypted .xlsx is an OLE container holding these streams (names in UTF-16).
-        if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
-            raise WorkbookUnreadable(_ENCRYPTED)
-        # An encrypted .xls: the workbook stream's BOF record is followed by a FILEPASS record.
-        if _XLS_FILEPASS.search(data):
-            raise WorkbookUnreadable(_ENCRYPTED)
-        return
-    lower = head.lower()
-    if lower.startswith((b"<html", b"<!doctype html", b"<table")) or b"<html" in lower[:200]:
-        raise WorkbookUnreadable("这是网页(HTML)格式的文件,只是扩展名为表格。请让填报单位用 Excel 或 WPS 打开后另存为 .xlsx 重新报送。")
-    if lower.startswith(b"<?xml"):
-        raise WorkbookUnreadable("这是 XML 表格(Excel 2003 XML)等格式,无法读取。请用 Excel 或 WPS 打开后另存为 .xlsx 重新报送。")
-    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")):
-        raise WorkbookUnreadable("这是一张图片,不是工作簿。请让填报单位报送填写好的 Excel 表格。")
-    if data.startswith(b"%PDF"):
-        raise WorkbookUnreadable("这是 PDF 文件,不是工作簿。请让填报单位报送 Excel 原表,不要转换为 PDF。")
-    raise WorkbookUnreadable("文件内容不是 Excel、WPS 或 LibreOffice 工作簿(.xlsx/.xls/.ods),无法读取。请让填报单位重新报送原表。")
-
-
-def _check_zip(data: bytes) -> None:
+    sniffed = sniff(data, path)
+    if not sniffed.workbook:
+        raise WorkbookUnreadable(sniffed.message)
+    # An encrypted .xls: the workbook stream's BOF record is followed by a FILEPASS record.
+    if sniffed.kind == "ole" and _XLS_FILEPASS.search(data):
+        raise WorkbookUnreadable(_ENCRYPTED)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise WorkbookUnreadable(_damaged(exc)) from exc
-    names = {i.filename for i in infos}
-    if "word/document.xml" in names:
-        raise WorkbookUnreadable("这是 Word 文档(.docx),不是工作簿。请让填报单位报送 Excel 填报表。")
-    if "ppt/presentation.xml" in names:
-        raise WorkbookUnreadable("这是 PowerPoint 文件,不是工作簿。请让填报单位报送 Excel 填报表。")
-    if "xl/workbook.xml" not in names and "content.xml" not in names and "xl/workbook.bin" not in names:
-        raise WorkbookUnreadable("这是一个压缩包,不是工作簿。请让填报单位直接报送 Excel 填报表。")
-    if "xl/workbook.bin" in names:
-        raise WorkbookUnreadable("这是 Excel 二进制工作簿(.xlsb),无法读取。请用 Excel 另存为 .xlsx 后重新报送。")
-    unpacked = sum(i.file_size for i in infos if i.filename.endswith(".xml"))
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise WorkbookUnreadable(
-            f"工作簿解压后超过 {MAX_UNPACKED_BYTES // 1048576} MB(可能是异常文件),为安全起见未读取。"
-            "请让填报单位只保留填报表后重新报送。")
+        check_declared(data, sniffed.kind)
+    except DeclaredTooLarge as exc:
+        raise WorkbookUnreadable(str(exc)) from exc
+    except Damaged as exc:
+        raise WorkbookUnreadable(_ENCRYPTED if str(exc) == _ENCRYPTED else _damaged(exc.__cause__ or exc)) from exc
 
 
 # -- header and rows ------------------------------------------------------------------------------

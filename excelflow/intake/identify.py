@@ -11,6 +11,7 @@ to a register unit (aliases, prefixes), a unit named inside a text.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from excelflow.intake.context import DataSheet, ReadContext
 from excelflow.intake.extract import header_block_text, header_block_unit
@@ -109,6 +110,19 @@ def _guess_round(ctx: ReadContext, text: str) -> str | None:
         ctx.problem("warning", f"文件没有 excelflow 标识,标题中也看不出轮次,按收到时间归入「{best.name or best.id}」"
                     f"({best.id})。请核对。")
     return best.id
+
+
+def round_for_file(register: Register, path: str, received_at: datetime) -> str | None:
+    """The round a file that could not be placed belongs to, for its receipt: the one its name
+    names, else the one whose lead deadline is nearest its receipt time; None without rounds."""
+    rounds = register.rounds
+    if not rounds:
+        return None
+    named = [r for r in rounds if round_named(r, path)]
+    if len(named) == 1:
+        return named[0].id
+    received = received_at.date()
+    return min(named or rounds, key=lambda r: abs((r.lead_deadline - received).days)).id
 
 
 def _resolver(register: Register) -> UnitResolver:

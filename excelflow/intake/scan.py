@@ -1,7 +1,9 @@
 """Find returns in `inbox/` and read their bytes once, without ever touching the originals.
 
 Units drop files anywhere under `inbox/`, from Excel, WPS and LibreOffice, on a shared drive where
-a file may still be arriving. Three rules follow from the field:
+a file may still be arriving. Every file is a candidate, whatever its name or kind (a PDF or a
+photo is answered too, `kinds.py`); a file or folder that cannot be read is named with the reason
+(`Unreadable`), never left pending forever. Three rules follow from the field:
 
 - Lock and temp files (`~$x.xlsx`, `.~x`, `.~lock.x#`, `*.tmp`, hidden files) belong to an office
   suite that has the file open: skip them and never open, move or delete them.
@@ -14,19 +16,23 @@ a file may still be arriving. Three rules follow from the field:
 
 from __future__ import annotations
 
+import errno
 import os
 import struct
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")  # .xlsb is read only to be refused with its reason
+from excelflow.files import os_error_reason
+from excelflow.intake.kinds import OLE_MAGIC, WORKBOOK_SUFFIXES, ZIP_EMPTY_MAGIC, ZIP_MAGIC
 
-ZIP_MAGIC = b"PK\x03\x04"
-ZIP_EMPTY_MAGIC = b"PK\x05\x06"  # an empty zip is only an end record
+__all__ = ["OLE_MAGIC", "WORKBOOK_SUFFIXES", "ZIP_EMPTY_MAGIC", "ZIP_MAGIC"]
+
+# Files Windows and macOS keep in every folder: never a return.
+_SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
 _ZIP_EOCD = b"PK\x05\x06"
 _ZIP_EOCD_MIN = 22
 _ZIP_MAX_COMMENT = 0xFFFF
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OLE_FREE = 0xFFFFFFFF
 _OLE_FAT_SECTOR = 0xFFFFFFFD
 _OLE_MAX_REGULAR = 0xFFFFFFFA  # sector numbers above this are markers (end of chain, FAT, …)
@@ -34,11 +40,28 @@ _OLE_MAX_REGULAR = 0xFFFFFFFA  # sector numbers above this are markers (end of c
 
 @dataclass(frozen=True)
 class Candidate:
-    """A workbook file found in the inbox. `path` is relative to the inbox, with `/` separators."""
+    """A file found in the inbox. `path` is relative to the inbox, with `/` separators (a name that
+    was not UTF-8 keeps its bytes as surrogates: shown escaped, archived exactly)."""
 
     path: str
     size: int
     mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A file or folder of the inbox that cannot be read, and why (Chinese)."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class InboxScan:
+    """What a scan found: files to take in, and what could not be read."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
 
 
 def is_ignored_name(name: str) -> bool:
@@ -49,15 +72,23 @@ def is_ignored_name(name: str) -> bool:
         or name.startswith(".")     # .~x (WPS), .~lock.x# (LibreOffice), hidden and our own temp files
         or lower.endswith(".tmp")   # ~WRL1234.tmp and other Office / copy-tool scratch files
         or name.endswith("#")
+        or lower in _SYSTEM_FILES
     )
 
 
 def scan_inbox(inbox: Path) -> list[Candidate]:
-    """Every workbook under `inbox` (subfolders included), sorted by path; nothing is opened.
+    """Every file under `inbox` (subfolders included), sorted by path; nothing is opened."""
+    return scan(inbox).candidates
 
-    Hidden folders and symlinks are skipped (no loops, no reading outside the inbox). A folder that cannot be listed is skipped rather than stopping the pass.
+
+def scan(inbox: Path) -> InboxScan:
+    """Every file under `inbox` (subfolders included), sorted by path, and what could not be listed.
+
+    Hidden folders and symlinks are skipped (no loops, no reading outside the inbox); so are
+    lock, temp and system files. A folder that cannot be listed is named with the reason rather
+    than stopping the pass.
     """
-    found: list[Candidate] = []
+    found = InboxScan()
     if not inbox.is_dir():
         return found
     stack = [(inbox, "")]
@@ -65,7 +96,9 @@ def scan_inbox(inbox: Path) -> list[Candidate]:
         folder, prefix = stack.pop()
         try:
             entries = list(os.scandir(folder))
-        except OSError:
+        except OSError as exc:
+            if folder != inbox:
+                found.unreadable.append(Unreadable(prefix.rstrip("/"), f"文件夹无法打开:{os_error_reason(exc, reading=True)}"))
             continue
         for entry in entries:
             name = entry.name
@@ -76,14 +109,19 @@ def scan_inbox(inbox: Path) -> list[Candidate]:
                     stack.append((Path(entry.path), f"{prefix}{name}/"))
                     continue
                 # A symlinked file could point outside the inbox: only plain files are returns.
-                if not name.lower().endswith(WORKBOOK_SUFFIXES) or not entry.is_file(follow_symlinks=False):
+                if not entry.is_file(follow_symlinks=False):
                     continue
                 stat = entry.stat()
             except OSError:
                 continue  # vanished between listing and stat: the next pass sees it or not
-            found.append(Candidate(path=f"{prefix}{name}", size=stat.st_size, mtime_ns=stat.st_mtime_ns))
-    found.sort(key=lambda c: c.path)
+            found.candidates.append(Candidate(path=f"{prefix}{name}", size=stat.st_size, mtime_ns=stat.st_mtime_ns))
+    found.candidates.sort(key=lambda c: c.path)
+    found.unreadable.sort(key=lambda u: u.path)
     return found
+
+
+def inbox_path(inbox: Path, candidate: Candidate) -> Path:
+    return inbox.joinpath(*candidate.path.split("/"))
 
 
 def read_bytes(inbox: Path, candidate: Candidate) -> bytes | None:
@@ -92,16 +130,36 @@ def read_bytes(inbox: Path, candidate: Candidate) -> bytes | None:
     None when the file vanished, cannot be opened, or its size or mtime differ from the scan's
     (still being written): the caller treats that as pending and retries next run.
     """
-    path = inbox.joinpath(*candidate.path.split("/"))
+    data, _ = read_or_reason(inbox, candidate)
+    return data
+
+
+def read_or_reason(inbox: Path, candidate: Candidate) -> tuple[bytes | None, str | None]:
+    """(bytes, None); (None, None) while the file is still changing or has vanished (pending);
+    (None, reason) when it cannot be read at all (no permission, an I/O error): unreadable."""
+    path = inbox_path(inbox, candidate)
     try:
         with open(path, "rb") as handle:
             data = handle.read()
         after = os.stat(path)
-    except OSError:
-        return None
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        if exc.errno in (errno.EBUSY, errno.EAGAIN):  # held by the copying program: next pass
+            return None, None
+        if getattr(exc, "winerror", None) in (32, 33):  # pragma: no cover - Windows: still being written
+            return None, None
+        return None, f"文件无法读取:{os_error_reason(exc, reading=True)}"
     if len(data) != candidate.size or after.st_size != candidate.size or after.st_mtime_ns != candidate.mtime_ns:
-        return None
-    return data
+        return None, None
+    return data, None
+
+
+def read_chunks(inbox: Path, candidate: Candidate, size: int = 1 << 20) -> Iterator[bytes]:
+    """The file's bytes a chunk at a time (a file too big to hold in memory); OSError as is."""
+    with open(inbox_path(inbox, candidate), "rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
 
 
 def looks_incomplete(data: bytes, path: str) -> bool:

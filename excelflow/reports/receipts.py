@@ -18,6 +18,7 @@ from datetime import datetime
 from io import BytesIO
 from typing import Any
 
+from excelflow.files import shown
 from excelflow.intake.records import LEVEL_NAMES, OUTCOME_NAMES, EntryReport, Submission
 from excelflow.register.model import Register
 from excelflow.reports.ledger import EntryState, Key
@@ -74,7 +75,7 @@ def make_receipt(sub: Submission, register: Register, states: Mapping[Key, Entry
     facts: list[tuple[str, str]] = [
         ("报送单位", sub.unit or "未能识别(请在文件中注明单位,或使用下发的填报表)"),
         ("识别方式", CONFIDENCE_NAMES.get(sub.confidence or "", "未能识别")),
-        ("文件", sub.path),
+        ("文件", shown(sub.path)),  # a unit's file name: control, bidi and undecodable characters escaped
         ("接收时间", full_moment(sub.received_at)),
         ("文件校验码", sub.sha256[:16]),
         ("轮次", f"{round_name(rnd)}({rnd.id})" if rnd else (sub.round_id or "未能识别")),
@@ -93,7 +94,8 @@ def make_receipt(sub: Submission, register: Register, states: Mapping[Key, Entry
         for e in sub.entries
     )
     problems = tuple(
-        (LEVEL_NAMES[p.level], p.message, p.sheet or "", p.cell or "", "" if p.task_id is None else str(p.task_id))
+        (LEVEL_NAMES[p.level], shown(p.message), shown(p.sheet or ""), p.cell or "",
+         "" if p.task_id is None else str(p.task_id))
         for p in sorted(sub.problems, key=lambda p: (p.level != "error", p.sheet or "", _cell_key(p.cell)))
     )
     return Receipt(title, tuple(facts), entries, problems)

@@ -24,6 +24,7 @@ from datetime import datetime
 from io import BytesIO
 from typing import Any
 
+from excelflow.forms.campaign_key import CampaignKey
 from excelflow.forms.identity import EntryRow, Identity, write_identity
 from excelflow.forms.plan import entry_fingerprint
 from excelflow.register import statuses
@@ -104,7 +105,7 @@ def rollup_rows(register: Register, unit: str, states: Mapping[Key, EntryState])
     return rows
 
 
-LAYOUT_VERSION = 1  # bump when the rollup's look changes, so every rollup is rendered again
+LAYOUT_VERSION = 2  # bump when the rollup's look changes, so every rollup is rendered again (2: signed identity)
 
 
 def rollup_digest(register: Register, round_: Round, unit: str, states: Mapping[Key, EntryState],
@@ -122,7 +123,7 @@ def template_version(register: Register, round_: Round, unit: str) -> str:
 
 
 def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[Key, EntryState],
-                 as_of: datetime) -> bytes:
+                 as_of: datetime, key: CampaignKey | None = None) -> bytes:
     """The rollup workbook of lead unit `unit` for `round_` as bytes (xlsx).
 
     `as_of` is the time of the latest data the rollup shows; it goes into the document
@@ -200,7 +201,7 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
         kind="rollup", unit=unit, round_id=round_.id,
         template_version=template_version(register, round_, unit),
         generated_at=as_of.isoformat(timespec="seconds"), rows=tuple(entry_rows),
-    ))
+    ), key)
     workbook.close()
     return buffer.getvalue()
 

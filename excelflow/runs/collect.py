@@ -26,8 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from excelflow.files import remove_stale_temp_files
 from excelflow.intake.records import Submission
-from excelflow.intake.scan import scan_inbox
+from excelflow.intake.scan import scan
 from excelflow.register.model import Round, nearest_round
 from excelflow.reports.ledger import EntryState, unidentified
 from excelflow.runs.pass_report import CollectReport
@@ -44,19 +45,27 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     `progress(done, total)` is called after each new file (a progress bar; the crash tests slow
     a real pass down through it).
     """
+    # Temporary files an earlier, killed writer left in the collector's own folder (whose owner is
+    # known gone); this pass's own are inside its lock folder.
+    for folder in (ws.state, ws.state / "snapshots"):
+        remove_stale_temp_files(folder)
     cache = PassCache(ws)
     register = cache.register()
     chosen = register.require_round(round_id) if round_id is not None else nearest_round(register, now)
 
-    candidates = scan_inbox(ws.inbox) if ws.inbox.is_dir() else []
-    quick = from_snapshot(ws, cache, register, chosen, candidates, now)
+    found = scan(ws.inbox)
+    candidates = found.candidates
+    # A folder of the inbox that cannot be listed is said every pass until it can be.
+    quick = None if found.unreadable else from_snapshot(ws, cache, register, chosen, candidates, now)
     if quick is not None:
         return quick
     # Imported only now: parsing (python-calamine) and rendering (xlsxwriter, python-docx) are the
     # full pass's job, and a pass with nothing new, answered above, must not pay for loading them.
+    from excelflow.forms.campaign_key import ensure_key
     from excelflow.runs.ingest import ingest
     from excelflow.runs.round_outputs import bring_round_up_to_date
 
+    key = ensure_key(ws)  # identities are verified against it, rollups signed with it
     archive = Archive(ws)
     fresh = []
     for c in candidates:
@@ -65,7 +74,8 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
             fresh.append(c)
     fresh.sort(key=lambda c: (c.mtime_ns, c.path))
 
-    took = ingest(ws, archive, register, fresh, now, progress)
+    took = ingest(ws, archive, register, fresh, now, progress, campaign=key)
+    took.unreadable[:0] = found.unreadable
 
     known_rounds = {r.id for r in register.rounds}
     touched = {s.round_id for s in took.new if s.round_id in known_rounds and s.round_id != chosen.id}
@@ -82,7 +92,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     complete: list[tuple[Round, list[EntryState]]] = []
     others = sorted((register.require_round(r) for r in touched if r is not None), key=lambda r: r.lead_deadline)
     for rnd in [chosen, *others]:
-        done = bring_round_up_to_date(ws, cache, register, rnd, all_subs, now, archive)
+        done = bring_round_up_to_date(ws, cache, register, rnd, all_subs, now, archive, campaign=key)
         outputs += done.written
         fallbacks += done.fallbacks
         rendered = rendered or done.rendered
@@ -91,7 +101,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
         if not done.fallbacks:
             complete.append((rnd, done.states))
     # Last, so a pass killed before here leaves the cache saying less than was done, never more.
-    pending_set = set(took.pending)
+    pending_set = set(took.pending) | {u.path for u in took.unreadable}
     cache.set_seen({c.path: [c.size, c.mtime_ns] for c in candidates if c.path not in pending_set})
     for rnd, states in complete:
         cache.set_snapshot(rnd.id, make_snapshot(cache, register, rnd, states, all_subs, times, now))
@@ -102,6 +112,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
         as_of=now,
         new=took.new,
         pending=took.pending,
+        unreadable=took.unreadable,
         states=chosen_states,
         unidentified=unidentified(register, chosen, all_subs),
         outputs=outputs,

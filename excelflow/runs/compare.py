@@ -1,5 +1,6 @@
 """The comparison of a round (对比通报, 催报提醒, 通报草稿): written by every collect pass that renders
-the round, and by `excelflow compare` alone from the archive (no inbox scan).
+the round, and by `excelflow compare` alone from the archive (no inbox scan), under the collector
+lock like a pass (it writes outputs and the pass cache).
 
 Both read the same inputs the same way: the round's entry states, the previous round's latest
 usable reports (the 上轮 columns) and the plan milestones units returned (欠/达/超进度).
@@ -16,6 +17,8 @@ from excelflow.register.model import Register, Round, nearest_round
 from excelflow.reports.comparison_workbook import write_comparison as write_comparison_outputs
 from excelflow.reports.figures import Comparison, compare
 from excelflow.reports.ledger import EntryState, load_reported, round_states
+from excelflow.files import fenced
+from excelflow.runs.lock import LockTiming, take_collector_lock
 from excelflow.store.archive import Archive
 from excelflow.store.pass_cache import PassCache
 from excelflow.store.plans import archived_milestones, with_plans
@@ -47,11 +50,25 @@ class ComparisonRun:
     figures: Comparison
 
 
-def compare_round(ws: Workspace, round_id: str | None, now: datetime) -> ComparisonRun:
+DEFAULT_WAIT = 60.0  # seconds `compare` waits for a collect pass holding the folder
+
+
+def compare_round(ws: Workspace, round_id: str | None, now: datetime, *, wait: float = DEFAULT_WAIT,
+                  timing: LockTiming | None = None) -> ComparisonRun:
     """`excelflow compare`: the comparison outputs of one round from the archive, no inbox scan.
 
-    Reads only this round's and the previous round's parsed returns (plus plans), like a pass.
+    Reads only this round's and the previous round's parsed returns (plus plans), like a pass,
+    and writes under the collector lock (waiting up to `wait` seconds for a pass to finish).
     """
+    lock = take_collector_lock(ws, wait=wait, timing=timing)
+    try:
+        with fenced(lock.fence()):
+            return _compare_round(ws, round_id, now)
+    finally:
+        lock.release()
+
+
+def _compare_round(ws: Workspace, round_id: str | None, now: datetime) -> ComparisonRun:
     cache = PassCache(ws)
     register = cache.register()
     cache.save()

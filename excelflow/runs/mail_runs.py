@@ -66,10 +66,9 @@ def holding_mail_lock(ws: Workspace, wait: float, clock: Callable[[], datetime] 
 
 
 def mail_context(ws: Workspace, overrides: Overrides) -> tuple[Register, MailSettings]:
-    """The register (through the pass cache) and the mailbox settings, command line winning."""
-    cache = PassCache(ws)
-    register = cache.register()
-    cache.save()
+    """The register (through the pass cache, read only) and the mailbox settings, command line winning."""
+    # Read through the cache but never saved: only a holder of the collector lock writes it.
+    register = PassCache(ws).register()
     return register, mail_settings(register, overrides)
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from excelflow.intake.records import Submission
+from excelflow.intake.scan import Unreadable
 from excelflow.register.model import Task
 from excelflow.reports.ledger import EntryState
 
@@ -31,6 +32,7 @@ class CollectReport:
     unknown_rounds: list[Submission] = field(default_factory=list)  # returns for rounds not in the register
     fallbacks: list[Path] = field(default_factory=list)  # outputs written beside a file open in Excel
     unchosen_relevant: tuple[Task, ...] = ()
+    unreadable: list[Unreadable] = field(default_factory=list)  # inbox files or folders that cannot be read
     rendered: bool = False  # False: nothing changed, no output was even rendered
 
     @property

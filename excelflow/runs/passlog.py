@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from excelflow.files import atomic_write_text
+from excelflow.files import atomic_write_text, json_dumps, shown
 from excelflow.workspace import Workspace
 
 LOG_NAME = "excelflow.log"
@@ -50,9 +50,11 @@ def append_log(ws: Workspace, level: Level, message: str, *, at: datetime, detai
     path = log_path(ws)
     path.parent.mkdir(parents=True, exist_ok=True)
     _rotate_if_full(path)
-    lines = [f"{_stamp(at)} [{LEVEL_NAMES[level]}] pid={os.getpid()} {message}"]
+    # File names and unit text reach the log: shown escaped (an ESC sequence must not act on the
+    # terminal of whoever reads the log, a GBK name must not stop the write).
+    lines = [f"{_stamp(at)} [{LEVEL_NAMES[level]}] pid={os.getpid()} {shown(message)}"]
     if detail:
-        lines += ["    " + line for line in detail.rstrip("\n").splitlines()]
+        lines += ["    " + shown(line) for line in detail.rstrip("\n").splitlines()]
     # One write of whole lines, handle closed at once; "a" keeps concurrent appends line-whole
     # on local disks, and only the lock holder writes during a pass anyway.
     with open(path, "a", encoding="utf-8", newline="\n") as handle:
@@ -150,7 +152,7 @@ def _write(ws: Workspace, last: LastPass) -> None:
         "last_success": asdict(last.success) if last.success else None,
         "last_error": asdict(last.failure) if last.failure else None,
     }
-    atomic_write_text(record_path(ws), json.dumps(data, ensure_ascii=False, indent=1))
+    atomic_write_text(record_path(ws), json_dumps(data, indent=1))
 
 
 def record_success(
@@ -178,7 +180,7 @@ def record_success(
 
 def record_failure(ws: Workspace, exc: BaseException, *, failed_at: datetime, round_id: str | None) -> PassFailure:
     """Keep a failed pass as the last error (the last success stays)."""
-    message = " ".join(str(exc).split()) or "(无错误信息)"
+    message = shown(" ".join(str(exc).split())) or "(无错误信息)"
     failure = PassFailure(failed_at=_stamp(failed_at), round=round_id, error=type(exc).__name__, message=message)
     _write(ws, LastPass(read_last_pass(ws).success, failure))
     return failure

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from excelflow import __version__
 from excelflow.files import fallback_path, publish_bytes, remove_stale_temp_files
+from excelflow.forms.campaign_key import CampaignKey
 from excelflow.intake.records import Submission
 from excelflow.register.model import Register, Round
 from excelflow.reports.ledger import EntryState, round_states, states_by_key
@@ -45,8 +46,8 @@ class RoundOutputs:
 
 
 def bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: Round,
-                           all_subs: Sequence[Submission], now: datetime, archive: Archive | None = None
-                           ) -> RoundOutputs:
+                           all_subs: Sequence[Submission], now: datetime, archive: Archive | None = None,
+                           *, campaign: CampaignKey | None = None) -> RoundOutputs:
     """States of `rnd`; outputs rendered only where their inputs changed or the file is missing."""
     subs = [s for s in all_subs if s.received_at <= now]
     states = round_states(register, rnd.id, subs, now)
@@ -97,7 +98,7 @@ def bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register, 
         name = path.relative_to(ws.round_dir(rnd.id)).as_posix()
         if path.exists() and cache.file_digest(rnd.id, name) == digest:
             continue
-        if publish(path, build_rollup(register, rnd, unit, by_key, as_of)):
+        if publish(path, build_rollup(register, rnd, unit, by_key, as_of, campaign)):
             cache.set_file_digest(rnd.id, name, digest)
     publish(ws.state_file(rnd.id), state_file_bytes(rnd, states))
     if cache.output_key(f"{rnd.id}:comparison") != comparison_key:

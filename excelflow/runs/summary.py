@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from excelflow.files import shown
 from excelflow.reports.ledger import EntryState
 from excelflow.runs.pass_report import CollectReport
 from excelflow.wording import STATE_NAMES, moment, role_name
@@ -128,9 +129,19 @@ def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool =
         for sub in report.unidentified:
             reason = next((p.message for p in sub.problems if p.level == "error"), "未能识别报送单位或轮次")
             lines.append(f"  inbox/{sub.path}:{reason}")
+    placed = {s.sha256 for s in report.unidentified}
+    refused = [s for s in report.new if s.outcome == "rejected" and s.sha256 not in placed]
+    if refused:
+        lines += ["", f"未接收的文件({len(refused)} 份,回执中已写明原因,请转告报送单位):"]
+        for sub in refused:
+            reason = next((p.message for p in sub.problems if p.level == "error"), "")
+            lines.append(f"  inbox/{sub.path}({sub.unit or '单位不明'}):{reason}")
     if report.pending:
         lines += ["", "待重试的文件(可能仍在复制或保存中,下次收集时自动重试):"]
         lines += [f"  inbox/{p}" for p in report.pending]
+    if report.unreadable:
+        lines += ["", f"无法读取的文件({len(report.unreadable)} 个,未存档,请检查后重新放入收件箱):"]
+        lines += [f"  inbox/{u.path}:{u.reason}" for u in report.unreadable]
 
     lines.append("")
     if not report.rendered:
@@ -142,7 +153,9 @@ def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool =
         lines += _output_lines(report.outputs, root, list_all_outputs)
     for path in report.fallbacks:
         lines.append(f"注意:原文件正被打开(如 Excel),新版写在 {_rel(path, root)},请关闭原文件后以新版为准。")
-    return lines
+    # File names and unit text are the units' own: control and bidi characters, and bytes that
+    # were not UTF-8, are shown escaped (an ESC sequence must not act on the clerk's terminal).
+    return [shown(line) for line in lines]
 
 
 def _output_lines(outputs: Sequence[Path], root: Path, list_all: bool) -> list[str]:
@@ -164,4 +177,4 @@ def status_lines(round_id: str, now: datetime, states: Sequence[EntryState]) -> 
     lines += unit_table(states)
     reporting, on_time = rates(states)
     lines.append(f"报送率 {reporting:.1%},按时报送率 {on_time:.1%}。")
-    return lines
+    return [shown(line) for line in lines]

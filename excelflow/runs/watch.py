@@ -32,9 +32,10 @@ from typing import Any
 
 import schedule
 
-from excelflow.errors import LockError
+from excelflow.errors import ExcelflowError, LockError, LockLost, WorkspaceError
+from excelflow.files import fenced, os_error_reason, shown
 from excelflow.runs.collect import run_pass
-from excelflow.runs.lock import Takeover, collector_lock, watcher_lock
+from excelflow.runs.lock import LockTiming, log_takeover, take_collector_lock, watcher_lock
 from excelflow.runs.mail_pass import answer_after_pass, fetch_before_pass
 from excelflow.runs.pass_report import CollectReport
 from excelflow.runs.passlog import append_log, log_exception, log_path, record_failure, record_success
@@ -177,22 +178,14 @@ def run_loop(
 # -- the guarded pass ------------------------------------------------------------------------
 
 
-def _log_takeover(ws: Workspace) -> Callable[[Takeover], None]:
-    def log(takeover: Takeover) -> None:
-        try:
-            append_log(ws, "warning", takeover.describe(), at=takeover.at)
-        except OSError:
-            pass  # the takeover itself is done; a log hiccup must not undo the acquisition
-
-    return log
-
-
 def summarise(report: CollectReport) -> tuple[str, tuple[str, ...]]:
     """One Chinese summary line for the log and console, and the outputs written beside a file
     that was open (in Excel, say) and could not be replaced."""
     parts = [f"轮次 {report.round_id}:新收 {len(report.new)} 份"]
     if report.pending:
         parts.append(f"待重试 {len(report.pending)} 份(可能仍在复制)")
+    if report.unreadable:
+        parts.append(f"无法读取 {len(report.unreadable)} 个")
     if report.unidentified:
         parts.append(f"无法识别 {len(report.unidentified)} 份")
     parts.append(f"更新输出 {len(report.outputs)} 个" if report.outputs else "输出无变化")
@@ -200,6 +193,13 @@ def summarise(report: CollectReport) -> tuple[str, tuple[str, ...]]:
     if fallbacks:
         parts.append(f"{len(fallbacks)} 个输出因原文件被占用另存为「(新版-原文件被占用)」")
     return ",".join(parts), fallbacks
+
+
+def as_workspace_error(exc: OSError) -> WorkspaceError:
+    """An OS error no writer translated (reading a folder, say), as an `Error:` a clerk can act on."""
+    where = f" {shown(str(exc.filename))}" if exc.filename else ""
+    return WorkspaceError(f"无法访问{where}:{os_error_reason(exc)}。请检查该文件夹后重新运行;"
+                          "已写好的文件都是完整的,下次运行会补上其余的。")
 
 
 def guarded_pass(
@@ -210,35 +210,50 @@ def guarded_pass(
     wait: float = DEFAULT_WAIT,
     clock: Callable[[], datetime] = datetime.now,
     progress: Callable[..., None] | None = None,
+    timing: LockTiming | None = None,
 ) -> CollectReport:
     """One collect pass under the collector lock, with its outcome logged and recorded.
 
     Raises LockError if another collector keeps the folder for `wait` seconds (nothing is
-    recorded: this pass did not run), and re-raises whatever the pass raised after logging it
-    with its traceback and recording it as the last error.
+    recorded: this pass did not run), `LockLost` if the lock was taken over during the pass (it
+    stopped without writing more), and re-raises whatever else the pass raised after logging it
+    with its traceback and recording it as the last error; an OS error is raised as a
+    `WorkspaceError` naming the path in Chinese.
     """
-    lock = collector_lock(ws)
-    lock.acquire(wait=wait, on_takeover=_log_takeover(ws))
+    lock = take_collector_lock(ws, wait=wait, timing=timing)
     try:
-        started = time.monotonic()
-        try:
-            report = run_pass(ws, round_id=round_id, now=now, progress=progress)
-        except Exception as exc:
-            at = clock()
-            log_exception(ws, exc, at=at, context=f"收集失败(轮次 {round_id or '默认'})")
-            record_failure(ws, exc, failed_at=at, round_id=round_id)
-            raise
-        line, fallbacks = summarise(report)
-        finished = clock()
-        record_success(
-            ws, finished_at=finished, as_of=now, round_id=round_id,
-            seconds=time.monotonic() - started, summary=line, fallbacks=fallbacks,
-        )
-        append_log(ws, "info", f"收集完成:{line}", at=finished)
+        with fenced(lock.fence()):
+            started = time.monotonic()
+            try:
+                report = run_pass(ws, round_id=round_id, now=now, progress=progress)
+            except LockLost as exc:
+                _best_effort_log(ws, "warning", f"收集中止:{exc}", clock)
+                raise
+            except Exception as exc:
+                error: Exception = exc
+                if isinstance(exc, OSError) and not isinstance(exc, ExcelflowError):
+                    error = as_workspace_error(exc)
+                at = clock()
+                try:
+                    log_exception(ws, exc, at=at, context=f"收集失败(轮次 {round_id or '默认'})")
+                except OSError:
+                    pass  # the disk that failed the pass may refuse the log too: the error is still raised
+                try:
+                    record_failure(ws, error, failed_at=at, round_id=round_id)
+                except (ExcelflowError, OSError):
+                    pass
+                if error is exc:
+                    raise
+                raise error from exc
+            line, fallbacks = summarise(report)
+            finished = clock()
+            record_success(
+                ws, finished_at=finished, as_of=now, round_id=round_id,
+                seconds=time.monotonic() - started, summary=line, fallbacks=fallbacks,
+            )
+        _best_effort_log(ws, "info", f"收集完成:{line}", clock, at=finished)
         for path in fallbacks:
-            append_log(ws, "warning", f"原文件正被打开(例如在 Excel 中),新版写在旁边:{path}", at=finished)
-        if lock.lost:
-            append_log(ws, "warning", "本次收集期间锁被其他进程接管(心跳曾中断),请检查是否有两个收集进程", at=finished)
+            _best_effort_log(ws, "warning", f"原文件正被打开(例如在 Excel 中),新版写在旁边:{path}", clock, at=finished)
         return report
     finally:
         lock.release()
@@ -264,6 +279,8 @@ def watch_tick(
             echo(f"{clock():%H:%M:%S} {line}")
         try:
             report = guarded_pass(ws, round_id=round_id, now=now, wait=wait, clock=clock)
+        except LockLost as exc:
+            echo(f"{clock():%H:%M:%S} 本次收集中止:{exc}")  # logged by guarded_pass
         except LockError as exc:
             echo(f"{clock():%H:%M:%S} 跳过本次:{exc}")
             _best_effort_log(ws, "warning", f"跳过本次收集:{exc}", clock)
@@ -277,11 +294,12 @@ def watch_tick(
     return tick
 
 
-def _best_effort_log(ws: Workspace, level: Any, message: str, clock: Callable[[], datetime]) -> None:
+def _best_effort_log(ws: Workspace, level: Any, message: str, clock: Callable[[], datetime],
+                     at: datetime | None = None) -> None:
     try:
-        append_log(ws, level, message, at=clock())
+        append_log(ws, level, message, at=at or clock())
     except OSError:
-        pass  # the share is away; the console line was printed, the next tick tries again
+        pass  # the share is away or full; the console line was printed, the next tick tries again
 
 
 def watch(
@@ -302,7 +320,7 @@ def watch(
     of ticks run.
     """
     lock = watcher_lock(ws)
-    lock.acquire(wait=wait, on_takeover=_log_takeover(ws))
+    lock.acquire(wait=wait, on_takeover=log_takeover(ws))
     try:
         append_log(ws, "info", f"开始值守 {ws.root.resolve()}:{trigger.describe()}", at=clock())
         ticks = 0

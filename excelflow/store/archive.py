@@ -154,8 +154,30 @@ class Archive:
             self.compact()  # from now on a missing index means a lost one (rebuilt by a full walk)
         blob = fmt.blob_path(self._dir, sha, original_path)
         _write_bytes_once(blob, data)
+        return self._commit(sha, len(data), original_path, received_at, blob, mtime_ns)
+
+    def store_chunks(self, chunks: Iterable[bytes], sha256: str, size: int, original_path: str,
+                     received_at: datetime, mtime_ns: int | None = None) -> ArchiveRecord:
+        """`store` for a file too big to hold in memory: `chunks` are its bytes, whose SHA-256 and
+        size the caller has read already; the chunks must raise if they differ this time (the
+        file changed meanwhile), which abandons the write."""
+        remove_stale_temp_files(fmt.shard(self._dir, sha256))
+        existing = self.get(sha256)
+        if existing is not None:
+            if sha256 in self._unjournaled:
+                self._journal(sha256)
+            self._note_path(sha256, original_path, size, mtime_ns)
+            return existing
+        if self._needs_compact or not (self._dir / "index.json").exists():
+            self.compact()
+        blob = fmt.blob_path(self._dir, sha256, original_path)
+        atomic_write_bytes(blob, chunks)
+        return self._commit(sha256, size, original_path, received_at, blob, mtime_ns)
+
+    def _commit(self, sha: str, size: int, original_path: str, received_at: datetime, blob: Path,
+                mtime_ns: int | None) -> ArchiveRecord:
         record = ArchiveRecord(
-            sha256=sha, path=original_path, size=len(data), received_at=received_at,
+            sha256=sha, path=original_path, size=size, received_at=received_at,
             blob=blob.relative_to(self._ws.root).as_posix(),
         )
         atomic_write_text(fmt.record_path(self._dir, sha), fmt.dumps(fmt.record_to_json(record, mtime_ns)))  # commit point

@@ -4,7 +4,7 @@
 sighting or a parse is written to and read from JSON, and where each file lives. The layout
 (relative to the working folder):
 
-    archive/<sha[:2]>/<sha>.<ext>              the bytes, exactly as received (ext: .xlsx .xlsm .xls .ods, else .bin)
+    archive/<sha[:2]>/<sha>.<ext>              the bytes, exactly as received (ext: the file's own if a known kind, else .bin)
     archive/<sha[:2]>/<sha>.json               the record: receipt time, first path, size, blob (the COMMIT point)
     archive/<sha[:2]>/<sha>.paths.json         other inbox paths the same bytes arrived under, with their stat
     archive/<sha[:2]>/<sha>.submission.json    intake's parsed result (`Submission`), so nothing is re-read
@@ -32,11 +32,15 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from excelflow.files import json_dumps
 from excelflow.intake.records import Arrival, EntryReport, Problem, Submission, SubmissionHead
 
 INDEX_VERSION = 2
 OLD_INDEX_VERSION = 1  # every parse in full inside index.json: read, migrated by the next write
-BLOB_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+# Blobs keep the suffix of what they are, so a clerk can open one; anything else is `.bin`.
+BLOB_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".et", ".ett", ".xltx", ".xltm", ".xlt", ".ots",
+                 ".pdf", ".doc", ".docx", ".wps", ".odt", ".rtf", ".txt", ".csv", ".jpg", ".jpeg", ".png", ".gif",
+                 ".bmp", ".tif", ".tiff", ".zip", ".rar", ".7z", ".ppt", ".pptx")
 
 # The JSON keys of a parse, in the order they are written (the order of version 1 files).
 SUBMISSION_KEYS = ("path", "sha256", "size", "received_at", "outcome", "archived_as", "kind", "unit",
@@ -98,7 +102,9 @@ def round_key(round_id: str | None) -> str:
 
 # -- JSON -----------------------------------------------------------------------------------------
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # Inbox paths may hold bytes that were not UTF-8 (surrogateescape): `json_dumps` escapes them
+    # so the path reads back exactly.
+    return json_dumps(value, separators=(",", ":"))
 
 
 def read_json(path: Path) -> Any:

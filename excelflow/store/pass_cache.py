@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from excelflow import __version__
-from excelflow.files import atomic_write_text
+from excelflow.files import atomic_write_text, json_dumps
 from excelflow.register.model import Milestone, Register, Round, Task, Unit
 from excelflow.workspace import Workspace
 
@@ -178,7 +178,7 @@ class PassCache:
             self._dirty = True
 
     def seen_digest(self) -> str:
-        text = json.dumps(sorted(self.seen().items()), ensure_ascii=False)
+        text = json_dumps(sorted(self.seen().items()))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def snapshot(self, round_id: str) -> dict[str, Any] | None:
@@ -195,10 +195,10 @@ class PassCache:
         for round_id in sorted(self._dirty_snapshots):
             body = {"version": CACHE_VERSION, "excelflow": __version__, "round": round_id,
                     "snapshot": self._snapshots[round_id]}
-            atomic_write_text(self._snapshot_path(round_id), json.dumps(body, ensure_ascii=False))
+            atomic_write_text(self._snapshot_path(round_id), json_dumps(body))
         self._dirty_snapshots.clear()
         if self._dirty:
-            atomic_write_text(self._path, json.dumps(self._data, ensure_ascii=False))
+            atomic_write_text(self._path, json_dumps(self._data))
             self._dirty = False
 
     def _snapshot_path(self, round_id: str) -> Path:

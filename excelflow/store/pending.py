@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from excelflow.files import atomic_write_text
+from excelflow.files import atomic_write_text, json_dumps
 from excelflow.intake.scan import Candidate
 
 # A copy over a slow share can stall for minutes or hours; a file whose bytes have not changed for
@@ -65,5 +65,5 @@ class PendingLog:
         if not self._changed:
             return
         data = {name: [size, mtime, first.isoformat()] for name, (size, mtime, first) in sorted(self._seen.items())}
-        atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        atomic_write_text(self.path, json_dumps(data, indent=1) + "\n")
         self._changed = False

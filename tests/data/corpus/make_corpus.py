@@ -8,6 +8,10 @@ saved by LibreOffice headless (.xls, .ods, .xlsx); the encrypted .xlsx is writte
 msoffcrypto-tool (a test extra), as Excel encrypts. Broken files are made byte by byte. Every file goes to a different unit, so a test can
 tell that nothing is attributed to the wrong one.
 
+Every workbook is signed, as `generate` signs it, with the corpus's own campaign key
+(`campaign.key` beside this script, fixed so that the files rebuild to the same bytes);
+`tests/test_corpus.py` puts that key in the working folder it collects in.
+
 `expected.csv` is written from the `CASES` table below: what each file must end as (accepted,
 accepted_with_warnings, pending, rejected), the unit it must be attributed to (empty: none), and
 words its messages must contain. These are declared expectations, not observed results;
@@ -42,6 +46,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
 
+from excelflow.forms.campaign_key import CampaignKey  # noqa: E402
 from excelflow.forms.default_template import SHIPPED_TEMPLATE  # noqa: E402
 from excelflow.forms.plan import plan_unit, template_version  # noqa: E402
 from excelflow.forms.plans import PLAN_SHEET, plan_bytes  # noqa: E402
@@ -67,6 +72,8 @@ def _fixtures_module() -> Any:
     return module
 
 
+KEY_FILE = HERE / "campaign.key"
+CORPUS_KEY = CampaignKey.from_json(__import__("json").loads(KEY_FILE.read_text(encoding="utf-8")))
 FIX = _fixtures_module()  # edited(), header_row(), row_of(): the same editing the intake fixtures use
 REGISTER = default_register()
 
@@ -80,7 +87,7 @@ def generated(unit: str, register: Register = REGISTER, round_id: str = ROUND) -
     entries = sorted({(e.task_id, e.role) for e in register.expected_entries() if e.unit == unit})
     assert entries, unit
     plan = plan_unit(register, rnd, unit, entries, style, None, False)
-    data, _ = render_unit(plan, style, template_version(plan, style), GENERATED_AT)
+    data, _ = render_unit(plan, style, template_version(plan, style), GENERATED_AT, CORPUS_KEY)
     return data
 
 
@@ -419,7 +426,7 @@ CASES: tuple[Case, ...] = (
     Case("区医保局:上半年?报送*终稿|v2.xlsx", "文件名含 Windows 禁用的字符(: ? * |)",
          lambda: filled("区医保局"), "accepted", "区医保局"),
     Case("plan-returned-区交通局.xlsx", "交回的落实方案表(不是进展填报表)",
-         lambda: with_plan_fill(plan_bytes(REGISTER, "区交通局", datetime(2021, 3, 30))), "accepted", "区交通局",
+         lambda: with_plan_fill(plan_bytes(REGISTER, "区交通局", datetime(2021, 3, 30), CORPUS_KEY)), "accepted", "区交通局",
          kind="plan"),
 )
 
@@ -480,7 +487,8 @@ def first_messages(rows: list[dict[str, str]]) -> dict[str, str]:
 
     out = {}
     for row in rows:
-        sub = read_return((HERE / row["file"]).read_bytes(), row["file"], datetime(2021, 6, 14, 9), REGISTER)
+        sub = read_return((HERE / row["file"]).read_bytes(), row["file"], datetime(2021, 6, 14, 9), REGISTER,
+                          campaign=CORPUS_KEY)
         problems = sorted(sub.problems, key=lambda p: p.level != "error")
         if problems:
             p = problems[0]
@@ -535,14 +543,85 @@ def render_doc(rows: list[dict[str, str]], big_case: dict[str, str], messages: d
         "  the formula; every output writes unit text as text (no `<f>`, no hyperlink, no field).",
         "- **Macros**: a `.xlsm`'s `vbaProject.bin` is archived with the original bytes, never run and",
         "  never copied into an output.",
-        "- **Limits**: a file over 30 MB, a workbook whose sheets unpack to more than 100 MB, and rows",
-        "  past 20,000 per sheet are not read, each with a message; many rows whose 序号 is no task get",
-        "  one message, not one each.",
+        "- **Limits**: a file over 30 MB, a workbook whose parts (every one, whatever its name) unpack to",
+        "  more than 100 MB, a sheet whose grid exceeds 2,000,000 cells and rows past 20,000 per sheet are",
+        "  not read, each with a message; many rows whose 序号 is no task get one message, not one each.",
         "- **A file that stays incomplete** (zero bytes, cut short) is pending; once it has been seen",
         "  incomplete and unchanged for a day it is rejected as damaged (`store/pending.py`).",
         "",
+        *SECOND_CORPUS,
     ]
     return "\n".join(lines)
+
+
+# The second corpus (tests/hostile_corpus.py, built at test time; tests/test_hostile.py collects it in one
+# real `excelflow collect` and checks this page names every case) and what keeps a pass alive.
+SECOND_CORPUS = """## What cannot stop a pass: the second corpus, containment, the memory bound
+
+`tests/hostile_corpus.py` holds what stopped or fooled collection in the field; `tests/test_hostile.py`
+drops all of it, with three normal returns, into one working folder and runs one real
+`excelflow collect` process over it: no crash, no hang, every file accounted for (archived with
+an outcome and a receipt, or named as unreadable), every name shown escaped, the normal returns
+judged as usual, the memory of all the pass's processes under the bound below.
+
+| case | outcome | the unit is told |
+|---|---|---|
+| 文件名是 GBK 编码(Windows 压缩包在 Linux 上解开) | 已接收 | the name is archived exactly and shown with its bytes escaped (`\\xc7\\xf8…`) |
+| 文件名含 ESC 控制序列和从右到左字符 | 已接收 | the name is shown escaped (`\\x1b[2J`, `\\u202e`) in the summary, receipts, log and JSON |
+| 单元格 XFD1048576 有值(读取需 512 GB) | 未接收 | 「工作表「…」的单元格 XFD1048576 有内容,表格范围达到 1048576 行 × 16384 列…请…删除…多余的内容」 |
+| 单元格 CV1048576 有值(读取需 3.4 GB) | 未接收 | the same, naming CV1048576 |
+| sharedStrings 声明 uniqueCount 为 1e11 | 未接收 | 「工作簿声明含有 100,000,000,000 个不同的文字…」 |
+| 907 字节的 .ods 声明 200,000 行 × 100 列重复单元格 | 未接收 | 「…表格范围达到 200000 行 × 100 列…」 |
+| 名为 sheet1.bin 的部件解压后 120 MB(不是 .xml) | 未接收 | 「工作簿解压后超过 100 MB…」(every part counts, as actually unpacked) |
+| LibreOffice 保存的 .xls,单元格 IV65536 有值(读取需约 1 GB) | 未接收 | the grid message, naming the sheet and IV65536 |
+| Excel 二进制工作簿(.xlsb) | 已接收 | read like an .xlsx |
+| .xlsb,单元格 XFD1048576 有值 | 未接收 | the grid message |
+| WPS 表格 .et(与 .xls 同一格式) | 已接收 | read like an .xls (an .et that is not is rejected as unreadable, with the reason) |
+| PDF 文件 | 未接收 | 「这是 PDF 文件…请让填报单位报送 Excel 原表」, by receipt to the unit its name names |
+| Word 文档 | 未接收 | 「这是 Word 文档…请…报送 Excel 填报表」 |
+| 手机拍的照片 | 未接收 | 「这是一张图片…」 |
+| 压缩包(里面是几个单位的表) | 未接收 | 「这是一个压缩包…如包里是几个单位的表,请解压后分别放入收件箱」 |
+| RAR 压缩包 | 未接收 | the same |
+| 文本文件(GBK) | 未接收 | 「这是文本文件…」 |
+| 标识工作表被改成另一个单位(区财政局) | 未接收 | 「…签名校验未通过…(报送单位按表头「填报单位」识别,较确定为「…」)」: nothing counts for 区财政局 |
+| 另一个督查任务(工作文件夹)下发的表 | 未接收 | 「此表的标识属于另一个工作文件夹(另一次督查任务,编号 …)…」, not "旧版任务登记表" |
+| 40 MB 的视频(超过大小上限,不整份读入内存) | 未接收 | archived in 1 MB chunks (never held whole), 「…(文件大小 40 MB)」 |
+| 没有读取权限的文件 | 无法读取 | named in the summary every pass until readable: 「文件无法读取:没有读取权限」 (no bytes: no receipt) |
+
+Containment. Every workbook is parsed in a worker process (`runs/workers.py`), one per core,
+whose address space is limited to 1 GiB (`RLIMIT_AS`) and which writes no core file. Before any
+reader sees a file, `intake/declared.py` streams every zip part once (at most 100 MB actually
+unpacked) and reads what each sheet will cost: the grid from A1 to its farthest valued cell
+(xlsx, xlsb, ods with its repeats, xls/et) must stay within 2,000,000 cells (4,000,000 for the
+workbook) and the shared strings within 2,000,000. A file that still ends its worker (a native
+abort, an allocation the limit refuses, 120 s without an answer) is tried once more in a fresh
+worker, then quarantined: archived, rejected with the reason (「此文件在读取时 2 次使读取程序
+异常退出(…),已隔离…」), never read again; the pass goes on. A worker that cannot start at all
+is an error of the installation (`Error:`), never a file's fault.
+
+The memory bound. One file's parse needs at most 1 GiB of address space in its worker (the
+limit enforces it); what the checks let through costs far less: measured with
+`python benchmarks/bench_hostile.py` (peak resident memory of a worker, MB):
+
+| file | before | peak | the parse |
+|---|---|---|---|
+| a normal return | 35 | 35 | 0.6 |
+| each file of the table above | 34–35 | 34–35 | 0.0–0.6 (refused before any reader allocates) |
+| the largest workbook the checks let through: 20,000 rows × 100 columns of numbers | 40 | 201 | 161 |
+
+The collector itself never holds more than a few files (at most workers + 1, each at most
+30 MB; a bigger file is archived in chunks), so a pass stays under 400 MB for the collector plus
+1 GiB per worker: on two cores, 2.4 GB in the worst case, ~150 MB measured for the whole second
+corpus (`tests/test_hostile.py` prints it and checks the bound).
+
+Identity. Every workbook a folder hands out carries an HMAC-SHA256 of its identity under the
+folder's own key (`workbooks/campaign.key`, never sent). An identity edited by hand, copied from
+another folder or unsigned is not believed: the file is rejected with that reason, and the
+sender named from its header where it can be (saying how sure). Workbooks handed out before
+signing existed (identity format 1) keep being collected in the folders that handed them out,
+each with a warning that its identity could not be verified; a folder started with signing
+refuses them.
+""".splitlines()
 
 
 BIG_CASE = {"file": "big-50MB.xlsx", "case": "50 MB 的工作簿(测试时生成,不入库)", "outcome": "rejected",

@@ -1,0 +1,115 @@
+"""The process that parses returns for a pass: `python -m excelflow.runs.parse_worker LIMIT_BYTES`.
+
+Started by `workers.WorkerPool`, it confines itself first (address space limited to LIMIT_BYTES,
+no core files), then reads its setup (the register, the campaign's identity key) and answers one
+request after another on its standard input and output: a header and a file's bytes in, the
+parsed `Submission` out as JSON (never pickle: the parent must not run anything a parsed file
+could have planted). A native reader that aborts, or an allocation the limit refuses, ends only
+this process; the parent sees the pipe close and decides what to do with the file.
+
+Frames: 8 bytes of big-endian length, then the payload. Requests: a JSON header
+(`id`, `path`, `received_at`, `stale`), then the file's bytes. Replies: JSON (`id`,
+`submission` or `error`).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import sys
+from datetime import datetime
+from typing import IO, Any
+
+_LENGTH = struct.Struct(">Q")
+
+
+def read_frame(stream: IO[bytes]) -> bytes | None:
+    """One frame, or None at the end of the stream."""
+    head = _read_exactly(stream, _LENGTH.size)
+    if head is None:
+        return None
+    (length,) = _LENGTH.unpack(head)
+    return _read_exactly(stream, length)
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
+    chunks = []
+    left = size
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_frame(stream: IO[bytes], payload: bytes) -> None:
+    stream.write(_LENGTH.pack(len(payload)))
+    stream.write(payload)
+
+
+def confine(limit: int) -> None:
+    """Limit this process's address space to `limit` bytes and forbid core files (an abort of a
+    process near its limit would otherwise write hundreds of MB to the disk)."""
+    try:
+        import resource  # POSIX only: on Windows a worker is contained but not limited
+    except ImportError:  # pragma: no cover - Windows
+        return
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if limit > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def main(argv: list[str]) -> int:
+    limit = int(argv[1]) if len(argv) > 1 else 0
+    # The protocol owns standard output; anything a library prints goes to standard error.
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    requests = sys.stdin.buffer
+    setup_frame = read_frame(requests)
+    if setup_frame is None:
+        return 0
+    # Imported after the frame arrives, before confinement: the imports' own memory is not the
+    # file's, and a worker that gets no work costs no import.
+    import json
+
+    from excelflow.files import json_dumps
+    from excelflow.intake.read import read_return
+    from excelflow.store.archive_format import submission_to_json
+    from excelflow.store.pass_cache import register_from_json
+
+    setup: dict[str, Any] = json.loads(setup_frame)
+    register = register_from_json(setup["register"])
+    key = setup.get("campaign")
+    campaign = None
+    if key is not None:
+        from excelflow.forms.campaign_key import CampaignKey
+
+        campaign = CampaignKey.from_json(key)
+    confine(limit)
+    write_frame(replies, b'{"ready":true}')
+    replies.flush()
+    while True:
+        head = read_frame(requests)
+        if head is None:
+            return 0
+        data = read_frame(requests)
+        if data is None:
+            return 0
+        header = json.loads(head)
+        try:
+            sub = read_return(data, header["path"], datetime.fromisoformat(header["received_at"]), register,
+                              stale_pending=bool(header["stale"]), campaign=campaign)
+            reply: dict[str, Any] = {"id": header["id"], "submission": submission_to_json(sub)}
+        except MemoryError:
+            reply = {"id": header["id"], "error": "memory"}
+        except Exception as exc:  # noqa: BLE001 - read_return never raises; say so if it ever does
+            reply = {"id": header["id"], "error": f"{type(exc).__name__}: {exc}"}
+        del data
+        write_frame(replies, json_dumps(reply).encode("utf-8"))
+        replies.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

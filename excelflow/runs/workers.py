@@ -1,0 +1,391 @@
+"""Parsing returns in worker processes: what a unit sends can crash a worker, never the pass.
+
+A pass hands every file it has archived to a `WorkerPool`: a few processes (one per core by
+default) running `parse_worker.py`, each confined to `MEMORY_LIMIT` bytes of address space. A
+native reader that aborts on a crafted file, an allocation the limit refuses, or a parse that
+runs past `TIMEOUT` ends only that worker: the pool starts a fresh one and gives the file a
+second try there; a file that ends a worker twice is *quarantined* (rejected with the reason,
+never read again), and the pass goes on with the next file.
+
+`parse_many` takes the jobs lazily and yields one `Submission` per job in the jobs' order, so
+the outputs are the same as a single process's whatever the number of workers; a job whose
+`ready` result is already known (a file judged without a reader) passes straight through. At
+most `workers + 1` jobs are held at once, so the parent's memory stays bounded by a few files.
+
+Measured here (2 cores, `benchmarks/bench_workers.py`): starting a worker costs ~0.2 s once per
+pass with new files; each file then costs ~1 ms more than parsing it in the parent (sending its
+bytes, the JSON of its parse back).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import excelflow
+from excelflow.errors import ExcelflowError
+from excelflow.files import json_dumps, shown
+from excelflow.forms.campaign_key import CampaignKey
+from excelflow.intake.records import Problem, Submission
+from excelflow.register.model import Register
+from excelflow.runs.parse_worker import read_frame, write_frame
+from excelflow.store.archive_format import submission_from_json
+from excelflow.store.pass_cache import register_to_json
+
+# One file's parse may use at most this much address space. The declared-size checks keep any
+# file intake accepts to a few hundred MB (docs/hostile-input.md has the figures); this is the
+# backstop for what they do not foresee.
+MEMORY_LIMIT = 1024 * 1024 * 1024
+TIMEOUT = 120.0  # seconds one file may take in a worker (a 30 MB workbook parses in a few)
+ATTEMPTS = 2  # a file that ends its worker this many times is quarantined
+_STDERR_TAIL = 4096
+
+
+class WorkerStartError(ExcelflowError):
+    """A worker process could not even start (the installation, not a file, is at fault)."""
+
+
+@dataclass(frozen=True)
+class ParseJob:
+    """One file to parse: its bytes, inbox path and receipt time; `ready` if already judged."""
+
+    data: bytes
+    path: str
+    received_at: datetime
+    stale_pending: bool = False
+    ready: Submission | None = None
+
+
+@dataclass(frozen=True)
+class WorkerDeath:
+    """How a worker ended while parsing a file (for the log and the quarantine message)."""
+
+    returncode: int | None
+    timed_out: bool
+    stderr: str
+    limit: int = MEMORY_LIMIT
+    timeout: float = TIMEOUT
+
+    def describe(self) -> str:
+        """Chinese: what happened, as far as the clerk needs to know."""
+        if self.timed_out:
+            return f"读取超过 {self.timeout:.0f} 秒仍未结束"
+        if "memory allocation" in self.stderr or "MemoryError" in self.stderr:
+            return f"读取需要的内存超过上限 {self.limit // 1048576} MB"
+        code = self.returncode
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = str(-code)
+            return f"读取程序异常中止({name})"
+        return f"读取程序异常退出(退出码 {code})"
+
+
+QUARANTINE_MESSAGE = ("此文件在读取时 {times} 次使读取程序异常退出({reason}),已隔离:原件已存档,不再读取。"
+                      "请让填报单位用 Excel 或 WPS 打开后另存为新的 .xlsx 再报送;如仍如此,请把此文件交给技术支持。")
+
+
+def quarantined(job: ParseJob, deaths: list[WorkerDeath]) -> Submission:
+    """The judgement of a file that ended its worker `ATTEMPTS` times: rejected, with the reason."""
+    import hashlib
+
+    message = QUARANTINE_MESSAGE.format(times=len(deaths), reason=deaths[-1].describe())
+    return Submission(path=job.path, sha256=hashlib.sha256(job.data).hexdigest(), size=len(job.data),
+                      received_at=job.received_at, outcome="rejected",
+                      problems=(Problem("error", message, job.path),))
+
+
+class _Worker:
+    """One worker process and the thread that reads its replies into the pool's queue."""
+
+    def __init__(self, command: list[str], env: dict[str, str], setup: bytes,
+                 replies: queue.Queue[tuple[_Worker, dict[str, Any] | None]]) -> None:
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env)
+        self.job: int | None = None
+        self.deadline = 0.0
+        self.stderr = bytearray()
+        self.dead = False
+        self.ready = False  # it loaded the register and confined itself: a death now is a file's doing
+        assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
+        self._stdin: IO[bytes] = self.proc.stdin
+        threading.Thread(target=self._read, args=(self.proc.stdout, replies), daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, args=(self.proc.stderr,), daemon=True)
+        self._drainer.start()
+        self.send(setup)
+
+    def send(self, *payloads: bytes) -> bool:
+        try:
+            for payload in payloads:
+                write_frame(self._stdin, payload)
+            self._stdin.flush()
+            return True
+        except (BrokenPipeError, OSError, ValueError):
+            return False  # it died: the reader thread reports it
+
+    def _read(self, stream: IO[bytes], replies: queue.Queue[tuple[_Worker, dict[str, Any] | None]]) -> None:
+        while True:
+            try:
+                frame = read_frame(stream)
+            except (OSError, ValueError):
+                frame = None
+            if frame is None:
+                replies.put((self, None))
+                return
+            try:
+                replies.put((self, json.loads(frame)))
+            except ValueError:
+                replies.put((self, None))
+                return
+
+    def _drain(self, stream: IO[bytes]) -> None:
+        try:
+            while chunk := stream.read(4096):
+                self.stderr += chunk
+                if len(self.stderr) > 2 * _STDERR_TAIL:  # keep the first words and the last
+                    del self.stderr[_STDERR_TAIL // 2: -_STDERR_TAIL]
+        except (OSError, ValueError):
+            pass
+
+    def death(self, timed_out: bool) -> WorkerDeath:
+        self.stop()
+        return WorkerDeath(self.proc.returncode, timed_out, self.stderr.decode("utf-8", "replace"))
+
+    def __repr__(self) -> str:
+        return f"<worker {self.proc.pid}>"
+
+    def stop(self) -> None:
+        self.dead = True
+        if self.proc.poll() is None:
+            try:
+                self.proc.kill()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - an unkillable process
+            pass
+        self._drainer.join(timeout=2)  # its last words (a native abort's message) before the pipe closes
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        """Ask it to end (EOF on its input), then make sure it did."""
+        try:
+            self._stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.stop()
+
+
+@dataclass
+class _Slot:
+    job: ParseJob
+    deaths: list[WorkerDeath] = field(default_factory=list)
+    result: Submission | None = None
+
+
+class WorkerPool:
+    """Worker processes parsing returns against one register (see the module's note).
+
+    Use as a context manager: workers are started when the first file needs one and always
+    stopped on exit, whatever happened (a lost lock, an interrupt).
+    """
+
+    def __init__(self, register: Register, *, campaign: CampaignKey | None = None, workers: int | None = None,
+                 memory_limit: int = MEMORY_LIMIT, timeout: float = TIMEOUT,
+                 program: list[str] | None = None,
+                 on_death: Callable[[ParseJob, WorkerDeath], None] | None = None) -> None:
+        """`program` runs a worker (the memory limit is its last argument); tests give their own."""
+        self.register = register
+        self.size = max(1, workers if workers is not None else (os.cpu_count() or 1))
+        self.timeout = timeout
+        self.on_death = on_death
+        self.memory_limit = memory_limit
+        self._command = [*(program or [sys.executable, "-m", "excelflow.runs.parse_worker"]), str(memory_limit)]
+        setup: dict[str, Any] = {"register": register_to_json(register)}
+        if campaign is not None:
+            setup["campaign"] = campaign.to_json()
+        self._setup = json_dumps(setup).encode("utf-8")
+        # The workers import this very excelflow (a worktree, a zip app), not another one on the path.
+        package_parent = str(Path(excelflow.__file__).resolve().parent.parent)
+        self._env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (package_parent, os.environ.get("PYTHONPATH", "")) if p),
+            "RUST_BACKTRACE": "0"}  # a native abort's one-line reason, not pages of backtrace
+        self._replies: queue.Queue[tuple[_Worker, dict[str, Any] | None]] = queue.Queue()
+        self._workers: list[_Worker] = []
+        self.started = 0  # worker processes started (a measure of overhead, and of deaths)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.close()
+        self._workers.clear()
+
+    def parse_many(self, jobs: Iterable[ParseJob]) -> Iterator[Submission]:
+        """One `Submission` per job, in the jobs' order (see the module's note)."""
+        source = iter(jobs)
+        slots: dict[int, _Slot] = {}
+        todo: deque[int] = deque()  # slots waiting for a worker (retries first)
+        next_in = next_out = 0
+        exhausted = False
+        while True:
+            # Take jobs while a worker could use one, keeping at most size + 1 in hand.
+            while not exhausted and len(slots) <= self.size:
+                try:
+                    job = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                slots[next_in] = _Slot(job, result=job.ready)
+                if job.ready is None:
+                    todo.append(next_in)
+                next_in += 1
+            while next_out in slots and slots[next_out].result is not None:
+                done = slots.pop(next_out)
+                next_out += 1
+                assert done.result is not None
+                yield done.result
+                continue
+            if exhausted and not slots:
+                return
+            self._dispatch(slots, todo)
+            if not any(w.job is not None for w in self._workers):
+                continue  # nothing running: the next round takes more jobs or yields
+            self._collect(slots, todo)
+
+    def _dispatch(self, slots: dict[int, _Slot], todo: deque[int]) -> None:
+        while todo:
+            worker = self._idle_worker()
+            if worker is None:
+                return
+            index = todo.popleft()
+            job = slots[index].job
+            head = json_dumps({"id": index, "path": job.path, "received_at": job.received_at.isoformat(),
+                               "stale": job.stale_pending}).encode("utf-8")
+            worker.job = index
+            worker.deadline = time.monotonic() + self.timeout
+            if not worker.send(head, job.data):
+                pass  # the reader thread reports the death; the job is retried from there
+
+    def _idle_worker(self) -> _Worker | None:
+        self._workers = [w for w in self._workers if not w.dead]
+        for worker in self._workers:
+            if worker.job is None:
+                return worker
+        if len(self._workers) < self.size:
+            worker = _Worker(self._command, self._env, self._setup, self._replies)
+            self.started += 1
+            self._workers.append(worker)
+            return worker
+        return None
+
+    def _collect(self, slots: dict[int, _Slot], todo: deque[int]) -> None:
+        """Wait for one reply, death or timeout, and record what it means."""
+        busy = [w for w in self._workers if w.job is not None]
+        wait = max(min(w.deadline for w in busy) - time.monotonic(), 0.0)
+        try:
+            worker, reply = self._replies.get(timeout=wait)
+        except queue.Empty:
+            now = time.monotonic()
+            for late in [w for w in busy if w.deadline <= now]:
+                self._lost(late, slots, todo, late.death(timed_out=True))
+            return
+        if worker.dead:
+            return  # a worker already handled (killed for a timeout)
+        if reply is not None and reply.get("ready") is True:
+            worker.ready = True
+            return
+        if reply is None and not worker.ready:
+            death = worker.death(timed_out=False)
+            raise WorkerStartError(
+                f"无法启动读取进程(退出码 {death.returncode}),本次收集未读取任何新文件。请检查 excelflow 的安装"
+                f"(详见日志)。{shown(death.stderr.strip().splitlines()[-1]) if death.stderr.strip() else ''}")
+        if worker.job is None:
+            return  # idle and exiting
+        if reply is None:
+            self._lost(worker, slots, todo, worker.death(timed_out=False))
+            return
+        index = worker.job
+        worker.job = None
+        slot = slots.get(index)
+        if slot is None or reply.get("id") != index:
+            self._lost(worker, slots, todo, worker.death(timed_out=False))
+            return
+        sub = self._submission(reply, slot.job)
+        if sub is None:  # no parse (the worker ran out of memory in Python): like a death, in a fresh worker
+            worker.job = index
+            death = worker.death(timed_out=False)
+            if reply.get("error") == "memory":
+                death = replace(death, stderr=death.stderr + "\nMemoryError")
+            self._lost(worker, slots, todo, death)
+            return
+        slot.result = sub
+
+    def _lost(self, worker: _Worker, slots: dict[int, _Slot], todo: deque[int], death: WorkerDeath) -> None:
+        death = replace(death, limit=self.memory_limit, timeout=self.timeout)
+        index, worker.job = worker.job, None
+        if index is None or index not in slots:
+            return
+        slot = slots[index]
+        slot.deaths.append(death)
+        if self.on_death is not None:
+            self.on_death(slot.job, death)
+        if len(slot.deaths) >= ATTEMPTS:
+            from excelflow.intake.read import attribute_rejected
+
+            slot.result = attribute_rejected(quarantined(slot.job, slot.deaths), self.register)
+        else:
+            todo.appendleft(index)  # a second try, in a fresh worker
+
+    @staticmethod
+    def _submission(reply: dict[str, Any], job: ParseJob) -> Submission | None:
+        raw = reply.get("submission")
+        if not isinstance(raw, dict):
+            return None
+        try:
+            sub = submission_from_json(raw)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        # The worker answers for these very bytes and this path, nothing else.
+        return replace(sub, path=job.path, size=len(job.data), received_at=job.received_at)
+
+
+def parse_in_process(register: Register, jobs: Iterable[ParseJob], campaign: CampaignKey | None = None
+                     ) -> Iterator[Submission]:
+    """The same results without workers (a baseline for `benchmarks/`, and for tools reading
+    trusted files): no containment, no memory limit."""
+    from excelflow.intake.read import read_return
+
+    for job in jobs:
+        if job.ready is not None:
+            yield job.ready
+        else:
+            yield read_return(job.data, job.path, job.received_at, register, stale_pending=job.stale_pending,
+                              campaign=campaign)

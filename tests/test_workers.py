@@ -1,0 +1,110 @@
+"""The worker pool with real worker processes: results in input order and equal to a parse in
+one process, whatever the number of workers; a file that aborts its worker (a native abort, an
+allocation refused by the memory limit, a parse that never ends) is tried again in a fresh worker,
+then quarantined with the reason, and the files after it are parsed as usual."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import sys
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from excelflow.intake.records import Submission
+from excelflow.runs.workers import ParseJob, WorkerPool, WorkerStartError, parse_in_process
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+UNCHECKED = Path(__file__).resolve().parent / "unchecked_worker.py"
+RECEIVED = datetime(2021, 6, 14, 9, 0)
+
+
+def _corpus_module() -> Any:
+    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_corpus"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+MAKE = _corpus_module()
+FILES = ["区交通局-上半年报送.xlsx", "merged-cells-saved-by-libreoffice.xls", "sheets-renamed-and-reordered-saved-by-libreoffice.ods",
+         "word-document-renamed.xlsx", "zip-bomb.xlsx", "text-in-number-columns.xlsx", "plan-returned-区交通局.xlsx",
+         "last-years-workbook-2020-H1.xlsx", "password-protected-encrypted.xlsx"]
+
+
+def jobs() -> list[ParseJob]:
+    out = [ParseJob((CORPUS / name).read_bytes(), f"单位/{name}", RECEIVED) for name in FILES]
+    ready = Submission(path="judged.pdf", sha256="0" * 64, size=3, received_at=RECEIVED, outcome="rejected")
+    out.insert(3, ParseJob(b"%PDF", "judged.pdf", RECEIVED, ready=ready))
+    return out
+
+
+def far_cell(data: bytes) -> bytes:
+    """The workbook with one value at XFD1048576: the reader asks for 512 GB."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            part = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                part = part.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+            z.writestr(info.filename, part)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_results_come_in_input_order_and_equal_a_parse_in_one_process(workers: int) -> None:
+    expected = list(parse_in_process(MAKE.REGISTER, jobs(), MAKE.CORPUS_KEY))
+    with WorkerPool(MAKE.REGISTER, campaign=MAKE.CORPUS_KEY, workers=workers) as pool:
+        got = list(pool.parse_many(iter(jobs())))
+        started = pool.started
+    assert got == expected
+    assert [s.path for s in got] == [j.path for j in jobs()]
+    assert started == workers  # no worker died, none was restarted
+
+
+def test_a_file_that_ends_its_worker_twice_is_quarantined_and_the_pass_goes_on(tmp_path: Path) -> None:
+    good = (CORPUS / "区交通局-上半年报送.xlsx").read_bytes()
+    batch = [
+        ParseJob(good, "a.xlsx", RECEIVED),
+        ParseJob(far_cell(good), "区财政局/far.xlsx", RECEIVED),  # the real reader aborts inside the limit
+        ParseJob(good + b"ABORT-NOW", "区商务局-abort.xlsx", RECEIVED),  # aborts as a native crash would
+        ParseJob((CORPUS / "text-in-number-columns.xlsx").read_bytes(), "b.xlsx", RECEIVED),
+    ]
+    deaths: list[tuple[str, str]] = []
+    with WorkerPool(MAKE.REGISTER, campaign=MAKE.CORPUS_KEY, workers=2, program=[sys.executable, str(UNCHECKED)],
+                    memory_limit=512 * 1024 * 1024,
+                    on_death=lambda job, death: deaths.append((job.path, death.describe()))) as pool:
+        got = list(pool.parse_many(batch))
+    assert [s.path for s in got] == [j.path for j in batch]
+    assert got[0].outcome == "accepted" and got[3].outcome == "accepted_with_warnings"
+    far, aborted = got[1], got[2]
+    assert far.outcome == aborted.outcome == "rejected"
+    assert "2 次" in far.problems[0].message and "内存超过上限 512 MB" in far.problems[0].message
+    assert far.unit == "区财政局" and far.round_id == "2021-H1"  # told by receipt, named by its folder
+    assert "已隔离" in aborted.problems[0].message and "SIGABRT" in aborted.problems[0].message
+    assert aborted.unit == "区商务局"
+    assert sorted(p for p, _ in deaths) == ["区商务局-abort.xlsx"] * 2 + ["区财政局/far.xlsx"] * 2
+
+
+def test_a_parse_that_never_ends_is_stopped_and_quarantined() -> None:
+    good = (CORPUS / "区交通局-上半年报送.xlsx").read_bytes()
+    batch = [ParseJob(good + b"HANG-FOREVER", "hang.xlsx", RECEIVED), ParseJob(good, "after.xlsx", RECEIVED)]
+    with WorkerPool(MAKE.REGISTER, campaign=MAKE.CORPUS_KEY, workers=1, program=[sys.executable, str(UNCHECKED)],
+                    timeout=2) as pool:
+        hang, after = list(pool.parse_many(batch))
+    assert hang.outcome == "rejected" and "超过 " in hang.problems[0].message and "已隔离" in hang.problems[0].message
+    assert after.outcome == "accepted"
+
+
+def test_a_worker_that_cannot_start_is_an_error_of_the_installation_not_of_the_file() -> None:
+    batch = [ParseJob((CORPUS / "区交通局-上半年报送.xlsx").read_bytes(), "a.xlsx", RECEIVED)]
+    with WorkerPool(MAKE.REGISTER, workers=1, program=[sys.executable, "-c", "import sys; sys.exit(3)"]) as pool:
+        with pytest.raises(WorkerStartError, match="无法启动读取进程"):
+            list(pool.parse_many(batch))
