@@ -10,35 +10,25 @@ working folder (the corpus campaign's, `tests/data/corpus/campaign.key`) and run
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import re
 import struct
-import sys
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from corpus_maker import MAKE
+
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "data" / "corpus"
 HOSTILE = HERE / "data" / "hostile"
 
 
-def _corpus_module() -> Any:
-    if "make_corpus" in sys.modules:
-        return sys.modules["make_corpus"]
-    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_corpus"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-MAKE = _corpus_module()
 
 
 @dataclass(frozen=True)

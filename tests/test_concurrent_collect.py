@@ -13,10 +13,9 @@ from watch_helpers import (
     ROUND,
     archive_listing,
     child_env,
-    drop,
-    excelflow,
+    collected_copy,
     excelflow_command,
-    make_workspace,
+    filled_folder,
     outputs_digest,
 )
 
@@ -27,18 +26,13 @@ SLOW = 0.4
 
 
 @pytest.fixture(scope="module")
-def filled_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("base") / "督查 2021"
-    drop(root, make_workspace(root), UNITS)
-    return root
+def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return filled_folder(tmp_path_factory.mktemp("base"), UNITS)
 
 
 @pytest.fixture(scope="module")
-def single_run(filled_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("single") / "督查 2021"
-    shutil.copytree(filled_folder, root)
-    done = excelflow("collect", "--root", str(root), "--round", ROUND, "--now", NOW)
-    assert done.returncode == 0, done.stderr
+def single_run(filled: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = collected_copy(filled, tmp_path_factory.mktemp("single"))
     assert len(outputs_digest(root)) > len(UNITS)  # rollups, receipts, state file: a real comparison
     return root
 
@@ -58,10 +52,10 @@ def run_together(root: Path, *extra: str) -> list[tuple[int, int, str]]:
 
 
 def test_second_collect_refuses_naming_the_holder_and_outputs_equal_one_run(
-    filled_folder: Path, single_run: Path, tmp_path: Path
+    filled: Path, single_run: Path, tmp_path: Path
 ) -> None:
     root = tmp_path / "督查 2021"
-    shutil.copytree(filled_folder, root)
+    shutil.copytree(filled, root)
     results = run_together(root, "--wait", "0")
     codes = sorted(code for _, code, _ in results)
     assert codes == [0, 1], results
@@ -75,10 +69,10 @@ def test_second_collect_refuses_naming_the_holder_and_outputs_equal_one_run(
 
 
 def test_second_collect_waits_then_finds_nothing_new_and_outputs_equal_one_run(
-    filled_folder: Path, single_run: Path, tmp_path: Path
+    filled: Path, single_run: Path, tmp_path: Path
 ) -> None:
     root = tmp_path / "督查 2021"
-    shutil.copytree(filled_folder, root)
+    shutil.copytree(filled, root)
     results = run_together(root)  # default --wait 60: the second waits for the first
     assert [code for _, code, _ in results] == [0, 0], results
     log = (root / ".excelflow" / "excelflow.log").read_text(encoding="utf-8")

@@ -5,7 +5,6 @@ identity; unsigned workbooks of a folder that handed them out before signing kee
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from datetime import datetime
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corpus_maker import MAKE
 
 from excelflow.errors import WorkspaceError
 from excelflow.forms.campaign_key import CampaignKey, ensure_key, load_key
@@ -24,16 +24,8 @@ CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 RECEIVED = datetime(2021, 6, 14, 9, 0)
 
 
-def _corpus_module() -> Any:
-    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_corpus"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-MAKE = _corpus_module()
 KEY = MAKE.CORPUS_KEY
 UNIT = "区民政局"
 

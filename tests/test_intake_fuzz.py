@@ -18,11 +18,9 @@ stay modest so the file runs in well under a minute on two cores.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
 import shutil
-import sys
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +28,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from corpus_maker import MAKE
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import MergedCell
@@ -43,18 +42,8 @@ RECEIVED = datetime(2021, 6, 14, 9, 0)
 UNIT = "区科技局"
 
 
-def _corpus_module() -> Any:
-    if "make_corpus" in sys.modules:
-        return sys.modules["make_corpus"]
-    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_corpus"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-MAKE = _corpus_module()
 REGISTER = MAKE.REGISTER
 OWED: dict[str, set[tuple[int, str]]] = {}
 for _e in REGISTER.expected_entries():

@@ -22,10 +22,9 @@ from watch_helpers import (
     SLOW_SCRIPT,
     archive_listing,
     child_env,
-    drop,
-    excelflow,
+    collected_copy,
+    filled_folder,
     log_text,
-    make_workspace,
     outputs_digest,
     wait_for,
 )
@@ -63,25 +62,20 @@ def state_digest(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def filled_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("base") / "督查 2021"
-    drop(root, make_workspace(root), UNITS)
-    return root
+def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return filled_folder(tmp_path_factory.mktemp("base"), UNITS)
 
 
 @pytest.fixture(scope="module")
-def clean_run(filled_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("clean") / "督查 2021"
-    shutil.copytree(filled_folder, root)
-    done = excelflow("collect", "--root", str(root), "--round", ROUND, "--now", NOW)
-    assert done.returncode == 0, done.stderr
+def clean_run(filled: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = collected_copy(filled, tmp_path_factory.mktemp("clean"))
     return root
 
 
 def test_a_collector_paused_past_the_stale_time_writes_nothing_after_the_takeover(
-        filled_folder: Path, clean_run: Path, tmp_path: Path) -> None:
+        filled: Path, clean_run: Path, tmp_path: Path) -> None:
     root = tmp_path / "督查 2021"
-    shutil.copytree(filled_folder, root)
+    shutil.copytree(filled, root)
     paused = collector(root, slow=0.5)
     try:
         wait_for(lambda: len(archive_listing(root)) >= 2, timeout=60)
@@ -114,11 +108,11 @@ def test_a_collector_paused_past_the_stale_time_writes_nothing_after_the_takeove
 @pytest.mark.skipif(shutil.which("faketime") is None, reason="faketime is not installed")
 @pytest.mark.parametrize("holder_clock, contender_clock", [(None, "+11m"), ("+11m", None)])
 def test_collectors_whose_clocks_are_eleven_minutes_apart_never_take_a_live_lock(
-        filled_folder: Path, tmp_path: Path, holder_clock: str | None, contender_clock: str | None) -> None:
+        filled: Path, tmp_path: Path, holder_clock: str | None, contender_clock: str | None) -> None:
     # Production timing (stale after 10 minutes): a contender whose clock runs 11 minutes ahead of
     # the holder's saw a fresh heartbeat as 11 minutes old when staleness compared clocks.
     root = tmp_path / "督查 2021"
-    shutil.copytree(filled_folder, root)
+    shutil.copytree(filled, root)
     holder = collector(root, slow=0.6, timed=False, clock=holder_clock)
     try:
         wait_for(lambda: read_owner(root / ".excelflow" / "lock") is not None, timeout=60)

@@ -5,15 +5,14 @@ then quarantined with the reason, and the files after it are parsed as usual."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import sys
 import zipfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
+from corpus_maker import MAKE
 
 from excelflow.intake.records import Submission
 from excelflow.runs.workers import ParseJob, WorkerPool, WorkerStartError, parse_in_process
@@ -23,16 +22,8 @@ UNCHECKED = Path(__file__).resolve().parent / "unchecked_worker.py"
 RECEIVED = datetime(2021, 6, 14, 9, 0)
 
 
-def _corpus_module() -> Any:
-    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_corpus"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-MAKE = _corpus_module()
 FILES = ["区交通局-上半年报送.xlsx", "merged-cells-saved-by-libreoffice.xls", "sheets-renamed-and-reordered-saved-by-libreoffice.ods",
          "word-document-renamed.xlsx", "zip-bomb.xlsx", "text-in-number-columns.xlsx", "plan-returned-区交通局.xlsx",
          "last-years-workbook-2020-H1.xlsx", "password-protected-encrypted.xlsx"]

@@ -13,7 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from watch_helpers import NOW, ROUND, archive_listing, drop, excelflow, log_text, make_workspace, outputs_digest
+from watch_helpers import (
+    NOW,
+    ROUND,
+    archive_listing,
+    collected_copy,
+    excelflow,
+    filled_folder,
+    log_text,
+    outputs_digest,
+)
 
 UNITS = ["区工信局", "区发改委", "丰溪街道", "区商务局"]
 
@@ -40,18 +49,13 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def filled_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("base") / "督查 2021"
-    drop(root, make_workspace(root), UNITS)
-    return root
+def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return filled_folder(tmp_path_factory.mktemp("base"), UNITS)
 
 
 @pytest.fixture(scope="module")
-def clean_run(filled_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("clean") / "督查 2021"
-    shutil.copytree(filled_folder, root)
-    done = excelflow("collect", "--root", str(root), "--round", ROUND, "--now", NOW)
-    assert done.returncode == 0, done.stderr
+def clean_run(filled: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = collected_copy(filled, tmp_path_factory.mktemp("clean"))
     return root
 
 
@@ -68,9 +72,9 @@ def nothing_half_written(root: Path) -> None:
 
 
 def test_a_full_disk_stops_the_pass_with_a_chinese_error_and_the_next_pass_recovers(
-        filled_folder: Path, clean_run: Path, tmpfs: Path) -> None:
+        filled: Path, clean_run: Path, tmpfs: Path) -> None:
     root = tmpfs / "督查 2021"
-    shutil.copytree(filled_folder, root)
+    shutil.copytree(filled, root)
     filler = tmpfs / "filler"
     fs = os.statvfs(tmpfs)
     filler.write_bytes(bytes(fs.f_bavail * fs.f_frsize - 48 * 1024))  # the disk fills up: 48 KB left
@@ -89,9 +93,9 @@ def test_a_full_disk_stops_the_pass_with_a_chinese_error_and_the_next_pass_recov
 
 
 def test_a_read_only_folder_stops_the_pass_with_a_chinese_error_and_the_next_pass_recovers(
-        filled_folder: Path, clean_run: Path, tmpfs: Path) -> None:
+        filled: Path, clean_run: Path, tmpfs: Path) -> None:
     root = tmpfs / "督查 2021"
-    shutil.copytree(filled_folder, root)
+    shutil.copytree(filled, root)
     # The whole share read-only: not even the lock can be made.
     assert _mount("-o", "remount,ro", str(tmpfs))
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import warnings
@@ -137,3 +138,20 @@ def start_watch(root: Path, *extra: str, slow: float = 0.0) -> subprocess.Popen[
         )
     finally:
         out.close()  # the child has its own copy of the handle
+
+
+def filled_folder(base: Path, units: list[str]) -> Path:
+    """A working folder with the example's H1 workbooks generated and `units`' returns in `inbox/`."""
+    root = base / "督查 2021"
+    drop(root, make_workspace(root), units)
+    return root
+
+
+def collected_copy(source: Path, base: Path) -> Path:
+    """A copy of `source` collected once, completely, by a real `excelflow collect` (the reference
+    a killed, paused or failed run must end equal to)."""
+    root = base / "督查 2021"
+    shutil.copytree(source, root)
+    done = excelflow("collect", "--root", str(root), "--round", ROUND, "--now", NOW)
+    assert done.returncode == 0, done.stderr
+    return root

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from excelflow.notice.labels import UNIT_LABELS
-from excelflow.notice.units import UnitResolver, fold_width
+from excelflow.notice.units import UnitResolver, fold_width, matching_close
 
 _LABELLED = re.compile(r"\((?:" + "|".join(sorted(UNIT_LABELS, key=len, reverse=True)) + r")[ \t]*[:\s]")
 
@@ -36,7 +36,7 @@ def clauses(text: str, level: str | None = None) -> tuple[Clause, ...]:
     for match in _LABELLED.finditer(folded):
         if match.start() < start:
             continue  # a label inside the previous one's bracket
-        close = _close(folded, match.start())
+        close = matching_close(folded, match.start())
         if close is None:
             break
         own = text[start:match.start()].strip(" \t;；。.,，、")
@@ -48,15 +48,3 @@ def clauses(text: str, level: str | None = None) -> tuple[Clause, ...]:
         found.append(Clause(own, tuple(names)))
         start = close + 1
     return tuple(found) if len(found) >= 2 else ()
-
-
-def _close(folded: str, opening: int) -> int | None:
-    depth = 0
-    for i in range(opening, len(folded)):
-        if folded[i] == "(":
-            depth += 1
-        elif folded[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None

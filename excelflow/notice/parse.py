@@ -55,7 +55,7 @@ from excelflow.notice.labels import (
     numeral_value,
 )
 from excelflow.notice.read import read_notice_text
-from excelflow.notice.units import UnitResolver, fold_width, split_top_level
+from excelflow.notice.units import UnitResolver, fold_width, matching_close, split_top_level
 
 _LABEL_WORDS = sorted(ALL_LABELS, key=len, reverse=True)
 _LABEL_RE = re.compile("(" + "|".join(_LABEL_WORDS) + r")[ \t]*(?::|[ \t]+)[ \t]*")
@@ -197,7 +197,7 @@ def _label_closed(folded: str) -> bool:
     if match is None:
         return False
     opening = _bracket_before(folded, match.start())
-    return opening is not None and _matching_close(folded, opening) is not None
+    return opening is not None and matching_close(folded, opening) is not None
 
 
 def _bracket_before(folded: str, at: int) -> int | None:
@@ -205,18 +205,6 @@ def _bracket_before(folded: str, at: int) -> int | None:
     while j > 0 and folded[j - 1] in " \t":
         j -= 1
     return j - 1 if j > 0 and folded[j - 1] == "(" else None
-
-
-def _matching_close(folded: str, opening: int) -> int | None:
-    depth = 0
-    for i in range(opening, len(folded)):
-        if folded[i] == "(":
-            depth += 1
-        elif folded[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
 
 
 def _head_name(kind: str, numeral: str, title: str) -> str:
@@ -604,7 +592,7 @@ def _split_label(draft: _Draft) -> _Label:
     while match is not None:
         groups += 1
         opening = _bracket_before(folded, match.start())
-        close = None if opening is None else _matching_close(folded, opening)
+        close = None if opening is None else matching_close(folded, opening)
         end = len(folded) if close is None else close
         words = list(_LABEL_RE.finditer(folded, match.start(), end))
         for k, word in enumerate(words):

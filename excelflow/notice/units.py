@@ -106,6 +106,19 @@ def _depth(text: str) -> int:
     return depth
 
 
+def matching_close(folded: str, opening: int) -> int | None:
+    """Index of the `)` closing the `(` at `opening` in width-folded text, or None if it never closes."""
+    depth = 0
+    for i in range(opening, len(folded)):
+        if folded[i] == "(":
+            depth += 1
+        elif folded[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
 def split_top_level(text: str, separators: str) -> list[str]:
     """Split on separator characters outside brackets; pieces are not stripped."""
     pieces: list[str] = []
