@@ -186,7 +186,9 @@ def standard_formats(workbook: Workbook, fonts: Fonts = DEFAULT_FONTS) -> Format
     return Formats(
         title=add({**fonts.title.properties(), "align": "center", "valign": "vcenter",
                    "text_wrap": True, "locked": True}),
-        subtitle=add({**fonts.body.properties(), "font_size": max(fonts.body.size - 1, 9),
+        # Notes and subtitles keep the body's size (grey sets them apart): a sheet fitted to the
+        # page shrinks every size alike, and the smallest must still print at 9 pt.
+        subtitle=add({**fonts.body.properties(),
                       "align": "left", "valign": "vcenter", "text_wrap": True, "locked": True}),
         header=add({**fonts.header.properties(), **border, "align": "center", "valign": "vcenter",
                     "text_wrap": True, "locked": True, "bg_color": fonts.header_fill}),
@@ -197,8 +199,7 @@ def standard_formats(workbook: Workbook, fonts: Fonts = DEFAULT_FONTS) -> Format
         input_number=add({**input_base, "align": "center", "num_format": "0"}),
         label=add({**fonts.header.properties(), "align": "right", "valign": "vcenter",
                    "locked": True}),
-        note=add({**fonts.body.properties(), "font_size": max(fonts.body.size - 1.5, 9),
-                  "font_color": "#595959", "text_wrap": True, "valign": "vcenter", "locked": True}),
+        note=add({**fonts.body.properties(), "font_color": "#595959", "text_wrap": True, "valign": "vcenter", "locked": True}),
         wrapped=add({**fonts.body.properties(), "text_wrap": True, "valign": "top", "locked": True}),
         plain=add({**fonts.body.properties(), "valign": "vcenter", "locked": True}),
     )
@@ -265,14 +266,15 @@ def fit_page_width(widths: Sequence[float], landscape: bool, font_size: float, f
     return [round(w, 2) for w in out]
 
 
-def page_starts(heights: Sequence[float], landscape: bool, repeated: float = 0.0, before: float = 0.0) -> list[int]:
+def page_starts(heights: Sequence[float], landscape: bool, repeated: float = 0.0, before: float = 0.0,
+                scale: float = 1.0) -> list[int]:
     """Indices into `heights` (consecutive rows) of the rows that begin a new printed page.
 
-    Computed at print scale 1 with the header rows repeated on every page (`repeated` points) and
+    Computed at print `scale` with the header rows repeated on every page (`repeated` points) and
     `before` points above the first row on page one. A sheet that sets these as manual page breaks
     knows which rows continue a task on a new page (and can say so on them).
     """
-    room = printable_height(landscape) - repeated - 24.0  # a little slack for the application's rounding
+    room = printable_height(landscape) / scale - repeated - 24.0  # slack for the application's rounding
     starts: list[int] = []
     used = before
     for i, h in enumerate(heights):
