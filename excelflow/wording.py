@@ -210,7 +210,8 @@ def parse_moment(text: str) -> datetime | None:
                 return None
             hour, minute, second = (int(g) if g else 0 for g in clock.groups())
         try:
-            return datetime(*(int(g) for g in found.groups()), hour, minute, second)
+            year, month, day_ = (int(g) for g in found.groups())
+            return datetime(year, month, day_, hour, minute, second)
         except ValueError:
             return None
     return None

@@ -455,15 +455,17 @@ def _unit_table(sheet: Worksheet, fmt: _Formats, cols: _Columns, c: Comparison, 
     lines: list[tuple[str, Sequence[int], Sequence[int] | None]] = []
     for link in c.links:
         label = link.label if link.key != "all" else "两个环节合计（同时牵头和协办的单位只计一次）"
-        marks = [sum(1 for u in c.units if u.mark == m) for m in MARK_ORDER] if link.key == "all" else None
-        lines.append((label, [getattr(link, attr) for _, attr in UNIT_METRICS], marks))
+        counted: Sequence[int] | None = [sum(1 for u in c.units if u.mark == m) for m in MARK_ORDER] \
+            if link.key == "all" else None
+        lines.append((label, [getattr(link, attr) for _, attr in UNIT_METRICS], counted))
     for group in c.groups:
         members = c.group_units(group)
         ok = [u for u in members if u.tally.received == u.tally.expected]
         lines.append((f"其中：{group}", [len(members), len(ok), sum(1 for u in members if u.tally.on_time == u.tally.expected),
                                         sum(1 for u in members if u.tally.received == 0)],
                       [sum(1 for u in members if u.mark == m) for m in MARK_ORDER]))
-    for label, values, marks in lines:
+    for label, values, marks_or_none in lines:
+        marks = marks_or_none
         row += 1
         sheet.merge_range(row, 0, row, 2, "", fmt.text)
         sheet.write_string(row, 0, label, fmt.text)

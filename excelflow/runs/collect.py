@@ -3,7 +3,9 @@
 A pass:
 
 1. loads the register (from the pass cache when `register.xlsx` is unchanged) and picks the round
-   (`--round`, else the one whose lead deadline is nearest);
+   (`--round`, else, of the rounds already started, the one whose lead deadline is nearest:
+   `register.model.choose_round`; when none has started, the pass takes in the inbox first and
+   picks among the rounds its returns belong to);
 2. scans `inbox/`; if nothing changed since the last complete pass, answers from its snapshot
    (`snapshot.py`) and stops there;
 3. otherwise takes in every file the archive has not parsed (`ingest.py`: read once, archive,
@@ -24,16 +26,18 @@ after a killed one ends with exactly the archive and outputs of an uninterrupted
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from excelflow.intake.records import Submission
 from excelflow.intake.scan import scan_inbox
-from excelflow.register.model import Round, nearest_round
+from excelflow.register.model import Round, choose_round, no_round_started
 from excelflow.reports.ledger import EntryState, unidentified
 from excelflow.runs.pass_report import CollectReport
 from excelflow.runs.snapshot import from_snapshot, make_snapshot
 from excelflow.store.archive import Archive
 from excelflow.store.pass_cache import PassCache
+from excelflow.wording import round_with_id
 from excelflow.workspace import Workspace
 
 
@@ -46,12 +50,14 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     """
     cache = PassCache(ws)
     register = cache.register()
-    chosen = register.require_round(round_id) if round_id is not None else nearest_round(register, now)
+    choice = choose_round(register, now, round_id, ws.started_rounds(r.id for r in register.rounds))
 
     candidates = scan_inbox(ws.inbox) if ws.inbox.is_dir() else []
-    quick = from_snapshot(ws, cache, register, chosen, candidates, now)
-    if quick is not None:
-        return quick
+    if choice is not None:
+        quick = from_snapshot(ws, cache, register, choice.round, candidates, now)
+        if quick is not None:
+            return replace(quick, round_reason="" if choice.asked else choice.reason,
+                           round_name=round_with_id(choice.round))
     # Imported only now: parsing (python-calamine) and rendering (xlsxwriter, python-docx) are the
     # full pass's job, and a pass with nothing new, answered above, must not pay for loading them.
     from excelflow.runs.ingest import ingest
@@ -68,6 +74,13 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     took = ingest(ws, archive, register, fresh, now, progress)
 
     known_rounds = {r.id for r in register.rounds}
+    if choice is None:
+        # No round started before this pass: the returns just taken in say which rounds are open.
+        arrived = {s.round_id for s in took.new if s.round_id in known_rounds}
+        choice = choose_round(register, now, None, ws.started_rounds(known_rounds) | arrived)
+        if choice is None:
+            raise no_round_started(register)
+    chosen = choice.round
     touched = {s.round_id for s in took.new if s.round_id in known_rounds and s.round_id != chosen.id}
     # Only the parses this pass renders from are read in full: the rounds it brings up to date and
     # the returns tied to no round (listed as unidentified). The rest of the archive is seen
@@ -111,6 +124,8 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
         fallbacks=fallbacks,
         unchosen_relevant=register.unchosen_relevant(),
         rendered=rendered,
+        round_reason="" if choice.asked else choice.reason,
+        round_name=round_with_id(chosen),
     )
 
 
