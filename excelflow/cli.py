@@ -350,11 +350,16 @@ def import_command(notice: Path, as_json: bool, root: Path, force: bool) -> None
         click.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=2))
         return
     new_folder = _prepare_import_folder(ws)
+    existed = ws.root.exists()
     try:
         result = import_notice(ws, notice, force=force)
     except BaseException:
         if new_folder:  # a whole working folder or none: nothing of a failed import stays
-            shutil.rmtree(ws.root, ignore_errors=True)
+            if existed:  # the folder was empty: take out what the import put in it
+                for child in ws.root.iterdir():
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            else:
+                shutil.rmtree(ws.root, ignore_errors=True)
         raise
     if new_folder:
         _complete_working_folder(ws)

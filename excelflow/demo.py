@@ -383,5 +383,5 @@ def scenario_lines(register: Register, plan: Mapping[str, tuple[int, str]], roll
             lines.append(f"  {name}:{'、'.join(units)}")
     if rollup_unit:
         lines.append(f"  前几次未报、最后直接填好牵头汇总表报回:{rollup_unit}")
-    lines.append(f"  始终未报送:{'、'.join(silent)}")
+    lines.append(f"  始终未报:{'、'.join(silent)}")
     return lines

@@ -101,7 +101,7 @@ def load_template_style(path: Path) -> TemplateStyle:
         workbook = openpyxl.load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise TemplateError(
-            f"无法打开模板 {path}:不是有效的 .xlsx 工作簿({type(exc).__name__})。"
+            f"无法打开模板 {path}:不是有效的 .xlsx 工作簿。"
             "请用 Excel 另存为 .xlsx,或运行 `excelflow init --force` 恢复默认模板。"
         ) from exc
     try:

@@ -97,7 +97,7 @@ def read_entries(ctx: ReadContext, sheets: list[DataSheet], identity: Identity |
     _unknown_ids(ctx, unknown)
     for task_id, ident in expected.items():
         if task_id not in rows_by_task:
-            ctx.problem("warning", f"任务 {task_id} 的填报行没有找到(可能被删除或改了序号),该任务按未报送处理。"
+            ctx.problem("warning", f"任务 {task_id} 的填报行没有找到(可能被删除或改了序号),该任务按未报处理。"
                         "请让填报单位恢复该行后重新报送。", ident.sheet)
     entries.sort(key=lambda e: (e.task_id, e.role))
     return entries

@@ -142,7 +142,7 @@ _ENCRYPTED = "文件设置了打开密码(已加密),无法读取。请让填报
 
 def _damaged(exc: BaseException, sheet: str | None = None) -> str:
     where = f"工作表「{sheet}」" if sheet else "文件"
-    return (f"{where}已损坏或不是有效的 Excel/WPS 工作簿,无法读取({type(exc).__name__})。"
+    return (f"{where}已损坏或不是有效的 Excel/WPS 工作簿,无法读取。"
             "请让填报单位用 Excel 或 WPS 打开后另存为 .xlsx 重新报送。")
 
 

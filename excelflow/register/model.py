@@ -152,7 +152,7 @@ class Register:
         """The round `round_id`, or a RoundError naming the rounds the register has."""
         rnd = self.round(round_id)
         if rnd is None:
-            known = "、".join(r.id for r in self.rounds) or "(无)"
+            known = "、".join(round_with_id(r) for r in self.rounds) or "(无)"
             raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}。")
         return rnd
 

@@ -576,7 +576,7 @@ def _mark(states: Sequence[EntryState], as_of: date) -> Mark:
 
 
 def _reasons(states: Sequence[EntryState], as_of: date) -> tuple[str, ...]:
-    """What a unit must be told, worst first: `52条逾期3天未报`, `1条无效`, `9条逾期报送(共27天)`."""
+    """What a unit must be told, worst first: `52条逾期3天未报`, `1条无效`, `9条逾期3天报送`."""
     out: list[str] = []
     overdue = [s for s in states if s.state == "missing" and as_of > s.deadline]
     if overdue:
@@ -589,8 +589,9 @@ def _reasons(states: Sequence[EntryState], as_of: date) -> tuple[str, ...]:
             out.append(f"{n}条{STATE_NAMES[state]}")
     late = [s for s in states if s.state == "late"]
     if late:
-        total = sum(s.days_late for s in late)
-        out.append(f"{len(late)}条逾期报送（共{total}天）" if len(late) > 1 else f"1条{state_phrase('late', total)}")
+        days = {s.days_late for s in late}
+        out.append(f"{len(late)}条{state_phrase('late', days.pop())}" if len(days) == 1
+                   else f"{len(late)}条逾期报送（{min(days)}至{max(days)}天，共{sum(s.days_late for s in late)}天）")
     waiting = sum(1 for s in states if s.state == "missing" and as_of <= s.deadline)
     if waiting:
         out.append(f"{waiting}条未到截止日")

@@ -259,7 +259,7 @@ def _requirements(c: Comparison) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     ordinal = iter("一二三四五")
     if owing:
-        out.append(("body", f"{next(ordinal)}是抓紧补报改正。请尚未报送、报送无效或内容不完整的{len(owing)}个单位，"
+        out.append(("body", f"{next(ordinal)}是抓紧补报改正。请未报、报送无效或内容不完整的{len(owing)}个单位，"
                             f"于本通报印发后3个工作日内补报或改正，报{c.office}。"))
     if behind:
         out.append(("body", f"{next(ordinal)}是加快推进滞后工作。请{len(behind)}项滞后、未启动或欠进度任务的牵头单位认真分析原因，"

@@ -62,7 +62,7 @@ def append_log(ws: Workspace, level: Level, message: str, *, at: datetime, detai
 def log_exception(ws: Workspace, exc: BaseException, *, at: datetime, context: str) -> None:
     """Log `exc` with its full traceback under the Chinese `context` (e.g. "收集失败")."""
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    append_log(ws, "error", f"{context}:{type(exc).__name__}: {exc}", at=at, detail=detail)
+    append_log(ws, "error", f"{context}:{exc}", at=at, detail=detail)
 
 
 def _rotate_if_full(path: Path) -> None:
@@ -124,7 +124,7 @@ class LastPass:
             f = self.failure
             newer = self.success is None or f.failed_at > self.success.finished_at
             tail = "" if newer else "(之后已成功收集)"
-            lines.append(f"上次出错:{f.failed_at}{tail} — {f.error}: {f.message}(详见 .excelflow/{LOG_NAME})")
+            lines.append(f"上次出错:{f.failed_at}{tail} — {f.message}(详见 .excelflow/{LOG_NAME})")
         return lines
 
 

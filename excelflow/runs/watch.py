@@ -189,7 +189,7 @@ def _log_takeover(ws: Workspace) -> Callable[[Takeover], None]:
 def summarise(report: CollectReport) -> tuple[str, tuple[str, ...]]:
     """One Chinese summary line for the log and console, and the outputs written beside a file
     that was open (in Excel, say) and could not be replaced."""
-    parts = [f"轮次 {report.round_id}:新收 {len(report.new)} 份"]
+    parts = [f"{report.round_name or '轮次 ' + report.round_id}:新收 {len(report.new)} 份"]
     if report.pending:
         parts.append(f"待重试 {len(report.pending)} 份(可能仍在复制)")
     if report.unidentified:
@@ -265,7 +265,7 @@ def watch_tick(
             echo(f"{clock():%H:%M:%S} 跳过本次:{exc}")
             _best_effort_log(ws, "warning", f"跳过本次收集:{exc}", clock)
         except Exception as exc:  # logged with traceback by guarded_pass; the loop goes on
-            echo(f"{clock():%H:%M:%S} 收集失败:{type(exc).__name__}: {exc}(详见 {log_path(ws)})")
+            echo(f"{clock():%H:%M:%S} 收集失败:{exc}(详见 {log_path(ws)})")
         else:
             echo(f"{clock():%H:%M:%S} {summarise(report)[0]}")
 
