@@ -589,9 +589,9 @@ def _reasons(states: Sequence[EntryState], as_of: date) -> tuple[str, ...]:
             out.append(f"{n}条{STATE_NAMES[state]}")
     late = [s for s in states if s.state == "late"]
     if late:
-        days = {s.days_late for s in late}
-        out.append(f"{len(late)}条{state_phrase('late', days.pop())}" if len(days) == 1
-                   else f"{len(late)}条逾期报送（{min(days)}至{max(days)}天，共{sum(s.days_late for s in late)}天）")
+        spans = sorted({s.days_late for s in late})
+        out.append(f"{len(late)}条{state_phrase('late', spans[0])}" if len(spans) == 1
+                   else f"{len(late)}条逾期报送（{spans[0]}至{spans[-1]}天，共{sum(s.days_late for s in late)}天）")
     waiting = sum(1 for s in states if s.state == "missing" and as_of <= s.deadline)
     if waiting:
         out.append(f"{waiting}条未到截止日")
