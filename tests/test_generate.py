@@ -231,7 +231,7 @@ def test_unchosen_relevant_townships_get_no_entries_and_a_warning_naming_the_tas
 
 
 def test_unknown_round_is_refused_with_the_known_rounds(ws: Workspace) -> None:
-    with pytest.raises(RoundError, match="2021-H1、2021-FY"):
+    with pytest.raises(RoundError, match=r"2021年上半年\(2021-H1\)、2021年全年\(2021-FY\)"):
         generate_round(ws, sample_register(), "2022-H1", now=NOW)
 
 
@@ -251,7 +251,7 @@ def test_distribution_list_names_every_file_with_entry_counts_and_contact(ws: Wo
     table = [dict(zip(header, r)) for r in rows[2:]]
     assert [r["单位"] for r in table] == list(report.units)
     gongxin = next(r for r in table if r["单位"] == "区工信局")
-    assert (gongxin["牵头任务数"], gongxin["协办任务数"]) == (2.0, 1.0)
+    assert (gongxin["牵头任务(项)"], gongxin["协办任务(项)"]) == (2.0, 1.0)
     assert (gongxin["联系人"], gongxin["联系电话"]) == ("张三", "0793-2612345")
     assert (report.distribution_list.parent / gongxin["文件"]).is_file()
     assert "区政府办(政务服务办)" in report.units  # co-unit of task 4 only

@@ -98,7 +98,7 @@ def test_init_lays_out_a_working_folder_with_chinese_and_spaces_in_its_path(tmp_
     assert load_register(ws.register_path) == default
     assert ws.template_path.read_bytes() == setup.SHIPPED_TEMPLATE.read_bytes()
     text = "\n".join(lines)
-    assert "101 项任务" in text and "2021-H1、2021-FY" in text and "任务 95" in text
+    assert "101 项任务" in text and "2021年上半年(2021-H1)、2021年全年(2021-FY)" in text and "任务 95" in text
 
 
 def test_init_refuses_to_overwrite_a_register_without_force(tmp_path: Path) -> None:
