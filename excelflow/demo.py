@@ -326,7 +326,7 @@ def output_listing(ws: Workspace, round_id: str, *, receipt_of: str | None = Non
     the screen; they are counted by folder instead.
     """
     first: list[tuple[str, Path]] = [
-        ("对比通报(先看「总览」:谁需要关注)", ws.comparison_path(round_id)),
+        ("对比通报(先看「总览」,谁需要关注)", ws.comparison_path(round_id)),
         ("通报草稿(核对后填上期号即可印发)", ws.notification_path(round_id)),
         ("催报提醒(可直接复制到微信、短信)", ws.reminders_path(round_id)),
     ]

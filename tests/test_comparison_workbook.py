@@ -272,7 +272,7 @@ def test_unit_sheet_counts_rates_rank_and_mark(fy):
     by_key = {(s.task_id, s.unit, s.role): s for s in states}
     for row in table:  # the remark on late lead units names exactly the co-units late or silent
         named: dict[int, set[str]] = {}
-        for part in filter(None, row["牵头逾期与协办情况"].split("；")):
+        for part in (x for x in row["需关注的情况"].split("；") if x.startswith("第")):
             ids, co = re.fullmatch(r"第([\d、]+)项牵头逾期\d+天(?:报送|未报)，其协办单位(.+)", part).groups()
             units = {re.sub(r"(逾期\d+天(报送|未报)|报送无效)$", "", x) for x in co.split("、")}
             for i in ids.split("、"):
@@ -285,7 +285,7 @@ def test_unit_sheet_counts_rates_rank_and_mark(fy):
                 if blamed:
                     expected_notes[s.task_id] = blamed
         assert named == expected_notes, row["单位"]
-    assert any(row["牵头逾期与协办情况"] for row in table)  # the draw has late leads with late co-units
+    assert any("牵头逾期" in row["需关注的情况"] for row in table)  # the draw has late leads with late co-units
 
 
 def test_chase_list_holds_every_entry_still_owed_with_contact_and_days_overdue(fy):

@@ -647,11 +647,11 @@ def _task_row(sheet: Worksheet, fmt: _Formats, c: Comparison, row: int, t: TaskR
 
 # -- 单位对比 ----------------------------------------------------------------------------------------
 UNIT_SPEC: tuple[tuple[str, float, bool], ...] = (
-    ("组内名次\n（1为最好）", 6, False), ("单位", 13, True), ("标识", 4.5, False), ("需关注的情况", 17, True),
-    ("牵头任务\n（项）", 5, False), ("协办任务\n（项）", 5, False), ("应报\n（条）", 5, False),
-    ("按时\n（条）", 5, False), ("逾期\n（条）", 5, False), ("不完整\n（条）", 5.5, False), ("无效\n（条）", 5, False),
-    ("未报\n（条）", 5, False), ("报送率", 6.5, False), ("按时率", 6.5, False), ("逾期天数\n合计", 6, False),
-    ("报告已完成\n（条）", 6.5, False), ("牵头逾期与协办情况", 16, True),
+    ("组内名次\n（1为最好）", 5.5, False), ("单位", 12, True), ("标识", 4, False), ("需关注的情况", 30, True),
+    ("牵头任务\n（项）", 4.5, False), ("协办任务\n（项）", 4.5, False), ("应报\n（条）", 4.5, False),
+    ("按时\n（条）", 4.5, False), ("逾期\n（条）", 4.5, False), ("不完整\n（条）", 4.5, False), ("无效\n（条）", 4.5, False),
+    ("未报\n（条）", 4.5, False), ("报送率", 6, False), ("按时率", 6, False), ("逾期天数\n合计", 5, False),
+    ("报告已完成\n（条）", 5.5, False),
 )
 UNIT_FIRST_ROW = 4
 
@@ -661,7 +661,7 @@ def _units(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
     cols.set(sheet)
     groups = "、".join(f"{g}（{len(c.group_units(g))}个）" for g in c.groups)
     rule = (f"单位分组比较：{groups}。{RANK_RULE}标识：{_legend_marks()}。"
-            "「报告已完成」是完成状态填「已完成」的有效报送条目数。")
+            "「报告已完成」是完成状态填「已完成」的有效报送条目数；「需关注的情况」末尾是牵头逾期的任务及其协办单位的情况。")
     _title(sheet, fmt, cols, f"{c.period}各单位报送情况对比（组内排名，最需关注的在前）", f"{_as_of(c)}。{rule}")
     header = UNIT_FIRST_ROW - 1
     _header(sheet, fmt, cols, header)
@@ -685,7 +685,10 @@ def _unit_row(sheet: Worksheet, fmt: _Formats, cols: _Columns, row: int, u: Unit
     sheet.write_number(row, 0, u.rank, fmt.integer)
     sheet.write_string(row, 1, u.unit, fmt.text)
     sheet.write_string(row, 2, u.mark, fmt.fill(MARK_COLOURS, u.mark))
-    sheet.write_string(row, 3, u.reason or "—", fmt.text if u.reason else fmt.center)
+    # What needs attention, then the chain's remark (牵头逾期, and what its co-units did): one column
+    # wide enough to read, rather than two narrow ones.
+    said = "；".join(x for x in (u.reason, u.note) if x)
+    sheet.write_string(row, 3, said or "—", fmt.text if said else fmt.center)
     for col, value in enumerate((u.tasks_led, u.tasks_co, t.expected, t.on_time, t.late,
                                  t.incomplete, t.invalid, t.missing), start=4):
         sheet.write_number(row, col, value, fmt.integer)
@@ -693,9 +696,7 @@ def _unit_row(sheet: Worksheet, fmt: _Formats, cols: _Columns, row: int, u: Unit
     _rate(sheet, row, 13, t.on_time_rate, fmt)
     sheet.write_number(row, 14, u.days_late, fmt.integer)
     sheet.write_number(row, 15, u.done, fmt.integer)
-    sheet.write_string(row, 16, u.note, fmt.text)
-    sheet.set_row(row, row_height([(u.unit, cols.widths[1]), (u.reason, cols.widths[3]), (u.note, cols.widths[16])],
-                                  font_size=FONT_SIZE))
+    sheet.set_row(row, row_height([(u.unit, cols.widths[1]), (said, cols.widths[3])], font_size=FONT_SIZE))
 
 
 # -- 逾期未报 ----------------------------------------------------------------------------------------

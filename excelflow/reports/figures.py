@@ -323,7 +323,7 @@ def task_attention(t: TaskRow, as_of: date) -> tuple[Mark, str] | None:
     """(红 or 黄, reason) when a task needs attention, else None.
 
     红: 滞后, 欠进度 against the plan, a lead report invalid or missing past its deadline, or no
-    lead unit at all; 黄: 未启动, a lead report incomplete, or missing before its deadline.
+    lead unit at all; 黄: 未启动 or a lead report incomplete. A report not due yet is no concern.
     """
     reasons: list[tuple[Mark, str]] = []
     if not t.leads:
@@ -331,9 +331,8 @@ def task_attention(t: TaskRow, as_of: date) -> tuple[Mark, str] | None:
     for r in t.leads:
         who = f"{r.unit}" if len(t.leads) > 1 else ""
         if r.state.state == "missing":
-            overdue = as_of > r.state.deadline
-            reasons.append(("红" if overdue else "黄",
-                            f"{who}牵头{state_phrase('missing', days_late(as_of, r.state.deadline))}"))
+            if as_of > r.state.deadline:  # before its deadline a missing report is not a concern yet
+                reasons.append(("红", f"{who}牵头{state_phrase('missing', days_late(as_of, r.state.deadline))}"))
         elif r.state.state == "invalid":
             reasons.append(("红", f"{who}牵头报送无效"))
         elif r.state.state == "incomplete":

@@ -223,7 +223,7 @@ def _lagging_by_chapter(c: Comparison) -> list[tuple[str, str]]:
         label = numerals[lagging_chapters] if lagging_chapters < len(numerals) else str(lagging_chapters + 1)
         lagging_chapters += 1
         sentence = (f"（{label}）{short_chapter(chapter).split('、', 1)[-1]}。本章{len(rows)}项任务中，"
-                    + (f"{good};" if good else "") + f"{lead_text}。")
+                    + (f"{good}；" if good else "") + f"{lead_text}。")
         problems = _problems([*behind, *idle, *short])
         if problems:
             sentence += "牵头单位反映的问题主要有：" + "；".join(problems) + "。"
@@ -250,7 +250,7 @@ def _problems(rows: Sequence[TaskRow]) -> list[str]:
                 if t.task.id not in ids:
                     ids.append(t.task.id)
     ranked = sorted(said.items(), key=lambda kv: -len(kv[1]))[:PROBLEMS_PER_CHAPTER]
-    return [f"{text}({_ids(ids)})" for text, ids in ranked]
+    return [f"{text}（{_ids(sorted(ids))}）" for text, ids in ranked]
 
 
 def _requirements(c: Comparison) -> list[tuple[str, str]]:
@@ -272,9 +272,9 @@ def _requirements(c: Comparison) -> list[tuple[str, str]]:
 
 # -- the annex tables ---------------------------------------------------------------------------
 UNIT_TABLE_HEADERS = ("组内名次", "单位", "标识", "应报（条）", "按时", "逾期", "不完整", "无效", "未报", "按时率", "需关注的情况")
-UNIT_TABLE_WIDTHS = (16, 42, 12, 16, 12, 12, 14, 12, 12, 16, 90)  # mm, landscape text width 247 mm
+UNIT_TABLE_WIDTHS = (15, 40, 11, 15, 12, 12, 13, 12, 12, 19, 86)  # mm, landscape text width 247 mm
 TASK_TABLE_HEADERS = ("序号", "任务内容", "牵头单位", "状态", "需关注的情况", "存在问题")
-TASK_TABLE_WIDTHS = (12, 80, 36, 18, 45, 56)
+TASK_TABLE_WIDTHS = (12, 80, 36, 18, 45, 56)  # mm, 247 in all
 
 
 def unit_table_rows(c: Comparison) -> list[tuple[str, ...] | str]:
