@@ -53,11 +53,14 @@ def test_a_named_round_is_taken_without_a_word(ws: Workspace) -> None:
     assert result.exit_code == 0 and "未指定 --round" not in result.output
 
 
-def test_no_round_generated_and_nothing_returned_is_an_error_not_a_guess(tmp_path: Path) -> None:
+def test_no_round_generated_and_nothing_returned_is_said_not_guessed(tmp_path: Path) -> None:
     root = tmp_path / "新"
     assert run("init", str(root)).exit_code == 0
-    for args in (["collect", "--root", str(root), "--now", "2021-06-20", "--wait", "5"],
-                 ["compare", "--root", str(root), "--now", "2021-06-20"],
+    # collect still takes in what is dropped (nothing here) and says why no round's outputs were made
+    collected = run("collect", "--root", str(root), "--now", "2021-06-20", "--wait", "5")
+    assert collected.exit_code == 0, collected.output
+    assert "尚未开始任何轮次" in collected.output and "还没有为任何轮次生成填报表" in collected.output
+    for args in (["compare", "--root", str(root), "--now", "2021-06-20"],
                  ["status", "--root", str(root), "--now", "2021-06-20"]):
         result = run(*args)
         assert result.exit_code == 1, result.output

@@ -75,6 +75,9 @@ def action_line(sub: Submission, register: Register, states: Mapping[Key, EntryS
     if sub.outcome == "rejected":
         reason = next((p.message for p in sub.problems if p.level == "error"), "")
         return "本文件未接收,请改正后重报" + (f"({reason.rstrip('。')})" if reason else "")
+    if sub.kind == "plan":  # a plan carries goals, not progress entries: nothing is owed through it
+        errors = [p for p in sub.problems if p.level == "error"]
+        return "落实方案已收,无需操作" if not errors else f"落实方案已收,有 {len(errors)} 处须改正后重报(见下)"
     invalid = [e.task_id for e in sub.entries if entry_result(sub, e) == INVALID]
     incomplete = [e.task_id for e in sub.entries if entry_result(sub, e) == INCOMPLETE]
     present = {(e.task_id, e.role) for e in sub.entries}

@@ -25,13 +25,14 @@ after a killed one ends with exactly the archive and outputs of an uninterrupted
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 from datetime import datetime
 
 from excelflow.intake.records import Submission
-from excelflow.intake.scan import scan_inbox
-from excelflow.register.model import Round, choose_round, no_round_started
+from excelflow.intake.scan import Candidate, scan_inbox
+from excelflow.register.model import Register, Round, choose_round, no_round_started
 from excelflow.reports.ledger import EntryState, unidentified
 from excelflow.runs.pass_report import CollectReport
 from excelflow.runs.snapshot import from_snapshot, make_snapshot
@@ -39,6 +40,9 @@ from excelflow.store.archive import Archive
 from excelflow.store.pass_cache import PassCache
 from excelflow.wording import round_with_id
 from excelflow.workspace import Workspace
+
+if TYPE_CHECKING:  # the full pass's module, imported only when a pass takes files in (see run_pass)
+    from excelflow.runs.ingest import Ingested
 
 
 def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
@@ -79,7 +83,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
         arrived = {s.round_id for s in took.new if s.round_id in known_rounds}
         choice = choose_round(register, now, None, ws.started_rounds(known_rounds) | arrived)
         if choice is None:
-            raise no_round_started(register)
+            return _no_round_yet(ws, cache, register, archive, candidates, took, now)
     chosen = choice.round
     touched = {s.round_id for s in took.new if s.round_id in known_rounds and s.round_id != chosen.id}
     # Only the parses this pass renders from are read in full: the rounds it brings up to date and
@@ -126,6 +130,23 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
         rendered=rendered,
         round_reason="" if choice.asked else choice.reason,
         round_name=round_with_id(chosen),
+    )
+
+
+def _no_round_yet(ws: Workspace, cache: PassCache, register: Register, archive: Archive,
+                  candidates: Sequence[Candidate], took: Ingested, now: datetime) -> CollectReport:
+    """A pass before any round has started: what arrived is archived and listed, no round's
+    outputs are written (nobody was sent workbooks; reminders to every unit would be wrong)."""
+    pending_set = set(took.pending)
+    cache.set_seen({c.path: [c.size, c.mtime_ns] for c in candidates if c.path not in pending_set})
+    cache.save()
+    subs = archive.submissions(rounds=[None])
+    return CollectReport(
+        round_id="", as_of=now, new=took.new, pending=took.pending, states=[],
+        unidentified=[s for s in subs if s.unit is None or s.round_id is None],
+        outputs=[], duplicates=took.duplicates,
+        unknown_rounds=[s for s in took.new if s.round_id and s.unit and register.round(s.round_id) is None],
+        rendered=False, round_reason=str(no_round_started(register)), round_name="尚未开始任何轮次",
     )
 
 

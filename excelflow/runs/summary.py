@@ -122,6 +122,10 @@ def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool =
     if report.pending:
         head += f",待重试 {len(report.pending)} 份"
     lines.append(head + "。")
+    if not report.round_id:  # before any round started: files taken in, no round's outputs
+        lines += _unplaced(report)
+        lines += ["", "还没有开始的轮次,没有写出任何轮次的输出。"]
+        return lines
     for rid, n in sorted(report.other_rounds.items()):
         lines.append(f"另有 {n} 份属于轮次 {rid},已归入该轮次并更新其汇总表。")
     for sub in report.unknown_rounds:
@@ -149,14 +153,7 @@ def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool =
         if len(bad) > 20:
             lines.append(f"  …… 另有 {len(bad) - 20} 条")
 
-    if report.unidentified:
-        lines += ["", f"未能识别的文件({len(report.unidentified)} 份,需人工处理):"]
-        for sub in report.unidentified:
-            reason = next((p.message for p in sub.problems if p.level == "error"), "未能识别报送单位或轮次")
-            lines.append(f"  inbox/{sub.path}:{reason}")
-    if report.pending:
-        lines += ["", "待重试的文件(可能仍在复制或保存中,下次收集时自动重试):"]
-        lines += [f"  inbox/{p}" for p in report.pending]
+    lines += _unplaced(report)
 
     lines.append("")
     if not report.rendered:
@@ -168,6 +165,20 @@ def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool =
         lines += _output_lines(report.outputs, root, list_all_outputs)
     for path in report.fallbacks:
         lines.append(f"注意:原文件正被打开(如 Excel),新版写在 {_rel(path, root)},请关闭原文件后以新版为准。")
+    return lines
+
+
+def _unplaced(report: CollectReport) -> list[str]:
+    """The files nobody could place, and the files still being copied."""
+    lines: list[str] = []
+    if report.unidentified:
+        lines += ["", f"未能识别的文件({len(report.unidentified)} 份,需人工处理):"]
+        for sub in report.unidentified:
+            reason = next((p.message for p in sub.problems if p.level == "error"), "未能识别报送单位或轮次")
+            lines.append(f"  inbox/{sub.path}:{reason}")
+    if report.pending:
+        lines += ["", "待重试的文件(可能仍在复制或保存中,下次收集时自动重试):"]
+        lines += [f"  inbox/{p}" for p in report.pending]
     return lines
 
 
