@@ -438,3 +438,27 @@ def test_receipt_leads_with_what_the_unit_must_do(ws: Workspace, tmp_path: Path,
     [text] = list(ws.receipts_dir(ROUND).glob("回执-区科技局-*.txt"))
     assert text.read_text(encoding="utf-8").splitlines()[0] == first_line
     assert workbook_values(text.with_suffix(".xlsx"))["回执"][0][0] == first_line
+
+
+def test_a_rollup_row_that_starts_a_printed_page_names_the_task_it_continues(ws: Workspace):
+    import re
+    import zipfile
+
+    collect(ws, "2021-06-16T09:00")  # nothing returned: each of 区工信局's tasks lists its co-units
+    path = ws.rollup_file(ROUND, "区工信局")
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    starts = [int(n) for n in re.findall(r'<brk id="(\d+)"', xml)]  # 0-based rows that begin a page
+    assert starts
+    rows = workbook_values(path)["牵头汇总"]
+    continued = 0
+    for r in starts:
+        number, task = rows[r][0], rows[r][1]
+        if isinstance(number, float):
+            continue  # the page begins with a task's own row
+        task_id = int(str(number).split("(")[0])
+        assert number == f"{task_id}(续)" and str(task).startswith(f"(续)第{task_id}项"), (number, task)
+        lead_row = max(i for i in range(r) if rows[i][0] == float(task_id))
+        assert all(rows[i][0] in ("", f"{task_id}(续)") for i in range(lead_row + 1, r + 1))
+        continued += 1
+    assert continued  # task 1's 24 co-units run over a page

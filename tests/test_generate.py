@@ -361,3 +361,21 @@ def test_two_units_with_the_same_file_name_do_not_overwrite_each_other(ws: Works
     path = ws.template_file("2021-H1", "区城投/集团")
     assert read_identity(path).unit == "区城投/集团"
     assert any("区城投_集团" in w and "文件名相同" in w for w in report.warnings)
+
+
+def test_entry_rows_grow_with_the_text_a_unit_types(ws: Workspace) -> None:
+    """Entry rows keep a computed height but are automatic rows (no customHeight): Excel and WPS
+    make them taller as a long 进展情况 is typed, so the filled form prints in full. The rows
+    above (title, header block, header) keep their set heights."""
+    import re
+    import zipfile
+
+    generate_round(ws, sample_register(), "2021-H1", now=NOW)
+    path = ws.template_file("2021-H1", "区工信局")
+    entry_rows = {r.row for r in read_identity(path).rows if r.sheet == "牵头任务"}
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    rows = {int(n): tag for n, tag in ((m.group(1), m.group(0)) for m in re.finditer(r'<row r="(\d+)"[^>]*>', xml))}
+    assert entry_rows and all('ht="' in rows[r] and "customHeight" not in rows[r] for r in entry_rows)
+    header = min(entry_rows) - 1
+    assert 'customHeight="1"' in rows[header]
