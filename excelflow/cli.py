@@ -218,8 +218,7 @@ wait_option = click.option("--wait", type=SECONDS, default=60.0,
                            help="工作文件夹被另一个收集进程占用时,最多等待的秒数(默认:60)。")
 
 
-@click.group(cls=_Group, epilog=examples("excelflow demo 演示", "excelflow init 督查2021",
-                                          "excelflow collect --root 督查2021"))
+@click.group(cls=_Group, epilog=examples("excelflow demo 演示", "excelflow collect --root 督查2021"))
 @click.version_option(__version__, "-V", "--version", prog_name="excelflow")
 def main() -> None:
     """excelflow:督查室重点工作调度——导入通知、生成填报表、收集汇总、对比通报。

@@ -115,7 +115,8 @@ class LastPass:
             lines.append("上次成功收集:尚无记录")
         else:
             s = self.success
-            lines.append(f"上次成功收集:{s.finished_at}(轮次 {s.round or '默认'},用时 {s.seconds:.1f} 秒)— {s.summary}")
+            # The summary names the round as people say it (`2021年上半年(2021-H1):新收 3 份…`).
+            lines.append(f"上次成功收集:{s.finished_at}(用时 {s.seconds:.1f} 秒)— {s.summary}")
             for path in s.fallbacks:
                 lines.append(f"  注意:原文件被占用,新版写在 {path}")
         if self.failure is None:

@@ -257,6 +257,8 @@ def watch_tick(
     Each pass is judged as of the clock's time when it starts, or `fixed_now` if given.
     """
 
+    said: list[str] = []  # the round last said, so that why it was taken is said once per change
+
     def tick() -> None:
         now = fixed_now if fixed_now is not None else clock().replace(microsecond=0)
         try:
@@ -268,6 +270,9 @@ def watch_tick(
             echo(f"{clock():%H:%M:%S} 收集失败:{exc}(详见 {log_path(ws)})")
         else:
             echo(f"{clock():%H:%M:%S} {summarise(report)[0]}")
+            if report.round_reason and said[-1:] != [report.round_id]:
+                echo(f"  ({report.round_reason})")
+            said[:] = [report.round_id]
 
     return tick
 
