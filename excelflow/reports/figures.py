@@ -37,6 +37,7 @@ incomplete; 待报 when the only gaps are missing entries not yet due; else 绿.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -557,9 +558,11 @@ def _unit_rows(index: _Index, states: Sequence[EntryState], as_of: date) -> tupl
     rows: list[UnitRow] = []
     for group in groups:
         members = sorted((d for d in drafts if d.group == group), key=attention_key)  # stable: register order
-        for d in members:
-            # 1 + the members strictly better: equal keys share a rank (1, 2, 2, 4 from the best).
-            rank = 1 + sum(1 for other in members if attention_key(other) > attention_key(d))
+        keys = [attention_key(d) for d in members]
+        for d, key in zip(members, keys):
+            # 1 + the members strictly better (after it in worst-first order): equal keys share a
+            # rank (1, 2, 2, 4 from the best).
+            rank = 1 + len(keys) - bisect_right(keys, key)
             rows.append(replace(d, rank=rank, group_size=len(members)))
     return tuple(rows)
 
