@@ -167,6 +167,7 @@ class CoGap:
     unit: str
     state: str
     phrase: str  # `逾期3天未报`, `报送无效`, `内容不完整`, `未报(未到截止日)`
+    due: bool = True  # False: missing, but its deadline has not passed
 
 
 @dataclass(frozen=True)
@@ -457,7 +458,7 @@ def _link(key: LinkKey, rnd: Round, states: Sequence[EntryState]) -> LinkFigures
 
 def _co_gap(s: EntryState, as_of: date) -> CoGap:
     days = s.days_late if s.state == "late" else days_late(as_of, s.deadline)
-    return CoGap(s.unit, s.state, state_phrase(s.state, days))
+    return CoGap(s.unit, s.state, state_phrase(s.state, days), due=not (s.state == "missing" and as_of <= s.deadline))
 
 
 def _task_rows(index: _Index, rnd: Round, tasks: Sequence[Task],
@@ -503,7 +504,7 @@ def _flags(t: TaskRow, as_of: date) -> tuple[str, ...]:
         s = r.state
         if s.state == "late":
             flags.append(f"{who}{state_phrase('late', s.days_late)}")
-        elif s.state == "missing":
+        elif s.state == "missing" and as_of > s.deadline:  # not due yet: nothing to flag
             flags.append(f"{who}{state_phrase('missing', days_late(as_of, s.deadline))}")
         elif s.state in ("incomplete", "invalid"):
             flags.append(f"{who}{state_phrase(s.state)}")
@@ -518,9 +519,10 @@ def _flags(t: TaskRow, as_of: date) -> tuple[str, ...]:
             flags.append(f"{r.unit if several else ''}未达计划进度")
     if t.leads_differ:
         flags.append("牵头单位报送的状态不一致，任务状态按最不利者计")
-    if t.co_gaps:
-        shown = "、".join(f"{g.unit}{g.phrase}" for g in t.co_gaps[:MAX_NAMED_CO])
-        more = f"等{len(t.co_gaps)}个" if len(t.co_gaps) > MAX_NAMED_CO else ""
+    due = [g for g in t.co_gaps if g.due]  # a co-unit whose deadline has not passed owes nothing yet
+    if due:
+        shown = "、".join(f"{g.unit}{g.phrase}" for g in due[:MAX_NAMED_CO])
+        more = f"等{len(due)}个" if len(due) > MAX_NAMED_CO else ""
         flags.append(f"协办：{shown}{more}")
     return tuple(flags)
 
