@@ -305,27 +305,48 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] = print, last_now: 
         echo(f"说明:{note}")
     result.outputs = sorted({p for p in written if p.exists()})
     echo("")
-    for line in output_listing(ws, ROUND):
+    invalid = next((u for u, (_, kind) in plan.items() if kind == "invalid"), None)
+    leads = register.leads_in_task_order()
+    for line in output_listing(ws, ROUND, receipt_of=invalid, rollup_of=leads[0] if leads else None):
         echo(line)
     return result
 
 
-def output_listing(ws: Workspace, round_id: str) -> list[str]:
-    """Every output file, folder by folder, then the few a clerk opens first.
+# Folders of a round's outputs and what a clerk calls their files.
+OUTPUT_FOLDERS: tuple[tuple[str, str], ...] = (
+    ("templates", "填报表"), ("rollups", "牵头汇总表"), ("receipts", "回执(.xlsx 和 .txt)"),
+)
 
-    Hundreds of receipts and templates would scroll the summary away as one flat list, so each
-    folder is named once and its files are listed under it.
+
+def output_listing(ws: Workspace, round_id: str, *, receipt_of: str | None = None,
+                   rollup_of: str | None = None) -> list[str]:
+    """The few files a clerk opens first, then one line saying where the rest are.
+
+    Hundreds of templates, rollups and receipts listed one by one would scroll the summary off
+    the screen; they are counted by folder instead.
     """
-    files = sorted(p for p in ws.outbox.rglob("*") if p.is_file())
-    lines = [f"全部输出文件(共 {len(files)} 个):"]
-    for folder in sorted({p.parent for p in files}):
-        inside = [p for p in files if p.parent == folder]
-        lines.append(f"  {folder}{os.sep}({len(inside)} 个)")
-        lines.extend(f"    {p.name}" for p in inside)
-    first = [ws.comparison_path(round_id), ws.notification_path(round_id), ws.reminders_path(round_id),
-             ws.rollups_dir(round_id)]
-    lines.append("先看这几个:")
-    lines.extend(f"  {p}" for p in first if p.exists())
+    first: list[tuple[str, Path]] = [
+        ("对比通报(先看「总览」,谁需要关注)", ws.comparison_path(round_id)),
+        ("通报草稿(核对后填上期号即可印发)", ws.notification_path(round_id)),
+        ("催报提醒(可直接复制到微信、短信)", ws.reminders_path(round_id)),
+    ]
+    if rollup_of is not None:
+        first.append((f"牵头汇总表({rollup_of})", ws.rollup_file(round_id, rollup_of)))
+    receipts = sorted(ws.receipts_dir(round_id).glob(f"回执-{receipt_of}-*.txt")) if receipt_of else []
+    if receipts:
+        first.append((f"回执({receipt_of},第一行是要对方做什么)", receipts[-1]))
+    shown = [(label, path) for label, path in first if path.exists()]
+    lines = ["先打开这几个文件:"]
+    lines += [f"  {label}:{path}" for label, path in shown]
+    files = [p for p in ws.outbox.rglob("*") if p.is_file()]
+    rest = len(files) - len(shown)
+    counts = []
+    for folder, name in OUTPUT_FOLDERS:
+        n = sum(1 for p in files if p.parent == ws.round_dir(round_id) / folder)
+        if n:
+            counts.append(f"{folder}/ {n} 个{name}")
+    detail = f"({'、'.join(counts)})" if counts else ""
+    lines.append(f"其余 {rest} 个输出文件在 {ws.round_dir(round_id)}{os.sep} 下{detail}。")
     return lines
 
 
@@ -362,5 +383,5 @@ def scenario_lines(register: Register, plan: Mapping[str, tuple[int, str]], roll
             lines.append(f"  {name}:{'、'.join(units)}")
     if rollup_unit:
         lines.append(f"  前几次未报、最后直接填好牵头汇总表报回:{rollup_unit}")
-    lines.append(f"  始终未报送:{'、'.join(silent)}")
+    lines.append(f"  始终未报:{'、'.join(silent)}")
     return lines

@@ -21,7 +21,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -189,10 +189,32 @@ class Workspace:
         """`邮件收取记录.xlsx`: every message fetched, what was saved from it and what was not."""
         return self.outbox / "邮件收取记录.xlsx"
 
+    def is_working_folder(self) -> bool:
+        """Whether the root holds a task register (what every command but init and import needs)."""
+        return self.register_path.is_file()
+
     def require_register(self) -> Path:
+        """The register's path, or a WorkspaceError saying the folder is not a working folder."""
         if not self.register_path.is_file():
+            where = self.root.resolve()
+            if not self.root.exists():
+                what = f"文件夹 {where} 不存在"
+            else:
+                what = f"{where} 不是 excelflow 工作文件夹(没有任务登记表 workbooks/register.xlsx)"
             raise WorkspaceError(
-                f"找不到任务登记表 {self.register_path}。请先运行 `excelflow init` 建立工作文件夹,"
-                "或用 `excelflow import 通知文件` 导入通知。"
+                f"{what}。请检查 --root 是否写对;新建工作文件夹请运行 `excelflow init 文件夹`,"
+                "或用 `excelflow import 通知文件 --root 文件夹` 从通知导入。"
             )
         return self.register_path
+
+    def started_rounds(self, round_ids: Iterable[str]) -> set[str]:
+        """Of `round_ids`, those a command may pick by itself: workbooks were generated for them
+        (`templates/`), or returns for them were collected (receipts, `状态.json`). A few stats,
+        no workbook read: it runs before the nothing-new check of a scheduled collect."""
+        started = set()
+        for rid in round_ids:
+            folder = self.round_dir(rid)
+            if self.state_file(rid).is_file() or any(
+                    (folder / sub).is_dir() and any((folder / sub).iterdir()) for sub in ("templates", "receipts")):
+                started.add(rid)
+        return started

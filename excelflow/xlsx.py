@@ -15,8 +15,10 @@ Hei or PingFang): the layout holds, the glyphs differ slightly.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
@@ -184,7 +186,9 @@ def standard_formats(workbook: Workbook, fonts: Fonts = DEFAULT_FONTS) -> Format
     return Formats(
         title=add({**fonts.title.properties(), "align": "center", "valign": "vcenter",
                    "text_wrap": True, "locked": True}),
-        subtitle=add({**fonts.body.properties(), "font_size": max(fonts.body.size - 1, 9),
+        # Notes and subtitles keep the body's size (grey sets them apart): a sheet fitted to the
+        # page shrinks every size alike, and the smallest must still print at 9 pt.
+        subtitle=add({**fonts.body.properties(),
                       "align": "left", "valign": "vcenter", "text_wrap": True, "locked": True}),
         header=add({**fonts.header.properties(), **border, "align": "center", "valign": "vcenter",
                     "text_wrap": True, "locked": True, "bg_color": fonts.header_fill}),
@@ -195,11 +199,118 @@ def standard_formats(workbook: Workbook, fonts: Fonts = DEFAULT_FONTS) -> Format
         input_number=add({**input_base, "align": "center", "num_format": "0"}),
         label=add({**fonts.header.properties(), "align": "right", "valign": "vcenter",
                    "locked": True}),
-        note=add({**fonts.body.properties(), "font_size": max(fonts.body.size - 1.5, 9),
-                  "font_color": "#595959", "text_wrap": True, "valign": "vcenter", "locked": True}),
+        note=add({**fonts.body.properties(), "font_color": "#595959", "text_wrap": True, "valign": "vcenter", "locked": True}),
         wrapped=add({**fonts.body.properties(), "text_wrap": True, "valign": "top", "locked": True}),
         plain=add({**fonts.body.properties(), "valign": "vcenter", "locked": True}),
     )
+
+
+# -- printing legibly on A4 -------------------------------------------------------------------------
+# Body text must print at 9 pt or more (tests/test_print_size.py measures it on pages LibreOffice
+# renders). LibreOffice lays a column of width w (Excel units) out as about 7w + 5 points, a third
+# wider than Excel and WPS do (its stand-in for Calibri has wider digits), so a sheet sized to print
+# legibly there prints at least as large in Excel and WPS.
+MIN_PRINT_PT = 9.0
+PRINT_MARGIN_LR = 0.5  # inches, left and right (`setup_print`)
+_PAGE_POINTS = {True: (841.89, 595.28), False: (595.28, 841.89)}  # A4 (width, height) by landscape
+
+
+def column_points(width: float) -> float:
+    """Printed width in points of a column `width` Excel units wide, as LibreOffice lays it out."""
+    return 7.0 * width + 5.0
+
+
+def printable_width(landscape: bool) -> float:
+    """Points across an A4 page inside `setup_print`'s margins."""
+    return _PAGE_POINTS[landscape][0] - 2 * 72 * PRINT_MARGIN_LR
+
+
+def printable_height(landscape: bool) -> float:
+    """Points down an A4 page inside `setup_print`'s margins (the footer sits in the bottom one)."""
+    return _PAGE_POINTS[landscape][1] - 72 * (0.6 + 0.7)
+
+
+def print_scale(widths: Sequence[float], landscape: bool) -> float:
+    """The scale one-page-wide printing applies to columns of `widths` (1.0: no shrinking)."""
+    total = sum(column_points(w) for w in widths)
+    return min(1.0, printable_width(landscape) / total) if total else 1.0
+
+
+def printed_size(widths: Sequence[float], landscape: bool, font_size: float) -> float:
+    """The size `font_size` text prints at when the sheet is fitted to the page width."""
+    return font_size * print_scale(widths, landscape)
+
+
+def fit_page_width(widths: Sequence[float], landscape: bool, font_size: float, flexible: Iterable[int],
+                   minimum: float = MIN_PRINT_PT + 0.6, floor: float = 6.0) -> list[float]:
+    """`widths` with the `flexible` (wrapping text) columns narrowed just enough for `font_size`
+    text to print at `minimum` points or more on one page width; unchanged when it already does.
+    The default `minimum` leaves room for LibreOffice, which rounds its fit-to-width scale down
+    (a sheet computed at 93% printed at 90%).
+
+    Narrow columns stay as they are (a 序号 or a status does not wrap well); the wrapping ones give
+    up width in proportion to theirs, down to `floor`. Row heights must be computed afterwards,
+    from the widths returned.
+    """
+    out = [float(w) for w in widths]
+    flex = [i for i in dict.fromkeys(flexible) if 0 <= i < len(out)]
+    budget = printable_width(landscape) * font_size / minimum  # points the columns may take
+    for _ in range(4):  # the floor may stop a column; spread what is left over the others
+        excess = sum(column_points(w) for w in out) - budget
+        room = [i for i in flex if out[i] > floor]
+        if excess <= 0 or not room:
+            break
+        share = sum(out[i] for i in room)
+        for i in room:
+            out[i] = max(floor, out[i] - excess / 7.0 * out[i] / share)
+    return [round(w, 2) for w in out]
+
+
+def page_starts(heights: Sequence[float], landscape: bool, repeated: float = 0.0, before: float = 0.0,
+                scale: float = 1.0) -> list[int]:
+    """Indices into `heights` (consecutive rows) of the rows that begin a new printed page.
+
+    Computed at print `scale` with the header rows repeated on every page (`repeated` points) and
+    `before` points above the first row on page one. A sheet that sets these as manual page breaks
+    knows which rows continue a task on a new page (and can say so on them).
+    """
+    room = printable_height(landscape) / scale - repeated - 24.0  # slack for the application's rounding
+    starts: list[int] = []
+    used = before
+    for i, h in enumerate(heights):
+        if used + h > room and used > 0:
+            starts.append(i)
+            used = 0.0
+        used += h
+    return starts
+
+
+def auto_height_rows(data: bytes, sheet_rows: Mapping[int, Iterable[int]]) -> bytes:
+    """The workbook `data` with the given rows' heights no longer marked as set by hand.
+
+    `sheet_rows` maps a 1-based worksheet number (its order in the workbook) to 0-based rows. Such
+    a row keeps the height computed for its pre-filled text, but Excel and WPS treat it as an
+    automatic row and make it taller as the unit types a long answer (a row whose height was set
+    by hand keeps it and cuts the text in print). xlsxwriter can only write set-by-hand heights,
+    so the flag is taken out of the sheet XML; member order and dates are kept (same bytes in,
+    same bytes out).
+    """
+    wanted = {f"xl/worksheets/sheet{n}.xml": {r + 1 for r in rows} for n, rows in sheet_rows.items()}
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            rows = wanted.get(info.filename)
+            if rows:
+                def strip(match: re.Match[bytes]) -> bytes:
+                    number = int(match.group(1))
+                    return match.group(0).replace(b' customHeight="1"', b"") if number in rows else match.group(0)
+                body = _ROW_TAG.sub(strip, body)
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+_ROW_TAG = re.compile(rb'<row r="(\d+)"[^>]*>')
 
 
 def header_footer_text(text: str) -> str:
@@ -215,7 +326,7 @@ def setup_print(sheet: Worksheet, *, landscape: bool = True, repeat_rows: tuple[
         sheet.set_landscape()
     else:
         sheet.set_portrait()
-    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+    sheet.set_margins(left=PRINT_MARGIN_LR, right=PRINT_MARGIN_LR, top=0.6, bottom=0.7)
     sheet.center_horizontally()
     if fit_width:
         sheet.fit_to_pages(1, 0)

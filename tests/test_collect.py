@@ -157,19 +157,20 @@ def test_rollup_lists_each_co_unit_under_the_lead_row(ws: Workspace, tmp_path: P
     for name in ("序号", "完成状态", "完成进度(%)", "进展情况", "存在问题", "下步打算", "备注"):
         assert name in columns
     body = rows[header + 1:]
-    numbered = [int(float(r[0])) for r in body if str(r[0]).strip()]
+    numbered = [int(float(r[0])) for r in body if str(r[0]).strip() and "续" not in str(r[0])]
     led = [t.id for t in register.tasks if "区工信局" in register.lead_units(t)]
     assert numbered == led
     # Task 1's block: its co-units in register order, 序号 empty, 上饶高新区's report shown.
-    start = next(i for i, r in enumerate(body) if str(r[0]).strip() and int(float(r[0])) == 1)
+    start = next(i for i, r in enumerate(body) if str(r[0]).strip() == "1.0" or r[0] == 1.0)
     block = body[start + 1: start + 1 + len(register.co_units(register.task(1)))]
     assert [r[columns["单位"]] for r in block] == list(register.co_units(register.task(1)))
-    assert all(str(r[0]).strip() == "" for r in block)
+    # 序号 empty, except on a row that continues the task on a new page: `1(续)`, no task id
+    assert all(str(r[0]).strip() in ("", "1(续)") for r in block)
     gx = next(r for r in block if r[columns["单位"]] == "上饶高新区")
     assert (gx[columns["报送情况"]], gx[columns["完成状态"]], gx[columns["进展情况"]]) == \
         ("逾期1天", "已完成", "高新区链长制已覆盖全部企业。")
     silent = next(r for r in block if r[columns["单位"]] == "永丰街道")
-    assert silent[columns["报送情况"]] == "未报送"
+    assert silent[columns["报送情况"]] == "未报"
 
 
 def test_filled_rollup_returned_counts_as_the_lead_report(ws: Workspace, tmp_path: Path):
@@ -290,7 +291,10 @@ def test_status_json_prints_exactly_the_contract_and_check_exits_3_on_gaps(ws: W
     assert [(e["task"], e["unit"], e["role"]) for e in data["entries"]] == \
         [(e.task_id, e.unit, e.role) for e in register.expected_entries()]
     assert all(set(e) == {"task", "unit", "role", "state", "received_at", "status"} for e in data["entries"])
-    checked = run_cli("status", "--root", str(ws.root), "--round", ROUND, "--json", "--check", "--now", "2021-06-14T12:00")
+    # Before the co-unit deadline nothing is due yet; the day after, the silent co-units are gaps.
+    before = run_cli("status", "--root", str(ws.root), "--round", ROUND, "--json", "--check", "--now", "2021-06-14T12:00")
+    assert before.exit_code == 0
+    checked = run_cli("status", "--root", str(ws.root), "--round", ROUND, "--json", "--check", "--now", "2021-06-16T12:00")
     assert checked.exit_code == 3
 
 
@@ -343,7 +347,7 @@ def test_status_without_json_shows_unit_counts_and_the_last_pass(ws: Workspace, 
     collect(ws, "2021-06-16T10:00")
     result = run_cli("status", "--root", str(ws.root), "--now", "2021-06-17T10:00")
     assert result.exit_code == 0, result.output
-    assert "轮次 2021-H1,截至 2021-06-17 10:00" in result.output
+    assert "2021年上半年(2021-H1),截至 2021年6月17日 10:00" in result.output
     row = next(line for line in result.output.splitlines() if line.startswith("区科技局"))
     assert row.split()[1] == "5"
     assert "上次成功收集" in result.output
@@ -362,7 +366,7 @@ def test_pass_with_nothing_new_reports_what_a_full_recomputation_gives(ws: Works
 
     quick = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 0))
     assert not quick.rendered and quick.new == []
-    assert quick.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))
+    assert quick.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
     assert [s.path for s in quick.unidentified] == ["未知.xlsx"]
     assert {s.state for s in quick.states} >= {"on_time", "invalid", "incomplete", "missing"}
 
@@ -413,9 +417,48 @@ def test_lead_units_whose_file_names_collide_get_a_rollup_each(tmp_path: Path):
     write_register(ws.register_path, Register("测试", units, (
         Task(1, "一、测试", None, "任务一。", ("区城投/集团",)), Task(2, "一、测试", None, "任务二。", ("区城投_集团",))),
         (Round(ROUND, "半年", date(2021, 6, 15), date(2021, 6, 25)),)))
-    collect(ws, "2021-06-14T09:00")
+    collect(ws, "2021-06-14T09:00", "--round", ROUND)  # no workbooks generated here: the round is named
     rollups = sorted(ws.rollups_dir(ROUND).glob("*.xlsx"))
     owners = [read_identity(CalamineWorkbook.from_path(str(p)).get_sheet_by_name(IDENTITY_SHEET).to_python()).unit
               for p in rollups]
     assert sorted(owners) == ["区城投/集团", "区城投_集团"]
     assert all(p.stem.startswith("区城投_集团-") for p in rollups)
+
+
+@pytest.mark.parametrize(("rows", "now", "first_line"), [
+    ({}, "2021-06-14T10:00", "全部收到,无需操作"),
+    ({}, "2021-06-18T09:00", "逾期3天,已收(3项逾期)"),  # its 3 co entries; its lead ones are not due yet
+    ({2: {"完成状态": "差不多吧", "进展情况": "写了"}}, "2021-06-14T10:00", "第2项无效,请改正后重报"),
+    ({2: {"完成状态": None, "进展情况": None}}, "2021-06-14T10:00", "第2项不完整,请补填后重报"),
+])
+def test_receipt_leads_with_what_the_unit_must_do(ws: Workspace, tmp_path: Path, rows: dict, now: str,
+                                                 first_line: str):
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx", rows), "区科技局.xlsx")
+    collect(ws, now)
+    [text] = list(ws.receipts_dir(ROUND).glob("回执-区科技局-*.txt"))
+    assert text.read_text(encoding="utf-8").splitlines()[0] == first_line
+    assert workbook_values(text.with_suffix(".xlsx"))["回执"][0][0] == first_line
+
+
+def test_a_rollup_row_that_starts_a_printed_page_names_the_task_it_continues(ws: Workspace):
+    import re
+    import zipfile
+
+    collect(ws, "2021-06-16T09:00")  # nothing returned: each of 区工信局's tasks lists its co-units
+    path = ws.rollup_file(ROUND, "区工信局")
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    starts = [int(n) for n in re.findall(r'<brk id="(\d+)"', xml)]  # 0-based rows that begin a page
+    assert starts
+    rows = workbook_values(path)["牵头汇总"]
+    continued = 0
+    for r in starts:
+        number, task = rows[r][0], rows[r][1]
+        if isinstance(number, float):
+            continue  # the page begins with a task's own row
+        task_id = int(str(number).split("(")[0])
+        assert number == f"{task_id}(续)" and str(task).startswith(f"(续)第{task_id}项"), (number, task)
+        lead_row = max(i for i in range(r) if rows[i][0] == float(task_id))
+        assert all(rows[i][0] in ("", f"{task_id}(续)") for i in range(lead_row + 1, r + 1))
+        continued += 1
+    assert continued  # task 1's 24 co-units run over a page

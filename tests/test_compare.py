@@ -89,19 +89,19 @@ def test_marks_red_for_overdue_or_invalid_yellow_for_late_or_incomplete_pending_
     assert after == {"甲": "绿", "乙": "黄", "丙": "红", "丁": "黄"}
 
 
-def test_equal_units_share_a_rank_and_the_next_rank_skips():
+def test_equal_units_share_a_rank_counted_from_the_best_and_are_listed_worst_first():
     tasks = (Task(1, "一", None, "t", ("甲",), ("乙", "丙", "丁")),)
     states = [entry(1, "甲", "lead", "on_time"), entry(1, "乙", "co", "on_time"),
               entry(1, "丙", "co", "late", days=3), entry(1, "丁", "co", "late", days=1)]
     units = compare(reg(tasks), "2021-H1", states, None, datetime(2021, 6, 30)).units
-    assert [(u.unit, u.rank) for u in units] == [("甲", 1), ("乙", 1), ("丁", 3), ("丙", 4)]
+    assert [(u.unit, u.rank) for u in units] == [("丙", 4), ("丁", 3), ("甲", 1), ("乙", 1)]
 
 
 def test_a_late_lead_is_noted_when_its_co_units_were_late_or_silent():
     states = [entry(1, "甲", "lead", "late", days=2), entry(1, "乙", "co", "late", days=4),
               entry(1, "丙", "co", "missing"), entry(2, "乙", "lead", "late", days=1)]
     units = {u.unit: u for u in compare(reg((T1, T2)), "2021-H1", states, None, datetime(2021, 6, 30)).units}
-    assert units["甲"].note == "第1项牵头逾期，其协办单位乙逾期4天、丙未报"
+    assert units["甲"].note == "第1项牵头逾期2天报送，其协办单位乙逾期4天报送、丙逾期15天未报"
     assert units["乙"].note == ""  # task 2 has no co-units to blame
 
 
@@ -110,9 +110,9 @@ def test_task_flags_name_regression_missing_co_units_and_unexplained_delay():
     states = [entry(1, "甲", "lead", "on_time", status="滞后"), entry(1, "乙", "co", "on_time"),
               entry(1, "丙", "co", "missing")]
     row = compare(reg((T1,)), "2021-H1", states, previous, datetime(2021, 6, 30)).tasks[0]
-    assert row.co_valid == 1 and row.co_expected == 2 and row.co_not_valid == ("丙",)
+    assert row.co_valid == 1 and row.co_expected == 2 and [g.unit for g in row.co_gaps] == ["丙"]
     assert "滞后但未说明问题" in row.flags
-    assert "协办未报：丙" in row.flags
+    assert "协办：丙逾期15天未报" in row.flags
 
 
 def test_chase_list_orders_units_by_longest_overdue_and_keeps_contacts():
@@ -127,13 +127,16 @@ def test_chase_list_orders_units_by_longest_overdue_and_keeps_contacts():
     assert chase[1].send_to == "甲"  # a co-unit reports to the task's lead unit
 
 
-def test_a_task_with_two_lead_units_gives_a_row_per_lead():
+def test_a_task_with_two_lead_units_is_one_row_with_the_least_favourable_status():
     task = Task(5, "二、就业(1项)", None, "就业", ("甲", "乙"), ("丙",))
     states = [entry(5, "甲", "lead", "on_time", status="已完成"), entry(5, "乙", "lead", "missing"),
               entry(5, "丙", "co", "on_time")]
     c = compare(reg((task,)), "2021-H1", states, None, datetime(2021, 6, 30))
-    assert [(t.lead, t.status_label) for t in c.tasks] == [("甲", "已完成"), ("乙", "未报送")]
-    assert c.by_chapter["二、就业(1项)"]["已完成"] == 1 and c.status_totals["未报送"] == 1
+    [row] = c.tasks
+    assert [(r.unit, r.status_label) for r in row.leads] == [("甲", "已完成"), ("乙", "未报")]
+    assert row.status_label == "未报" and row.lead_names == "甲、乙"
+    assert c.by_chapter["二、就业(1项)"]["未报"] == 1 and c.status_totals["已完成"] == 0
+    assert "牵头单位报送的状态不一致，任务状态按最不利者计" in row.flags
 
 
 def test_short_chapter_drops_the_task_count_only():
@@ -153,8 +156,8 @@ def test_a_task_flag_names_four_silent_co_units_and_counts_the_rest():
     register = Register("通知", units, (task,), (RND,))
     states = [entry(1, "镇0", "lead", "on_time")] + [entry(1, f"镇{i}", "co", "missing") for i in range(1, 6)]
     row = compare(register, "2021-H1", states, None, datetime(2021, 6, 30)).tasks[0]
-    assert "协办未报：镇1、镇2、镇3、镇4等5个" in row.flags
-    assert row.co_not_valid == ("镇1", "镇2", "镇3", "镇4", "镇5")
+    assert "协办：镇1逾期15天未报、镇2逾期15天未报、镇3逾期15天未报、镇4逾期15天未报等5个" in row.flags
+    assert [g.unit for g in row.co_gaps] == ["镇1", "镇2", "镇3", "镇4", "镇5"]
 
 
 def test_previous_round_columns_need_the_previous_reports_loaded():
@@ -164,4 +167,4 @@ def test_previous_round_columns_need_the_previous_reports_loaded():
     not_loaded = compare(register, "2021-FY", [state], None, datetime(2021, 12, 28))
     nothing_reported = compare(register, "2021-FY", [state], {}, datetime(2021, 12, 28))
     assert not_loaded.previous_round is None and not_loaded.tasks[0].previous_label is None
-    assert nothing_reported.previous_round == RND and nothing_reported.tasks[0].previous_label == "未报送"
+    assert nothing_reported.previous_round == RND and nothing_reported.tasks[0].previous_label == "未报"

@@ -13,24 +13,23 @@ from excelflow.store.archive import Archive
 from excelflow.workspace import Workspace
 
 
-def test_demo_builds_fills_collects_and_lists_every_output(tmp_path: Path):
+def test_demo_builds_fills_collects_and_ends_with_the_files_to_open_first(tmp_path: Path):
     root = tmp_path / "演示 文件夹"
     result = CliRunner().invoke(main, ["demo", str(root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "收集完成:轮次 2021-H1" in out and "全部输出文件" in out
+    assert "收集完成:2021年上半年(2021-H1)" in out
 
-    listed: list[Path] = []
-    folder = None
-    for line in out.split("全部输出文件")[1].split("先看这几个:")[0].splitlines()[1:]:
-        if line.startswith("    "):
-            assert folder is not None
-            listed.append(folder / line.strip())
-        elif line.strip():
-            folder = Path(line.strip().rsplit("(", 1)[0])
-    on_disk = sorted(p for p in (root / "outbox").rglob("*") if p.is_file())
-    assert sorted(listed) == on_disk
-    assert any(p.parent.name == "rollups" for p in listed) and any(p.parent.name == "receipts" for p in listed)
+    # A short list of the files to open first, each there, then one line for the rest.
+    tail = out.split("先打开这几个文件:")[1].strip().splitlines()
+    first, rest = tail[:-1], tail[-1]
+    assert 3 <= len(first) <= 6
+    shown = [Path(line.split(":", 1)[1].strip()) for line in first]
+    assert all(p.is_file() for p in shown)
+    assert shown[0].name == "2021-H1-对比通报.xlsx" and shown[1].name == "2021-H1-通报.docx"
+    on_disk = [p for p in (root / "outbox").rglob("*") if p.is_file()]
+    assert rest.startswith(f"其余 {len(on_disk) - len(shown)} 个输出文件在 ") and "templates/ 79 个填报表" in rest
+    assert len(out.splitlines()) < 120  # the summary stays on a screen or two, no list of 290 file names
 
     ws = Workspace(root)
     status = CliRunner().invoke(main, ["status", "--root", str(root), "--round", "2021-H1", "--json",

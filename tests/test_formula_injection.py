@@ -80,7 +80,7 @@ def test_workbook_has_no_formula_and_no_link_and_keeps_the_exact_text(tmp_path: 
     assert {"+1+1", "-2+3", "=1+1"} & exact  # written as a whole cell, not turned into a number
     tasks = book.get_sheet_by_name("任务进展").to_python()
     head = next(i for i, r in enumerate(tasks) if r and r[0] == "序号")
-    goal_col = tasks[head].index("计划目标（落实方案）")
+    goal_col = tasks[head].index("计划目标\n（落实方案）")
     goals = {r[goal_col] for r in tasks[head + 1:] if isinstance(r[0], float)}
     assert goals <= set(DANGEROUS) and len(goals) > 3  # each plan goal exactly as typed
 
@@ -94,9 +94,12 @@ def test_draft_notification_has_no_field_and_no_link(tmp_path: Path):
     for tag in ("<w:fldSimple", "<w:instrText", "<w:hyperlink", "<w:fldChar"):
         assert tag not in xml
     assert "hyperlink" not in rels
-    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
-    problems = re.findall(r"存在问题：(.*)。$", text, flags=re.M)
-    assert problems and set(problems) <= set(DANGEROUS)  # quoted exactly as typed
+    document = docx.Document(str(path))
+    tasks = document.tables[-1]  # 附件2: the tasks that need attention, with the problems units wrote
+    column = [cell.text for cell in tasks.columns[-1].cells]
+    assert column[0] == "存在问题"
+    problems = {re.sub(r"^[^：]+：", "", line) for text in column[1:] for line in text.split("\n") if line}
+    assert problems and problems <= set(DANGEROUS)  # quoted exactly as typed
 
 
 def test_reminder_text_file_quotes_unit_text_verbatim(tmp_path: Path):

@@ -231,7 +231,7 @@ def test_unchosen_relevant_townships_get_no_entries_and_a_warning_naming_the_tas
 
 
 def test_unknown_round_is_refused_with_the_known_rounds(ws: Workspace) -> None:
-    with pytest.raises(RoundError, match="2021-H1、2021-FY"):
+    with pytest.raises(RoundError, match=r"2021年上半年\(2021-H1\)、2021年全年\(2021-FY\)"):
         generate_round(ws, sample_register(), "2022-H1", now=NOW)
 
 
@@ -251,7 +251,7 @@ def test_distribution_list_names_every_file_with_entry_counts_and_contact(ws: Wo
     table = [dict(zip(header, r)) for r in rows[2:]]
     assert [r["单位"] for r in table] == list(report.units)
     gongxin = next(r for r in table if r["单位"] == "区工信局")
-    assert (gongxin["牵头任务数"], gongxin["协办任务数"]) == (2.0, 1.0)
+    assert (gongxin["牵头任务(项)"], gongxin["协办任务(项)"]) == (2.0, 1.0)
     assert (gongxin["联系人"], gongxin["联系电话"]) == ("张三", "0793-2612345")
     assert (report.distribution_list.parent / gongxin["文件"]).is_file()
     assert "区政府办(政务服务办)" in report.units  # co-unit of task 4 only
@@ -361,3 +361,21 @@ def test_two_units_with_the_same_file_name_do_not_overwrite_each_other(ws: Works
     path = ws.template_file("2021-H1", "区城投/集团")
     assert read_identity(path).unit == "区城投/集团"
     assert any("区城投_集团" in w and "文件名相同" in w for w in report.warnings)
+
+
+def test_entry_rows_grow_with_the_text_a_unit_types(ws: Workspace) -> None:
+    """Entry rows keep a computed height but are automatic rows (no customHeight): Excel and WPS
+    make them taller as a long 进展情况 is typed, so the filled form prints in full. The rows
+    above (title, header block, header) keep their set heights."""
+    import re
+    import zipfile
+
+    generate_round(ws, sample_register(), "2021-H1", now=NOW)
+    path = ws.template_file("2021-H1", "区工信局")
+    entry_rows = {r.row for r in read_identity(path).rows if r.sheet == "牵头任务"}
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    rows = {int(n): tag for n, tag in ((m.group(1), m.group(0)) for m in re.finditer(r'<row r="(\d+)"[^>]*>', xml))}
+    assert entry_rows and all('ht="' in rows[r] and "customHeight" not in rows[r] for r in entry_rows)
+    header = min(entry_rows) - 1
+    assert 'customHeight="1"' in rows[header]

@@ -108,13 +108,14 @@ def test_import_over_an_edited_register_needs_force(runner: CliRunner, tmp_path:
     other = tmp_path / "other.txt"
     other.write_text("重点工作分工\n一、工业(1项)\n1.建设产业园。(牵头单位:区工信局;责任单位:各乡镇(街道))\n",
                      encoding="utf-8")
-    assert runner.invoke(main, ["import", str(other), "--root", str(tmp_path)]).exit_code == 0
-    refused = runner.invoke(main, ["import", str(real_notice), "--root", str(tmp_path)])
+    root = tmp_path / "督查"
+    assert runner.invoke(main, ["import", str(other), "--root", str(root)]).exit_code == 0
+    refused = runner.invoke(main, ["import", str(real_notice), "--root", str(root)])
     assert refused.exit_code == 1 and "--force" in refused.stderr and "另一份通知" in refused.stderr
-    assert len(load_register(Workspace(tmp_path).register_path).tasks) == 1
-    forced = runner.invoke(main, ["import", str(real_notice), "--root", str(tmp_path), "--force"])
+    assert len(load_register(Workspace(root).register_path).tasks) == 1
+    forced = runner.invoke(main, ["import", str(real_notice), "--root", str(root), "--force"])
     assert forced.exit_code == 0
-    assert len(load_register(Workspace(tmp_path).register_path).tasks) == 101
+    assert len(load_register(Workspace(root).register_path).tasks) == 101
 
 
 def test_commands_have_chinese_help(runner: CliRunner) -> None:

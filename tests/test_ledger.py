@@ -196,7 +196,7 @@ def test_versions_received_after_now_have_not_arrived(register):
 
 
 def test_unknown_round_names_the_known_ones(register):
-    with pytest.raises(RoundError, match="2021-H1、2021-FY"):
+    with pytest.raises(RoundError, match=r"2021年上半年\(2021-H1\)、2021年全年\(2021-FY\)"):
         compute_states(register, "2022-H1", [], NOW)
 
 
@@ -204,10 +204,14 @@ def test_gaps_are_missing_late_or_invalid_not_incomplete(register):
     at = datetime(2021, 6, 1)
     everything = [sub(f"{e.unit}{e.task_id}{e.role}.xlsx", at, entry(e.task_id, e.unit, e.role))
                   for e in register.expected_entries()]
-    assert not has_gaps(compute_states(register, "2021-H1", everything, NOW))
+    assert not has_gaps(compute_states(register, "2021-H1", everything, NOW), NOW.date())
     everything[0] = sub("x.xlsx", at, entry(1, "区工信局", "lead", text="", complete=False))
-    assert not has_gaps(compute_states(register, "2021-H1", everything, NOW))
-    assert has_gaps(compute_states(register, "2021-H1", everything[1:], NOW))
+    assert not has_gaps(compute_states(register, "2021-H1", everything, NOW), NOW.date())
+    missing_one = compute_states(register, "2021-H1", everything[1:], NOW)
+    assert has_gaps(missing_one, NOW.date())
+    # an entry still missing before its deadline is no gap yet (the lead deadline is 6月25日)
+    assert not has_gaps(missing_one, date(2021, 6, 25))
+    assert has_gaps(missing_one, date(2021, 6, 26))
 
 
 def test_latest_content_prefers_latest_complete_version(register):

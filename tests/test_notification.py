@@ -36,66 +36,80 @@ def pct(n: int, d: int) -> str:
     return f"{n / d * 100:.1f}%"
 
 
+def tables(path: Path) -> list[list[list[str]]]:
+    return [[[c.text for c in row.cells] for row in t.rows] for t in docx.Document(str(path)).tables]
+
+
 def test_notification_states_the_overall_figures(h1):
     reg, states, ws = h1
     text = "\n".join(paragraphs(ws.notification_path("2021-H1")))
     count = Counter(s.state for s in states)
     n = len(states)
     received = n - count["missing"]
-    assert f"应报送{n}条" in text
+    assert f"各单位应报送{n}条" in text
     assert f"已报送{received}条，报送率{pct(received, n)}" in text
     assert f"按时报送{count['on_time']}条，按时率{pct(count['on_time'], n)}" in text
-    assert f"逾期报送{count['late']}条，未报送{count['missing']}条" in text
-    lead = [s for s in states if s.role == "lead"]
-    statuses = Counter(s.content.status for s in lead if s.state in VALID)
-    assert "、".join(f"{k}{statuses[k]}条" for k in ("已完成", "序时推进", "滞后", "未启动")) in text
-    assert f"本轮调度涉及重点工作{len(reg.tasks)}项" in text
+    assert f"逾期报送{count['late']}条，未报{count['missing']}条" in text
+    assert f"共调度重点工作{len(reg.tasks)}项" in text
+    # the opening gives the figures before anything else
+    opening = next(p for p in paragraphs(ws.notification_path("2021-H1")) if p.startswith("按照《"))
+    assert f"全部{n}条报送已收到{received}条" in opening and "现将有关情况通报如下" in opening
 
 
-def test_notification_lists_units_on_time_late_and_still_owing(h1):
+def test_notification_praises_and_criticises_from_the_numbers(h1):
     _, states, ws = h1
     paras = paragraphs(ws.notification_path("2021-H1"))
     per_unit: dict[str, list] = {}
     for s in states:
         per_unit.setdefault(s.unit, []).append(s)
     on_time = {u for u, ss in per_unit.items() if all(s.state == "on_time" for s in ss)}
-    late = {u for u, ss in per_unit.items() if any(s.state == "late" for s in ss)}
-    owing = {u for u, ss in per_unit.items() if any(s.state in ("missing", "invalid", "incomplete") for s in ss)}
-
-    def listed(heading: str) -> set[str]:
-        i = next(i for i, p in enumerate(paras) if p.startswith(heading))
-        count = int(re.search(r"（(\d+)个）", paras[i]).group(1))
-        body = paras[i + 1].rstrip("。")
-        names = set() if body == "无" else set(re.sub(r"（[^）]*）", "", body).split("、"))
-        assert count == len(names)
-        return names
-
-    assert listed("（一）全部按时报送的单位") == on_time
-    assert listed("（二）存在逾期报送的单位") == late
-    assert listed("（三）尚未完成报送的单位") == owing
+    red = {u for u, ss in per_unit.items() if any(s.state in ("missing", "invalid") for s in ss)}
+    praise = next(p for p in paras if "予以通报表扬" in p)
+    assert praise.startswith(f"{len(on_time)}个单位按时、完整报送")
+    criticism = next(p for p in paras if "予以通报批评" in p)
+    assert all(u in criticism for u in red)
+    annex = tables(ws.notification_path("2021-H1"))[0]  # 附件1: every unit, with its marks
+    listed = {row[1]: row for row in annex[1:] if len(set(row)) > 1}
+    assert set(listed) == set(per_unit)
+    assert {u for u, row in listed.items() if row[2] == "绿"} == on_time
+    assert {u for u, row in listed.items() if row[2] == "红"} == red
 
 
-def test_notification_lists_tasks_behind_with_their_lead_and_problems(h1):
+def test_notification_summarises_lagging_work_by_chapter_and_lists_it_in_an_annex(h1):
     reg, states, ws = h1
-    text = "\n".join(paragraphs(ws.notification_path("2021-H1")))
-    behind = [s for s in states if s.role == "lead" and s.state in VALID and s.content.status in ("滞后", "未启动")]
+    paras = paragraphs(ws.notification_path("2021-H1"))
+    behind = {s.task_id for s in states
+              if s.role == "lead" and s.state in VALID and s.content.status in ("滞后", "未启动")}
     assert behind  # the draw has some
-    for s in behind:
-        assert f"第{s.task_id}项：" in text
-        line = next(p for p in text.split("\n") if f"第{s.task_id}项：" in p and f"牵头单位：{s.unit}" in p)
-        assert f"完成状态：{s.content.status}" in line
-        if s.content.problems.strip():
-            assert s.content.problems.strip() in line
+    lagging = [p for p in paras if re.match(r"（[一二三四五六七八九十]）", p) and "本章" in p]
+    assert lagging and len(lagging) <= len({t.chapter for t in reg.tasks})
+    said = {int(n) for p in lagging for group in re.findall(r"(?:滞后|未启动)\d+项（第([\d、]+)项）", p)
+            for n in group.split("、")}
+    assert said == behind
+    annex = tables(ws.notification_path("2021-H1"))[1]
+    assert annex[0] == ["序号", "任务内容", "牵头单位", "状态", "需关注的情况", "存在问题"]
+    assert behind <= {int(row[0]) for row in annex[1:]}
 
 
-def test_notification_is_a_marked_draft_signed_by_the_office_and_dated(h1):
+def test_notification_reads_as_issued(h1):
     _, _, ws = h1
-    paras = [p for p in paragraphs(ws.notification_path("2021-H1")) if p]
-    assert paras[0].startswith("【草稿】")
-    assert paras[1] == "区政府督查室关于2021年上半年重点工作推进情况的通报"  # the office from the register
+    path = ws.notification_path("2021-H1")
+    paras = [p for p in paragraphs(path) if p]
+    # the masthead: the office from the register, issue number to fill in, the date
+    assert paras[:4] == ["督查通报", "第〔    〕期", "区政府督查室\t2021年6月28日",
+                         "关于2021年上半年重点工作推进情况的通报"]
+    assert paras[4] == "各乡镇(街道)、各有关单位："
     assert [p for p in paras if p.startswith(("一、", "二、", "三、", "四、"))] == [
-        "一、总体情况", "二、报送情况", "三、推进滞后的任务", "四、下步工作要求"]
-    assert paras[-2:] == ["区政府督查室", "2021年6月28日"]
+        "一、总体情况", "二、报送情况", "三、推进滞后的工作", "四、下步工作要求"]
+    assert any(p.startswith("一是") for p in paras) and any(p.startswith("二是") for p in paras)
+    assert any(p.startswith("附件：1.2021年上半年各单位报送情况") for p in paras)
+    office, dated = paras.index("区政府督查室"), paras.index("2021年6月28日")
+    assert dated == office + 1 and paras[dated + 1] == "附件1"
+    document = docx.Document(str(path))
+    footer = document.sections[0].footer.paragraphs[0]
+    assert footer.text.replace(" ", "") == "——"  # around the PAGE field: `— 1 —`
+    assert document.settings.odd_and_even_pages_header_footer
+    assert "草稿" in document.core_properties.comments
 
 
 def test_reminder_file_has_one_block_per_owing_unit(h1):
@@ -150,7 +164,7 @@ def test_reminder_names_the_lead_units_to_send_to_and_shortens_runs_of_tasks():
     c = compare(reg, "2021-H1", states, None, NOW)
     (only,) = reminders(c)
     assert only.unit == "洋口镇" and (only.contact, only.phone) == ("周杰", "13600000002")
-    assert "第1、5、6项重点工作进展未报送（截止6月15日，已逾期13天）" in only.text
+    assert "第1、5、6项重点工作进展未报（截止6月15日，已逾期13天）" in only.text
     # each task goes to its own lead units; task 5 has two
     assert "第1项报区工信局，第5项报区人社局、区教体局，第6项报区人社局，并抄送区政府督查室" in only.text
 
@@ -165,5 +179,5 @@ def test_reminder_writes_runs_of_three_or_more_tasks_as_a_range():
     reg = Register("通知", (Unit("甲"),), tasks, (sc.H1,))
     states = [EntryState(t.id, "甲", "lead", "missing", None, 0, sc.H1.lead_deadline, None, ()) for t in tasks]
     (only,) = reminders(compare(reg, "2021-H1", states, None, NOW))
-    assert "作为牵头单位，第1至4、6、8、9项重点工作进展未报送（截止6月25日，已逾期3天）" in only.text
+    assert "作为牵头单位，第1至4、6、8、9项重点工作进展未报（截止6月25日，已逾期3天）" in only.text
     assert sc.expand("1至4、6、8、9") == [1, 2, 3, 4, 6, 8, 9]

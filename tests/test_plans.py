@@ -38,8 +38,8 @@ def fill(data: bytes, goals: dict[int, tuple[str, str, str, object]], target: Pa
         task = sheet.cell(row, 1).value
         if task in goals:
             h1, fy, indicator, due = goals[task]
-            sheet.cell(row, col["半年目标（2021-H1）"]).value = h1
-            sheet.cell(row, col["全年目标（2021-FY）"]).value = fy
+            sheet.cell(row, col["2021年上半年目标（2021-H1）"]).value = h1
+            sheet.cell(row, col["2021年全年目标（2021-FY）"]).value = fy
             sheet.cell(row, col["量化指标"]).value = indicator
             sheet.cell(row, col["计划完成时间"]).value = due
     book.save(target)
@@ -146,7 +146,7 @@ def test_a_returned_plan_is_collected_and_the_comparison_judges_against_it(tmp_p
     head = next(i for i, r in enumerate(rows) if r and r[0] == "序号")
     columns = [str(c) for c in rows[head]]
     row = next(dict(zip(columns, r)) for r in rows[head + 1:] if r[0] == float(task) and r[2] == UNIT)
-    assert row["计划目标（落实方案）"] == "完成方案（完成时限：2021年5月31日）"
+    assert row["计划目标\n（落实方案）"] == "完成方案（完成时限：2021年5月31日）"
     assert row["对照计划"] == "—"  # nothing reported yet: no judgement
 
 

@@ -109,7 +109,7 @@ def test_init_with_example_writes_the_shipped_2021_register(tmp_path: Path, defa
     lines = init_workspace(ws, example=True)
     assert load_register(ws.register_path) == default
     text = "\n".join(lines)
-    assert "101 项任务" in text and "2021-H1、2021-FY" in text and "任务 95" in text
+    assert "101 项任务" in text and "2021年上半年(2021-H1)、2021年全年(2021-FY)" in text and "任务 95" in text
 
 
 def test_init_refuses_to_overwrite_a_register_without_force(tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def test_restyled_title_order_extra_column_font_and_width_are_honoured(ws: Works
     generate_round(ws, sample_register(), "2021-H1", now=NOW)
     path = ws.template_file("2021-H1", "区工信局")
     rows = read_book(path)["牵头任务"]
-    assert rows[0][0] == "区工信局2021年半年重点工作推进表——牵头"
+    assert rows[0][0] == "区工信局2021年上半年重点工作推进表——牵头"  # {轮次}: the round as people say it
     header = [h for h in next(r for r in rows if r and r[0] == "序号") if h]
     assert header.index("完成状态") > header.index("进展情况")
     assert header[-1] == "责任人"
@@ -105,7 +105,11 @@ def test_restyled_title_order_extra_column_font_and_width_are_honoured(ws: Works
     assert task_cell.font.name == "仿宋" and task_cell.font.sz == 12
     extra = sheet.cell(header_row + 1, header.index("责任人") + 1)
     assert not extra.protection.locked
-    assert abs(sheet.column_dimensions["B"].width - 45) < 1
+    # The widened 任务内容 stays the widest column, narrowed only as far as 9 pt print needs
+    widths = [sheet.column_dimensions[chr(ord("A") + i)].width for i in range(len(header))]
+    assert widths[1] == max(widths) and widths[1] > 30
+    from excelflow.xlsx import MIN_PRINT_PT, printed_size
+    assert printed_size([w - 5 / 7 for w in widths], True, 12) >= MIN_PRINT_PT  # stored widths carry padding
     # The extra column is an input: it changes neither the fingerprint rule nor the contract texts
     assert [h for h in header if h in INPUT_HEADERS][:1] == ["进展情况"]
     assert read_identity(path).rows
@@ -168,7 +172,7 @@ def test_fullwidth_brackets_in_a_header_are_accepted_as_the_contract_text(ws: Wo
 def test_deleted_optional_columns_stay_out_of_the_workbooks(ws: Workspace) -> None:
     def drop(sheet) -> None:
         cells = header_cells(sheet)
-        for header in ("完成时限", "协办单位", "备注"):
+        for header in ("报送截止", "协办单位", "备注"):
             sheet.delete_cols(cells[header].column)
             cells = header_cells(sheet)
 
@@ -190,3 +194,12 @@ def test_cleared_sample_row_keeps_the_default_fonts(ws: Workspace) -> None:
     edit_template(ws, clear)
     style = load_template_style(ws.template_path)
     assert style.fonts.body.name == "宋体" and style.fonts.input.name == "宋体"
+
+
+def test_a_template_made_before_the_deadline_column_was_renamed_still_works(ws: Workspace) -> None:
+    edit_template(ws, lambda sheet: setattr(header_cells(sheet)["报送截止"], "value", "完成时限"))
+    assert "报送截止" in load_template_style(ws.template_path).headers
+    generate_round(ws, sample_register(), "2021-H1", now=NOW)
+    rows = read_book(ws.template_file("2021-H1", "区工信局"))["牵头任务"]
+    header = next(r for r in rows if r and r[0] == "序号")
+    assert "报送截止" in header and "完成时限" not in header

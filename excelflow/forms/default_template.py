@@ -42,22 +42,24 @@ SAMPLE_SHEET = "填报表样式"
 GUIDE_SHEET = "模板说明"
 
 # (header, width in Excel column units, sample text). A first-round sheet prints one A4 landscape
-# page wide at about 90%, a later round with previous-round and plan columns at about 70%.
+# page wide at 9.6 pt or more (the widths sum to about 118, see `xlsx.fit_page_width`); later
+# rounds add previous-round and plan columns, which `forms/render.py` makes room for by narrowing
+# the wrapping columns.
 DEFAULT_COLUMNS: tuple[tuple[str, float, str], ...] = (
-    (ID_HEADER, 5, "1"),
-    (TASK_HEADER, 32, "任务内容(预填,锁定)"),
-    (LEADS_HEADER, 12, "牵头单位(协办任务表显示)"),
-    (COS_HEADER, 13, "协办单位(牵头任务表显示)"),
-    (DEADLINE_HEADER, 10, "报送截止日期"),
-    (MILESTONE_HEADER, 18, "落实方案中本轮的阶段目标(有则显示)"),
-    (PREV_STATUS_HEADER, 10, "上轮状态"),
-    (PREV_PROGRESS_HEADER, 24, "上轮填报的进展情况(第二轮起显示)"),
-    (STATUS_HEADER, 9, "下拉选择"),
-    (PERCENT_HEADER, 7, "0–100"),
-    (PROGRESS_HEADER, 34, "填报单位填写"),
-    (PROBLEMS_HEADER, 17, ""),
-    (NEXT_HEADER, 17, ""),
-    (REMARKS_HEADER, 8, ""),
+    (ID_HEADER, 4.5, "1"),
+    (TASK_HEADER, 24, "任务内容(预填,锁定)"),
+    (LEADS_HEADER, 11, "牵头单位(协办任务表显示)"),
+    (COS_HEADER, 11, "协办单位(牵头任务表显示)"),
+    (DEADLINE_HEADER, 8, "本表报送截止日期"),
+    (MILESTONE_HEADER, 14, "落实方案中本轮的阶段目标(有则显示)"),
+    (PREV_STATUS_HEADER, 7, "上轮状态"),
+    (PREV_PROGRESS_HEADER, 16, "上轮填报的进展情况(第二轮起显示)"),
+    (STATUS_HEADER, 7.5, "下拉选择"),
+    (PERCENT_HEADER, 6, "0–100"),
+    (PROGRESS_HEADER, 26, "填报单位填写"),
+    (PROBLEMS_HEADER, 13, ""),
+    (NEXT_HEADER, 13, ""),
+    (REMARKS_HEADER, 5, ""),
 )
 _PREFILLED_SAMPLE = {ID_HEADER, TASK_HEADER, LEADS_HEADER, COS_HEADER, DEADLINE_HEADER,
                      MILESTONE_HEADER, PREV_STATUS_HEADER, PREV_PROGRESS_HEADER}

@@ -11,8 +11,8 @@ from typing import Any
 from excelflow.files import publish_bytes
 from excelflow.forms.plan import UnitPlan
 from excelflow.register.model import Register, Round
-from excelflow.wording import round_parts
-from excelflow.xlsx import fit_widths, new_workbook, setup_print, standard_formats
+from excelflow.wording import round_name
+from excelflow.xlsx import DEFAULT_FONTS, fit_page_width, fit_widths, new_workbook, row_height, setup_print, standard_formats
 
 
 def write_distribution_list(path: Path, register: Register, rnd: Round,
@@ -29,7 +29,7 @@ def write_distribution_list(path: Path, register: Register, rnd: Round,
     workbook.set_properties({"created": now})
     fmt = standard_formats(workbook)
     sheet = workbook.add_worksheet("分发清单")
-    headers = ["序号", "单位", "文件", "牵头任务数", "协办任务数", "联系人", "联系电话", "生成情况", "发送情况"]
+    headers = ["序号", "单位", "文件", "牵头任务(项)", "协办任务(项)", "联系人", "联系电话", "生成情况", "发送情况"]
     rows: list[list[Any]] = []
     units = {u.name: u for u in register.units}
     for i, (unit, target, plan, state) in enumerate(listing, start=1):
@@ -37,19 +37,24 @@ def write_distribution_list(path: Path, register: Register, rnd: Round,
         rel = target.relative_to(path.parent).as_posix() if target.is_relative_to(path.parent) else str(target)
         rows.append([i, unit, rel, plan.entry_count("lead"), plan.entry_count("co"),
                      info.contact if info else "", info.phone if info else "", state, ""])
-    year, label = round_parts(rnd)
-    title = f"{year}年{label}重点工作填报表分发清单(共 {len(rows)} 个单位)"
+    title = f"{round_name(rnd)}重点工作填报表分发清单(共 {len(rows)} 个单位)"
     sheet.merge_range(0, 0, 0, len(headers) - 1, title, fmt.title)
     sheet.set_row(0, 30)
     sheet.write_row(1, 0, headers, fmt.header)
+    # Widths from the content, then narrowed to print one A4 landscape page wide at 9 pt or more
+    # (unit and file names wrap); rows as tall as their wrapped text.
+    natural = fit_widths(sheet, [headers, *rows], minimum=8, maximum=40)
+    widths = fit_page_width(natural, True, DEFAULT_FONTS.body.size, (1, 2, 7))
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width)
+    sheet.set_row(1, row_height(zip(headers, widths)))
     for r, row in enumerate(rows, start=2):
-        sheet.set_row(r, 20)
+        sheet.set_row(r, row_height((str(v), w) for v, w in zip(row, widths)))
         for c, value in enumerate(row):
             if isinstance(value, int):
                 sheet.write_number(r, c, value, fmt.locked_center)
             else:
                 sheet.write_string(r, c, value, fmt.input if c == len(headers) - 1 else fmt.locked)
-    fit_widths(sheet, [headers, *rows], minimum=8, maximum=40)
     sheet.freeze_panes(2, 0)
     setup_print(sheet, repeat_rows=(1, 1), footer_left=title)
     workbook.close()

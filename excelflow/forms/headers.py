@@ -12,7 +12,9 @@ ID_HEADER = "序号"
 TASK_HEADER = "任务内容"
 LEADS_HEADER = "牵头单位"
 COS_HEADER = "协办单位"
-DEADLINE_HEADER = "完成时限"
+# The reporting deadline of the sheet (the register's 计划 sheet uses 完成时限 for a task's own
+# completion date, so this column does not).
+DEADLINE_HEADER = "报送截止"
 MILESTONE_HEADER = "本轮计划目标"
 PREV_STATUS_HEADER = "上轮完成状态"
 PREV_PROGRESS_HEADER = "上轮进展情况"
@@ -23,6 +25,9 @@ PROBLEMS_HEADER = "存在问题"
 NEXT_HEADER = "下步打算"
 REMARKS_HEADER = "备注"
 
+# Header texts of earlier versions, read as today's: templates and workbooks made before the
+# deadline column was renamed still say 完成时限 there.
+LEGACY_HEADERS: dict[str, str] = {"完成时限": DEADLINE_HEADER}
 # Pre-filled, locked columns, in the canonical order the row fingerprint uses.
 PREFILLED_HEADERS: tuple[str, ...] = (
     ID_HEADER, TASK_HEADER, LEADS_HEADER, COS_HEADER, DEADLINE_HEADER,

@@ -35,11 +35,11 @@ from excelflow.forms.headers import (
 from excelflow.forms.template_style import TemplateStyle
 from excelflow.notice.units import RELEVANT_PREFIX
 from excelflow.register.model import Milestone, Register, Role, Round, Task
-from excelflow.wording import cell_day, day, role_name, round_parts
+from excelflow.wording import STATE_NAMES, cell_day, day, role_name, round_parts
 
-GENERATOR_VERSION = 1  # bump when the layout changes, so regenerated workbooks count as changed
+GENERATOR_VERSION = 2  # bump when the layout changes, so regenerated workbooks count as changed
 SHEET_NAMES: Mapping[Role, str] = {"lead": "牵头任务", "co": "协办任务"}
-NOT_REPORTED = "未报送"
+NOT_REPORTED = STATE_NAMES["missing"]
 SHIPPED_GOVERNMENT_WORDS = "区政府工作报告"  # in the shipped template's title
 
 class ReportedEntry(Protocol):

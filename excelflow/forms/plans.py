@@ -25,18 +25,21 @@ from excelflow.forms import identity as ident
 from excelflow.forms.campaign_key import CampaignKey, ensure_key
 from excelflow.register.model import Register, Round
 from excelflow.workspace import Workspace
-from excelflow.xlsx import new_workbook, protect, row_height, setup_print
+from excelflow.wording import round_name
+from excelflow.xlsx import auto_height_rows, fit_page_width, new_workbook, protect, row_height, setup_print
 
 PLAN_SHEET = "落实方案"
 TASK_ID, TASK_TEXT, CO_UNITS = "序号", "任务内容", "协办单位"
 INDICATOR, DUE, REMARKS = "量化指标", "计划完成时间", "备注"
 HEADER_ROW = 3  # 0-based: title, instructions, blank, header
-PLAN_GENERATOR_VERSION = 1
+PLAN_GENERATOR_VERSION = 2
+FONT_SIZE = 10.5
 
 
 def goal_header(rnd: Round) -> str:
-    """`半年目标（2021-H1）`: the round id in the header lets a reader map the column back."""
-    return f"{rnd.name}目标（{rnd.id}）"
+    """`2021年上半年目标（2021-H1）`: the round as people say it; the id in brackets is how a returned
+    plan's column is mapped back to its round (`intake/plan_return.py`)."""
+    return f"{round_name(rnd)}目标（{rnd.id}）"
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -45,15 +48,17 @@ def plan_bytes(register: Register, unit: str, generated_at: datetime, key: Campa
     tasks = register.led_tasks(unit)
     rounds = register.rounds
     headers = [TASK_ID, TASK_TEXT, CO_UNITS, *(goal_header(r) for r in rounds), INDICATOR, DUE, REMARKS]
-    widths = [6, 40, 18, *([28] * len(rounds)), 22, 13, 14]
+    # One A4 landscape page wide at 9 pt or more: the text columns give way (`xlsx.fit_page_width`).
+    widths = fit_page_width([4.5, 26, 12, *([18] * len(rounds)), 12, 9, 6], True, FONT_SIZE,
+                            [1, 2, *(3 + i for i in range(len(rounds))), 3 + len(rounds), 5 + len(rounds)])
     given = {(m.task_id, m.round_id): m for m in register.milestones}
 
     buffer = BytesIO()
     book = new_workbook(buffer)
     book.set_properties({"title": f"{unit} 重点工作落实方案", "created": datetime(2000, 1, 1)})
-    body = {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter", "text_wrap": True}
+    body = {"font_name": "宋体", "font_size": FONT_SIZE, "border": 1, "valign": "vcenter", "text_wrap": True}
     title = book.add_format({"font_name": "黑体", "font_size": 16, "align": "center", "valign": "vcenter"})
-    note = book.add_format({"font_name": "宋体", "font_size": 10, "text_wrap": True, "valign": "top"})
+    note = book.add_format({"font_name": "宋体", "font_size": FONT_SIZE, "text_wrap": True, "valign": "top"})
     header = book.add_format({**body, "font_name": "黑体", "align": "center", "bg_color": "#D9D9D9"})
     locked = book.add_format({**body, "bg_color": "#F2F2F2", "locked": True})
     locked_center = book.add_format({**body, "bg_color": "#F2F2F2", "locked": True, "align": "center"})
@@ -74,12 +79,13 @@ def plan_bytes(register: Register, unit: str, generated_at: datetime, key: Campa
                     "（欠进度、达进度、超进度）。")
     sheet.merge_range(1, 0, 1, last, "", note)
     sheet.write_string(1, 0, instructions, note)
-    sheet.set_row(1, row_height([(instructions, sum(widths))], font_size=10))
+    sheet.set_row(1, row_height([(instructions, sum(widths))], font_size=FONT_SIZE))
     for col, text in enumerate(headers):
         sheet.write_string(HEADER_ROW, col, text, header)
     sheet.set_row(HEADER_ROW, 30)
 
     entry_rows: list[ident.EntryRow] = []
+    input_rows: list[int] = []
     for i, task in enumerate(tasks):
         row = HEADER_ROW + 1 + i
         co = "、".join(task.co)  # as the notice names them: `各乡镇(街道)`, not 23 townships
@@ -100,7 +106,8 @@ def plan_bytes(register: Register, unit: str, generated_at: datetime, key: Campa
         else:
             sheet.write_blank(row, 4 + len(rounds), None, free_date)
         sheet.write_blank(row, 5 + len(rounds), None, free)
-        sheet.set_row(row, max(45.0, row_height([(task.text, widths[1]), (co, widths[2])], font_size=10)))
+        sheet.set_row(row, max(45.0, row_height([(task.text, widths[1]), (co, widths[2])], font_size=FONT_SIZE)))
+        input_rows.append(row)
         entry_rows.append(ident.EntryRow(PLAN_SHEET, 0, "lead", row + 1, task.id,
                                          ident.fingerprint((task.id, task.text))))
     if tasks:
@@ -120,7 +127,8 @@ def plan_bytes(register: Register, unit: str, generated_at: datetime, key: Campa
         template_version=digest, generated_at=generated_at.isoformat(timespec="seconds"),
         rows=tuple(entry_rows)), key)
     book.close()
-    return buffer.getvalue()
+    # Rows where the lead unit writes its goals grow with the text in Excel and WPS.
+    return auto_height_rows(buffer.getvalue(), {1: input_rows})
 
 
 def generate_plans(ws: Workspace, register: Register, now: datetime) -> list[Path]:

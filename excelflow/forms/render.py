@@ -36,7 +36,7 @@ from excelflow.forms.template_style import TemplateStyle
 from excelflow.register import statuses
 from excelflow.register.model import Role, government_of
 from excelflow.wording import role_name
-from excelflow.xlsx import new_workbook, protect, row_height, setup_print, standard_formats
+from excelflow.xlsx import auto_height_rows, fit_page_width, new_workbook, protect, row_height, setup_print, standard_formats
 
 INSTRUCTIONS_SHEET = "填报说明"
 HEADER_BLOCK_LABELS: tuple[str, ...] = ("填报单位", "填报人", "联系电话", "分管领导", "填报日期")
@@ -66,7 +66,7 @@ def render_unit(plan: UnitPlan, style: TemplateStyle, version: str, generated_at
     entry_rows: list[tuple[str, Role, int, int, str]] = []
     for sheet_plan in plan.sheets:
         entry_rows.extend(_render_data_sheet(workbook, sheet_plan, plan, style, fmt, extra))
-    _render_instructions(workbook, plan, fmt)
+    _render_instructions(workbook, plan, fmt, style)
     names = [s.get_name() for s in workbook.worksheets()]
     identity = ident.Identity(
         kind="report", unit=plan.unit, round_id=plan.round_id, template_version=version,
@@ -77,7 +77,13 @@ def render_unit(plan: UnitPlan, style: TemplateStyle, version: str, generated_at
     identity = ident.write_identity(workbook, identity, key)  # signed with the campaign's key
     workbook.worksheets()[0].activate()
     workbook.close()
-    return buffer.getvalue(), identity
+    # Entry rows keep the height computed for their pre-filled text but are automatic rows for
+    # Excel and WPS, which make them taller as the unit types a long answer (printed in full).
+    sheet_number = {name: i for i, name in enumerate(names, start=1)}
+    grow: dict[int, list[int]] = {}
+    for sheet, _, row, _, _ in entry_rows:
+        grow.setdefault(sheet_number[sheet], []).append(row - 1)
+    return auto_height_rows(buffer.getvalue(), grow), identity
 
 
 def _block_layout(widths: Sequence[float], needs: Sequence[float]) -> list[tuple[int, int, int, int]]:
@@ -106,10 +112,24 @@ def _block_layout(widths: Sequence[float], needs: Sequence[float]) -> list[tuple
     return placed
 
 
+# Columns that wrap long text, and so give way when a sheet would print below 9 pt on A4.
+_WRAPPING = {TASK_HEADER, LEADS_HEADER, COS_HEADER, MILESTONE_HEADER, PREV_PROGRESS_HEADER, PROGRESS_HEADER,
+             PROBLEMS_HEADER, NEXT_HEADER, REMARKS_HEADER}
+
+
+def sheet_widths(sp: SheetPlan, style: TemplateStyle) -> list[float]:
+    """The template's widths for the sheet's columns, narrowed where needed to print at 9 pt or more
+    (one A4 landscape page wide; the wrapping columns give way, see `xlsx.fit_page_width`)."""
+    widths = [style.width(h, _DEFAULT_WIDTHS.get(h, 9.0)) for h in sp.headers]
+    smallest = min(style.fonts.body.size, style.fonts.input.size, style.fonts.header.size)
+    flexible = [i for i, h in enumerate(sp.headers) if h in _WRAPPING or h in style.extra_inputs]
+    return fit_page_width(widths, True, smallest, flexible)
+
+
 def _render_data_sheet(workbook: Any, sp: SheetPlan, plan: UnitPlan, style: TemplateStyle,
                        fmt: Any, extra: Mapping[str, Any]) -> list[tuple[str, Role, int, int, str]]:
     sheet = workbook.add_worksheet(sp.name)
-    widths = [style.width(h, _DEFAULT_WIDTHS.get(h, 9.0)) for h in sp.headers]
+    widths = sheet_widths(sp, style)
     for c, width in enumerate(widths):
         sheet.set_column(c, c, width)
     last_col = len(sp.headers) - 1
@@ -136,7 +156,7 @@ def _render_data_sheet(workbook: Any, sp: SheetPlan, plan: UnitPlan, style: Temp
     note_row = 1 + block_rows
     note = (f"报送要求:请于{sp.deadline}前{sp.send_to}。灰色为预填内容(已锁定),请在白色单元格中填报;"
             f"「{PROGRESS_HEADER}」必填。各列填法见「{INSTRUCTIONS_SHEET}」工作表。")
-    sheet.set_row(note_row, row_height([(note, sum(widths))], font_size=style.fonts.body.size - 1.5))
+    sheet.set_row(note_row, row_height([(note, sum(widths))], font_size=style.fonts.body.size))
     sheet.merge_range(note_row, 0, note_row, last_col, note, fmt.note)
 
     header_row = note_row + 1
@@ -207,9 +227,9 @@ def _validations(sheet: Any, headers: Sequence[str], first: int, last: int) -> N
             sheet.data_validation(first, c, last, c, rules[header])
 
 
-def _render_instructions(workbook: Any, plan: UnitPlan, fmt: Any) -> None:
+def _render_instructions(workbook: Any, plan: UnitPlan, fmt: Any, style: TemplateStyle) -> None:
     sheet = workbook.add_worksheet(INSTRUCTIONS_SHEET)
-    widths = (16.0, 96.0)
+    widths = fit_page_width((13.0, 70.0), False, min(style.fonts.body.size, style.fonts.header.size), (1,))
     sheet.set_column(0, 0, widths[0])
     sheet.set_column(1, 1, widths[1])
     sheet.set_row(0, 34)
@@ -260,7 +280,8 @@ def _render_instructions(workbook: Any, plan: UnitPlan, fmt: Any) -> None:
             sheet.merge_range(r, 0, r, 1, item, fmt.header)
         else:
             key, text = item
-            sheet.set_row(r, row_height([(text, widths[1])], font_size=11, min_lines=1))
+            sheet.set_row(r, row_height([(text, widths[1]), (key, widths[0])], font_size=style.fonts.body.size,
+                                        min_lines=1))
             sheet.write_string(r, 0, key, fmt.locked_center)
             sheet.write_string(r, 1, text, fmt.locked)
         r += 1

@@ -31,6 +31,7 @@ from excelflow.errors import TemplateError
 from excelflow.forms.headers import (
     ID_HEADER,
     INPUT_HEADERS,
+    LEGACY_HEADERS,
     PREFILLED_HEADERS,
     PROGRESS_HEADER,
     REQUIRED_HEADERS,
@@ -42,7 +43,7 @@ from excelflow.xlsx import DEFAULT_FONTS, Font, Fonts
 PLACEHOLDERS: Mapping[str, str] = {
     "单位": "填报单位名称",
     "年度": "年度,如 2021",
-    "轮次": "轮次名称(不含年度),如 半年、全年",
+    "轮次": "轮次名称(不含年度),如 上半年、全年",
     "角色": "牵头 或 协办",
     "截止日期": "本表报送截止日期,如 2021年6月25日",
     "政府": "督查室所属的政府,如 成都市人民政府、某某县人民政府(按任务登记表「设置」中的督查室名称)",
@@ -101,7 +102,7 @@ def load_template_style(path: Path) -> TemplateStyle:
         workbook = openpyxl.load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise TemplateError(
-            f"无法打开模板 {path}:不是有效的 .xlsx 工作簿({type(exc).__name__})。"
+            f"无法打开模板 {path}:不是有效的 .xlsx 工作簿。"
             "请用 Excel 另存为 .xlsx,或运行 `excelflow init --force` 恢复默认模板。"
         ) from exc
     try:
@@ -133,6 +134,7 @@ def _read_sheet(sheet: Any, header_row: int, name: str, col_letter: Any) -> Temp
     seen: dict[str, str] = {}
     for cell in sheet[header_row]:
         header = normalise_header(cell.value)
+        header = LEGACY_HEADERS.get(header, header)  # a template made before a column was renamed
         if not header:
             continue
         ref = f"{cell.column_letter}{cell.row}"

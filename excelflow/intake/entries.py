@@ -97,7 +97,7 @@ def read_entries(ctx: ReadContext, sheets: list[DataSheet], identity: Identity |
     _unknown_ids(ctx, unknown)
     for task_id, ident in expected.items():
         if task_id not in rows_by_task:
-            ctx.problem("warning", f"任务 {task_id} 的填报行没有找到(可能被删除或改了序号),该任务按未报送处理。"
+            ctx.problem("warning", f"任务 {task_id} 的填报行没有找到(可能被删除或改了序号),该任务按未报处理。"
                         "请让填报单位恢复该行后重新报送。", ident.sheet)
     entries.sort(key=lambda e: (e.task_id, e.role))
     return entries
@@ -171,7 +171,7 @@ def _fingerprint_blockers(expected: str, actual: str, row: RowFound, task_text: 
         if typed is not None and typed != current:
             return [Blocker("「任务内容」与下发的填报表不同,可能被改动。预填内容不能修改:请恢复原文,"
                             "或使用下发的填报表重新填报。", refs.get(task_header))]
-        return [Blocker("预填的锁定内容(任务内容、牵头/协办单位、完成时限等)与下发时不同,可能被改动。"
+        return [Blocker("预填的锁定内容(任务内容、牵头/协办单位、报送截止等)与下发时不同,可能被改动。"
                         "请使用下发的填报表重新填报,不要修改预填内容。", refs.get(id_header))]
     if typed is not None and typed != current:
         return [Blocker("此表是按旧版任务登记表生成的(该任务的内容已更新)。请使用最新下发的填报表重新填报。",

@@ -32,6 +32,7 @@ import python_calamine
 from excelflow.forms.headers import (
     ID_HEADER,
     INPUT_HEADERS,
+    LEGACY_HEADERS,
     NEXT_HEADER,
     PERCENT_HEADER,
     PREFILLED_HEADERS,
@@ -67,8 +68,8 @@ _HEADER_VARIANTS: dict[str, str] = {
     "下步打算": NEXT_HEADER, "下一步打算": NEXT_HEADER, "下步工作打算": NEXT_HEADER, "下一步工作打算": NEXT_HEADER,
     "备注": REMARKS_HEADER,
     "任务内容": TASK_HEADER, "重点任务": TASK_HEADER, "工作任务": TASK_HEADER, "任务": TASK_HEADER,
-    # the pre-filled columns, read back for the identity fingerprint
-    **{h: h for h in PREFILLED_HEADERS},
+    # the pre-filled columns, read back for the identity fingerprint (also as earlier versions named them)
+    **{h: h for h in PREFILLED_HEADERS}, **LEGACY_HEADERS,
 }
 # A row is the header row when it holds 序号 and at least this many input headers.
 _MIN_INPUT_HEADERS = 2
@@ -140,7 +141,7 @@ _ENCRYPTED = ENCRYPTED
 
 def _damaged(exc: BaseException, sheet: str | None = None) -> str:
     where = f"工作表「{sheet}」" if sheet else "文件"
-    return (f"{where}已损坏或不是有效的 Excel/WPS 工作簿,无法读取({type(exc).__name__})。"
+    return (f"{where}已损坏或不是有效的 Excel/WPS 工作簿,无法读取。"
             "请让填报单位用 Excel 或 WPS 打开后另存为 .xlsx 重新报送。")
 
 

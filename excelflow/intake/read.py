@@ -61,7 +61,7 @@ def read_return(data: bytes, path: str, received_at: datetime, register: Registe
         sub = _with(base, "rejected", Problem("error", str(exc), path))
     except Exception as exc:  # noqa: BLE001 - one strange file must never stop a batch
         sub = _with(base, "rejected", Problem(
-            "error", f"读取时出现意外错误({type(exc).__name__}: {exc}),本文件未接收。"
+            "error", f"读取时出现意外错误({exc}),本文件未接收。"
             "请用 Excel 或 WPS 打开后另存为 .xlsx 重新报送;如仍出现,请把此文件交给技术支持。", path))
     return attribute_rejected(sub, register)
 

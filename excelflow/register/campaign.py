@@ -62,7 +62,7 @@ from excelflow.register.layout import (
 from excelflow.register.load import load_register, register_warnings, waiting_warnings
 from excelflow.register.model import Milestone, Register, Round, Task, Unit
 from excelflow.register.write import write_register
-from excelflow.wording import day
+from excelflow.wording import day, round_name, round_with_id
 from excelflow.workspace import Workspace
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -278,7 +278,7 @@ def init_workspace(ws: Workspace, force: bool = False, example: bool = False) ->
 
 
 def _register_summary(register: Register) -> str:
-    rounds = "、".join(r.id for r in register.rounds)
+    rounds = "、".join(round_with_id(r) for r in register.rounds)
     return f"{len(register.tasks)} 项任务,{len(register.units)} 个单位,轮次 {rounds}"
 
 
@@ -408,7 +408,7 @@ def _check_written(path: Path) -> list[str]:
 
 
 def _rounds_text(rounds: Sequence[Round]) -> str:
-    return "、".join(f"{r.id}({r.name},协办截止 {day(r.co_deadline)},牵头截止 {day(r.lead_deadline)})"
+    return "、".join(f"{round_name(r)}({r.id},协办截止 {day(r.co_deadline)},牵头截止 {day(r.lead_deadline)})"
                      for r in rounds)
 
 

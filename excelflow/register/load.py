@@ -211,7 +211,7 @@ class _Reader:
             self.book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         except Exception as exc:  # calamine raises its own error types for every unreadable file
             raise RegisterError(
-                f"{path.name} 不是能读取的 Excel 工作簿({type(exc).__name__})",
+                f"{path.name} 不是能读取的 Excel 工作簿",
                 suggestion="在 Excel 或 WPS 中打开它并另存为 .xlsx;或用 `excelflow init --force` 重建默认登记表",
             ) from exc
         self.sheet_names = [str(n) for n in self.book.sheet_names]

@@ -8,8 +8,8 @@ are what is expected, received, late or missing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
 from typing import Literal
@@ -18,6 +18,7 @@ from excelflow.errors import RoundError
 from excelflow.notice.clauses import clauses
 from excelflow.notice.issuer import office_for
 from excelflow.notice.units import group_key, is_group, is_relevant_group, normalize_name
+from excelflow.wording import day, round_with_id
 
 Role = Literal["lead", "co"]
 ROLES: tuple[Role, ...] = ("lead", "co")
@@ -185,7 +186,7 @@ class Register:
         """The round `round_id`, or a RoundError naming the rounds the register has."""
         rnd = self.round(round_id)
         if rnd is None:
-            known = "、".join(r.id for r in self.rounds) or "(无)"
+            known = "、".join(round_with_id(r) for r in self.rounds) or "(无)"
             raise RoundError(f"任务登记表中没有轮次「{round_id}」。已有轮次:{known}。")
         return rnd
 
@@ -305,6 +306,48 @@ class Register:
         """Every unit that leads a task, in the order of the 单位 sheet (plan workbooks)."""
         leading = {u for t in self.tasks for u in self.lead_units(t)}
         return tuple(u.name for u in self.units if u.name in leading)
+
+
+@dataclass(frozen=True)
+class RoundChoice:
+    """The round a command works on, and why (said to the clerk when it was not asked for)."""
+
+    round: Round
+    reason: str
+    asked: bool = False  # named with --round
+
+
+def choose_round(register: Register, now: datetime, round_id: str | None,
+                 started: Collection[str] | None) -> RoundChoice | None:
+    """The round a command takes: `round_id` when given; else, of the rounds that have `started`
+    (their workbooks were generated or returns for them arrived; None: every round), the one whose
+    lead deadline is nearest to `now` (`nearest_round`). None when no round has started.
+
+    A round nobody has been sent workbooks for is never picked by itself: collecting, comparing
+    or chasing it would send reminders to every unit for a round that was never opened.
+    """
+    if round_id is not None:
+        rnd = register.require_round(round_id)
+        return RoundChoice(rnd, f"按 --round 指定:{round_with_id(rnd)}", asked=True)
+    if not register.rounds:
+        raise RoundError("任务登记表的「轮次」工作表中没有轮次,请先填写轮次和截止日期。")
+    candidates = [r for r in register.rounds if started is None or r.id in started]
+    if not candidates:
+        return None
+    chosen = nearest_round(replace(register, rounds=tuple(candidates)), now)
+    reason = (f"未指定 --round,取已生成填报表的轮次中牵头单位截止日期({day(chosen.lead_deadline)})"
+              f"离今天({day(now.date())})最近的一轮:{round_with_id(chosen)}")
+    skipped = [r for r in register.rounds if r not in candidates]
+    if skipped:
+        reason += ";" + "、".join(round_with_id(r) for r in skipped) + "尚未生成填报表,不自动选取"
+    return RoundChoice(chosen, reason)
+
+
+def no_round_started(register: Register) -> RoundError:
+    """The error when no --round was given and no round has started yet."""
+    known = "、".join(round_with_id(r) for r in register.rounds) or "(无)"
+    return RoundError("还没有为任何轮次生成填报表,也没有收到任何轮次的回报表,不知道该处理哪一轮。"
+                      f"请先运行 excelflow generate --round 轮次 生成填报表,或用 --round 指定轮次。已有轮次:{known}。")
 
 
 def nearest_round(register: Register, now: datetime) -> Round:

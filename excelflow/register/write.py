@@ -55,7 +55,7 @@ from excelflow.register.layout import (
     UNITS_SHEET,
 )
 from excelflow.register.model import Register
-from excelflow.xlsx import DEFAULT_FONTS, display_width, new_workbook, row_height, setup_print
+from excelflow.xlsx import DEFAULT_FONTS, display_width, fit_page_width, new_workbook, row_height, setup_print
 
 
 def join_names(names: Iterable[str]) -> str:
@@ -122,6 +122,8 @@ def _table(book: Any, styles: _Styles, name: str, headers: Sequence[str], rows: 
     """A sheet with a frozen, filtered header row, bordered wrapped cells and print setup."""
     sheet = book.add_worksheet(name)
     widths = _column_widths(headers, rows, caps, floors)
+    # Printed one A4 page wide at 9 pt or more: the wide (wrapping) columns give way.
+    widths = fit_page_width(widths, landscape, DEFAULT_FONTS.body.size, [c for c, w in enumerate(widths) if w > 10])
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     sheet.write_row(0, 0, headers, styles.header)
@@ -178,7 +180,7 @@ def _write_units(book: Any, styles: _Styles, register: Register) -> None:
     rows = [(u.name, join_names(u.aliases), join_names(u.groups), u.contact, u.phone, u.code, "、".join(u.emails))
             for u in register.units]
     _table(book, styles, UNITS_SHEET, (*UNIT_COLUMNS, UNIT_EMAILS), rows, caps=(28, 30, 14, 10, 16, 12, 36),
-           floors=(0, 0, 0, 10, 14, 0, 16), landscape=False)
+           floors=(0, 0, 0, 10, 14, 0, 16), landscape=True)  # seven columns with the mail addresses
 
 
 def _write_rounds(book: Any, styles: _Styles, register: Register) -> None:
@@ -234,15 +236,16 @@ def _write_settings(book: Any, styles: _Styles, register: Register) -> None:
 
 def _write_help(book: Any, styles: _Styles, register: Register) -> None:
     sheet = book.add_worksheet(HELP_SHEET)
-    sheet.set_column(0, 0, 14)
-    sheet.set_column(1, 1, 96)
+    widths = fit_page_width((14, 96), False, DEFAULT_FONTS.body.size, (1,))  # A4 portrait at 9 pt or more
+    sheet.set_column(0, 0, widths[0])
+    sheet.set_column(1, 1, widths[1])
     sheet.write(0, 0, "任务登记表怎么改", styles.title)
     groups = sorted({g for u in register.units for g in u.groups})
     lines = _help_lines(groups)
     for r, (topic, text) in enumerate(lines, start=2):
         sheet.write_string(r, 0, topic, styles.note_bold)
         sheet.write_string(r, 1, text, styles.note)
-        sheet.set_row(r, row_height([(text, 96)]))
+        sheet.set_row(r, row_height([(text, widths[1]), (topic, widths[0])]))
     setup_print(sheet, landscape=False, footer_left="任务登记表 · 说明")
     sheet.set_tab_color("#70AD47")
 

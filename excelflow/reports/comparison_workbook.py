@@ -1,20 +1,29 @@
 """The supervision office's comparison workbook `outbox/R/R-对比通报.xlsx`, and `write_comparison`.
 
-Four sheets: 总览 (figures per link of the chain, status distribution, two native charts),
-任务进展 (each task as its lead reported it, beside the previous round and the plan), 单位对比
-(units ranked, with a red/yellow/green mark), 逾期未报 (the chase list and the reminders).
+Five sheets, laggards first:
+
+- 总览: who needs attention, by name and with the reason (units, then tasks), then the figures —
+  tasks by chapter (项), entries per link of the chain (条), units (个) — and two native charts of
+  what needs attention, with data labels;
+- 任务进展: one row per task of the notice, each lead unit's report inside it;
+- 单位对比: units ranked within their group (乡镇(街道) apart from the others), worst first, the
+  rule stated on the sheet;
+- 逾期未报 and 催报提醒: the chase list and one reminder per unit.
 
 Every figure is computed in Python (`figures.py`) and written as a value: no formula, so the
-numbers are there before any application recalculates. Text that came from units is written
-with `write_string` into a workbook opened with `xlsx.new_workbook` (no string becomes a
-formula, link or number). The bytes depend only on the figures and the as-of date, so a collect
-pass with nothing new rewrites nothing (`files.publish_bytes` skips identical bytes).
+numbers are there before any application recalculates. Text that came from units is written with
+`write_string` into a workbook opened with `xlsx.new_workbook` (no string becomes a formula, link
+or number). The bytes depend only on the figures and the as-of date, so a collect pass with
+nothing new rewrites nothing (`files.publish_bytes` skips identical bytes).
+
+Every sheet prints on A4 at 9 pt or more (`xlsx.fit_page_width` narrows the wrapping columns until
+it does; tests/test_print_size.py measures the rendered pages).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time
 from io import BytesIO
 from pathlib import Path
@@ -30,23 +39,32 @@ from excelflow.register.statuses import BEHIND, DONE, NOT_STARTED, ON_SCHEDULE
 from excelflow.reports.figures import (
     INCOMPLETE_LABEL,
     INVALID_LABEL,
+    MARK_MEANINGS,
+    MARK_ORDER,
     MISSING_LABEL,
-    STATUS_BUCKETS,
+    NO_LEAD_LABEL,
+    RANK_RULE,
+    SITUATION_NAMES,
+    TASK_BUCKETS,
+    TASK_STATUS_RULE,
     Comparison,
     TaskRow,
+    UnitRow,
     compare,
     short_chapter,
+    task_attention,
 )
 from excelflow.reports.ledger import EntryState
 from excelflow.reports.notification import notification_bytes
 from excelflow.reports.reminders import reminders, reminders_text
-from excelflow.wording import day, role_unit, short_day
+from excelflow.wording import STATE_MEANINGS, STATE_NAMES, STATES_WORST_FIRST, day, role_unit, short_day
 from excelflow.workspace import Workspace
-from excelflow.xlsx import new_workbook, row_height, setup_print
+from excelflow.xlsx import fit_page_width, new_workbook, row_height, setup_print
 
 SHEETS = ("总览", "任务进展", "单位对比", "逾期未报", "催报提醒")
-BODY_FONT = {"font_name": "宋体", "font_size": 10}
-HEAD_FONT = {"font_name": "黑体", "font_size": 10}
+FONT_SIZE = 10
+BODY_FONT = {"font_name": "宋体", "font_size": FONT_SIZE}
+HEAD_FONT = {"font_name": "黑体", "font_size": FONT_SIZE}
 BORDER = {"border": 1, "border_color": "#808080"}
 # Traffic light (fill, font colour) per status bucket; prints legibly in grey too.
 STATUS_COLOURS: Mapping[str, tuple[str, str]] = {
@@ -57,6 +75,7 @@ STATUS_COLOURS: Mapping[str, tuple[str, str]] = {
     INCOMPLETE_LABEL: ("#FCE4D6", "#833C0B"),
     INVALID_LABEL: ("#FFC7CE", "#9C0006"),
     MISSING_LABEL: ("#D9D9D9", "#000000"),
+    NO_LEAD_LABEL: ("#D9D9D9", "#000000"),
 }
 MARK_COLOURS: Mapping[str, tuple[str, str]] = {
     "红": ("#FF7C80", "#000000"),
@@ -72,9 +91,15 @@ PLAN_COLOURS: Mapping[str, tuple[str, str]] = {
 # Charts need stronger colours than cell fills to tell the buckets apart.
 CHART_COLOURS: Mapping[str, str] = {
     DONE: "#548235", ON_SCHEDULE: "#A9D08E", NOT_STARTED: "#FFC000", BEHIND: "#FF5050",
-    INCOMPLETE_LABEL: "#F4B183", INVALID_LABEL: "#C00000", MISSING_LABEL: "#A6A6A6",
+    INCOMPLETE_LABEL: "#F4B183", INVALID_LABEL: "#C00000", MISSING_LABEL: "#7F7F7F", NO_LEAD_LABEL: "#BFBFBF",
 }
+STATE_CHART_COLOURS: Mapping[str, str] = {
+    "missing": "#7F7F7F", "invalid": "#C00000", "incomplete": "#F4B183", "late": "#FFC000", "on_time": "#70AD47",
+}
+CHART_FONT = 10  # chart text; printed at 9 pt or more at the sheet's scale
 CHASE_TEXT_CHARS = 30  # task text in the chase list is cut: it is for phoning, not reading
+ATTENTION_TEXT_CHARS = 24  # a task named on 总览
+CHART_MAX_UNITS = 30  # bars in the attention chart; the table above lists them all
 
 
 def comparison_bytes(c: Comparison) -> bytes:
@@ -121,7 +146,7 @@ def write_comparison(ws: Workspace, register: Register, round_id: str, states: S
     return written
 
 
-# -- formats -------------------------------------------------------------------------------------
+# -- formats and helpers -------------------------------------------------------------------------
 class _Formats:
     """The cell formats of one comparison workbook (formats belong to the workbook)."""
 
@@ -139,11 +164,9 @@ class _Formats:
         self.center = add({**cell, "align": "center"})
         self.bold_center = add({**cell, "align": "center", "bold": True})
         self.integer = add({**cell, "align": "center", "num_format": "0"})
-        self.progress = add({**cell, "align": "center", "num_format": "0"})
         self.percent = add({**cell, "align": "center", "num_format": "0.0%"})
         self.date = add({**cell, "align": "center", "num_format": "m月d日"})
-        self.note = add({**BODY_FONT, "font_size": 9, "font_color": "#404040", "text_wrap": True,
-                         "valign": "top"})
+        self.note = add({**BODY_FONT, "font_color": "#404040", "text_wrap": True, "valign": "top"})
         self.coloured: dict[tuple[str, str], Any] = {}
         for table in (STATUS_COLOURS, MARK_COLOURS, PLAN_COLOURS):
             for fill, font in table.values():
@@ -156,12 +179,51 @@ class _Formats:
         return self.coloured[colours] if colours else self.center
 
 
-def _title(sheet: Worksheet, fmt: _Formats, last_col: int, title: str, subtitle: str) -> None:
-    sheet.merge_range(0, 0, 0, last_col, "", fmt.title)
+@dataclass(frozen=True)
+class _Columns:
+    """A sheet's columns: headers and the widths that print at 9 pt or more on A4."""
+
+    headers: tuple[str, ...]
+    widths: tuple[float, ...]
+
+    @staticmethod
+    def of(spec: Sequence[tuple[str, float, bool]], landscape: bool = True) -> _Columns:
+        """`spec` is (header, preferred width, wraps): the wrapping ones give way to fit the page."""
+        widths = fit_page_width([w for _, w, _ in spec], landscape, FONT_SIZE,
+                                [i for i, (_, _, wraps) in enumerate(spec) if wraps])
+        return _Columns(tuple(h for h, _, _ in spec), tuple(widths))
+
+    def set(self, sheet: Worksheet) -> None:
+        for col, width in enumerate(self.widths):
+            sheet.set_column(col, col, width)
+
+    def index(self, header: str) -> int:
+        return self.headers.index(header)
+
+    @property
+    def last(self) -> int:
+        return len(self.headers) - 1
+
+
+def _title(sheet: Worksheet, fmt: _Formats, cols: _Columns, title: str, subtitle: str) -> None:
+    sheet.merge_range(0, 0, 0, cols.last, "", fmt.title)
     sheet.write_string(0, 0, title, fmt.title)
     sheet.set_row(0, 30)
-    sheet.merge_range(1, 0, 1, last_col, "", fmt.subtitle)
+    sheet.merge_range(1, 0, 1, cols.last, "", fmt.subtitle)
     sheet.write_string(1, 0, subtitle, fmt.subtitle)
+    sheet.set_row(1, row_height([(subtitle, sum(cols.widths))], font_size=FONT_SIZE))
+
+
+def _header(sheet: Worksheet, fmt: _Formats, cols: _Columns, row: int) -> None:
+    for col, name in enumerate(cols.headers):
+        sheet.write_string(row, col, name, fmt.header)
+    sheet.set_row(row, row_height(zip(cols.headers, cols.widths), font_size=FONT_SIZE))
+
+
+def _note(sheet: Worksheet, fmt: _Formats, cols: _Columns, row: int, text: str) -> None:
+    sheet.merge_range(row, 0, row, cols.last, "", fmt.note)
+    sheet.write_string(row, 0, text, fmt.note)
+    sheet.set_row(row, row_height([(text, sum(cols.widths))], font_size=FONT_SIZE))
 
 
 def _as_of(c: Comparison) -> str:
@@ -175,171 +237,331 @@ def _rate(sheet: Worksheet, row: int, col: int, value: float | None, fmt: _Forma
         sheet.write_number(row, col, value, fmt.percent)
 
 
-def _text(sheet: Worksheet, row: int, col: int, value: str | None, fmt: Any) -> None:
-    """Unit text goes in as a string, always (never a formula, link or number)."""
-    sheet.write_string(row, col, value or "", fmt)
+def _cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[:chars] + "…"
 
 
-def _widths(sheet: Worksheet, widths: Sequence[float]) -> None:
-    for col, width in enumerate(widths):
-        sheet.set_column(col, col, width)
+def _legend_states() -> str:
+    return "；".join(f"{STATE_NAMES[s]}={STATE_MEANINGS[s]}" for s in STATES_WORST_FIRST)
+
+
+def _legend_marks() -> str:
+    return "，".join(f"{m}={MARK_MEANINGS[m]}" for m in MARK_ORDER)
 
 
 # -- 总览 ------------------------------------------------------------------------------------------
-LINK_METRICS: tuple[tuple[str, str], ...] = (
-    ("应报条目", "expected"), ("已报条目", "received"), ("按时", "on_time"), ("逾期", "late"),
-    ("不完整", "incomplete"), ("无效", "invalid"), ("未报送", "missing"),
-    ("报送率", "reporting_rate"), ("按时率", "on_time_rate"),
+OVERVIEW_SPEC: tuple[tuple[str, float, bool], ...] = (
+    ("A", 6, False), ("B", 16, True), ("C", 12, True), ("D", 20, True),
+    *((letter, 6.5, False) for letter in "EFGHIJK"), ("L", 13, True),
 )
-UNIT_METRICS: tuple[tuple[str, str], ...] = (
-    ("应报单位", "units_expected"), ("全部已报单位", "units_all_received"),
-    ("全部按时单位", "units_all_on_time"), ("完全未报单位", "units_silent"),
+# The attention table's state columns (the chart reads them), worst first.
+ATTENTION_STATES: tuple[str, ...] = STATES_WORST_FIRST
+LINK_METRICS: tuple[tuple[str, str], ...] = (
+    ("应报\n（条）", "expected"), ("已报\n（条）", "received"), ("按时\n（条）", "on_time"), ("逾期\n（条）", "late"),
+    ("不完整\n（条）", "incomplete"), ("无效\n（条）", "invalid"), ("未报\n（条）", "missing"),
+    ("报送率", "reporting_rate"), ("按时率", "on_time_rate"),
 )
 
 
 def _overview(book: Workbook, sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
-    last = len(LINK_METRICS) + 1  # link column, deadline, metrics
-    widths = [26] + [8.5] * last
-    _widths(sheet, widths)
-    chart_width = int(sum(widths) * 7)  # ≈ pixels of the tables above (7 px per column unit)
-    _title(sheet, fmt, last, f"{c.period}重点工作推进情况对比表",
+    cols = _Columns.of(OVERVIEW_SPEC)
+    cols.set(sheet)
+    total_tasks = len(c.tasks)
+    _title(sheet, fmt, cols, f"{c.period}重点工作推进情况对比表",
            f"{_as_of(c)}。协办单位报牵头单位截止{short_day(c.round.co_deadline)}，"
-           f"牵头单位报{c.office}截止{short_day(c.round.lead_deadline)}（截止日当天报送算按时）。")
+           f"牵头单位报{c.office}截止{short_day(c.round.lead_deadline)}（截止日当天报送算按时）。"
+           f"本表计数：任务按「项」（共{total_tasks}项），单位按「个」，条目按「条」"
+           "（一个单位在一项任务中以牵头或协办身份的一次报送为一条）。")
     row = 3
-    sheet.write_string(row, 0, "一、报送情况（按条目：一个单位在一项任务中的一次报送）", fmt.section)
+    row, unit_rows = _attention_units(sheet, fmt, cols, c, row)
+    row = _attention_tasks(sheet, fmt, cols, c, row + 1)
+    row, chapter_rows = _chapter_table(sheet, fmt, cols, c, row + 1)
+    row = _link_table(sheet, fmt, cols, c, row + 1)
+    row = _unit_table(sheet, fmt, cols, c, row + 1)
     row += 1
-    sheet.write_string(row, 0, "报送环节", fmt.header)
-    sheet.write_string(row, 1, "截止日期", fmt.header)
-    for i, (label, _) in enumerate(LINK_METRICS):
-        sheet.write_string(row, 2 + i, label, fmt.header)
+    notes = [
+        "说明：1. 条目的状态：" + _legend_states() + "。报送率=已报条目÷应报条目（已报含逾期、不完整和无效）；"
+        "按时率=按时条目÷应报条目。",
+        "2. 任务的状态以牵头单位报送为准。" + TASK_STATUS_RULE + "没有牵头单位的任务单列为「无牵头单位」。",
+        "3. 单位标识：" + _legend_marks() + "。单位在所属组内比较，排名规则见「单位对比」工作表。",
+    ]
+    for note in notes:
+        _note(sheet, fmt, cols, row, note)
+        row += 1
+    row += 1
+    # Each chart on a page of its own, so that neither is cut by a page break.
+    breaks = [row]
+    row = _attention_chart(book, sheet, c, cols, unit_rows, row)
+    if row != breaks[0]:
+        breaks.append(row)
+    _chapter_chart(book, sheet, c, cols, chapter_rows, row)
+    sheet.set_h_pagebreaks(breaks)
+    setup_print(sheet, landscape=True, footer_left=f"{c.period}对比通报 总览")
+
+
+def _section(sheet: Worksheet, fmt: _Formats, row: int, text: str) -> int:
+    sheet.write_string(row, 0, text, fmt.section)
+    sheet.set_row(row, 22)
+    return row + 1
+
+
+def _attention_units(sheet: Worksheet, fmt: _Formats, cols: _Columns, c: Comparison,
+                     row: int) -> tuple[int, tuple[int, int] | None]:
+    units = c.attention_units
+    red = sum(1 for u in units if u.mark == "红")
+    row = _section(sheet, fmt, row, f"一、需要关注的单位（共{len(units)}个，其中红{red}个、黄{len(units) - red}个；"
+                                    "最需关注的在前）")
+    if not units:
+        sheet.merge_range(row, 0, row, cols.last, "全部单位均无逾期、未报、不完整或无效的条目。", fmt.center)
+        return row + 1, None
+    heads = ["标识", "单位", "组别", "需关注的情况", "应报\n（条）", *(f"{STATE_NAMES[s]}\n（条）" for s in ATTENTION_STATES),
+             "组内名次", "联系人、电话"]
+    # A..D, then E: expected, F..J: the five states, K: rank, L: contact.
+    for col, head in enumerate(heads):
+        sheet.write_string(row, col, head, fmt.header)
     sheet.set_row(row, 30)
-    for link in c.links:
+    first = row + 1
+    for u in units:
         row += 1
-        sheet.write_string(row, 0, link.label, fmt.bold_center if link.key == "all" else fmt.center)
-        if link.deadline is None:
-            sheet.write_string(row, 1, "—", fmt.center)
-        else:
-            sheet.write_datetime(row, 1, datetime.combine(link.deadline, time()), fmt.date)
-        for i, (_, attr) in enumerate(LINK_METRICS):
-            value = getattr(link.entries, attr)
-            if attr.endswith("rate"):
-                _rate(sheet, row, 2 + i, value, fmt)
-            else:
-                sheet.write_number(row, 2 + i, value, fmt.integer)
+        sheet.write_string(row, 0, u.mark, fmt.fill(MARK_COLOURS, u.mark))
+        sheet.write_string(row, 1, u.unit, fmt.text)
+        sheet.write_string(row, 2, u.group, fmt.text)
+        sheet.write_string(row, 3, u.reason, fmt.text)
+        sheet.write_number(row, 4, u.tally.expected, fmt.integer)
+        for i, state in enumerate(ATTENTION_STATES):
+            sheet.write_number(row, 5 + i, u.tally.count(state), fmt.integer)
+        sheet.write_string(row, 10, f"{u.rank}/{u.group_size}", fmt.center)
+        contact = _contact(c, u.unit)
+        sheet.write_string(row, 11, contact, fmt.text)
+        sheet.set_row(row, row_height([(u.unit, cols.widths[1]), (u.group, cols.widths[2]), (u.reason, cols.widths[3]),
+                                       (contact, cols.widths[11])], font_size=FONT_SIZE))
+    return row + 1, (first, row)
 
-    row += 2
-    sheet.write_string(row, 0, "二、报送单位情况（一个单位在该环节的全部条目）", fmt.section)
-    row += 1
-    sheet.write_string(row, 0, "报送环节", fmt.header)
-    for i, (label, _) in enumerate(UNIT_METRICS):
-        sheet.merge_range(row, 1 + 2 * i, row, 2 + 2 * i, "", fmt.header)
-        sheet.write_string(row, 1 + 2 * i, label, fmt.header)
-    for link in c.links:
+
+def _contact(c: Comparison, unit: str) -> str:
+    for r in c.chase:
+        if r.unit == unit:
+            return " ".join(x for x in (r.contact, r.phone) if x)
+    return ""
+
+
+def _attention_tasks(sheet: Worksheet, fmt: _Formats, cols: _Columns, c: Comparison, row: int) -> int:
+    tasks = c.attention_tasks
+    red = sum(1 for t in tasks if (task_attention(t, c.as_of) or ("",))[0] == "红")
+    row = _section(sheet, fmt, row, f"二、需要关注的任务（共{len(tasks)}项，其中红{red}项、黄{len(tasks) - red}项）")
+    if not tasks:
+        sheet.merge_range(row, 0, row, cols.last, "没有报告滞后、未启动、欠进度或牵头单位未有效报送的任务。", fmt.center)
+        return row + 1
+    for col, head, last in ((0, "标识", 0), (1, "任务", 2), (3, "需关注的情况", 3), (4, "牵头单位", 10), (11, "章节", 11)):
+        if last > col:
+            sheet.merge_range(row, col, row, last, "", fmt.header)
+        sheet.write_string(row, col, head, fmt.header)
+    for t in tasks:
         row += 1
-        sheet.write_string(row, 0, link.label, fmt.bold_center if link.key == "all" else fmt.center)
-        for i, (_, attr) in enumerate(UNIT_METRICS):
-            sheet.merge_range(row, 1 + 2 * i, row, 2 + 2 * i, "", fmt.integer)
-            sheet.write_number(row, 1 + 2 * i, getattr(link, attr), fmt.integer)
+        mark, reason = task_attention(t, c.as_of) or ("黄", "")
+        text = f"第{t.task.id}项 {_cut(t.task.text, ATTENTION_TEXT_CHARS)}"
+        chapter = short_chapter(t.task.chapter).split("、")[0]
+        sheet.write_string(row, 0, mark, fmt.fill(MARK_COLOURS, mark))
+        sheet.merge_range(row, 1, row, 2, "", fmt.text)
+        sheet.write_string(row, 1, text, fmt.text)
+        sheet.write_string(row, 3, reason, fmt.text)
+        sheet.merge_range(row, 4, row, 10, "", fmt.text)
+        sheet.write_string(row, 4, t.lead_names, fmt.text)
+        sheet.write_string(row, 11, chapter, fmt.center)
+        sheet.set_row(row, row_height([(text, cols.widths[1] + cols.widths[2]), (reason, cols.widths[3]),
+                                       (t.lead_names, sum(cols.widths[4:11]))], font_size=FONT_SIZE))
+    return row + 1
 
-    row += 2
-    sheet.write_string(row, 0, "三、完成状态分布（牵头单位报送，按章节）", fmt.section)
-    row += 1
+
+def _chapter_table(sheet: Worksheet, fmt: _Formats, cols: _Columns, c: Comparison,
+                   row: int) -> tuple[int, tuple[int, int, int]]:
+    """Tasks (项) by chapter and status: header row, one row per chapter, 合计. Columns A–D hold the
+    chapter, E.. the buckets (`TASK_BUCKETS`, 8), then 合计."""
+    row = _section(sheet, fmt, row, f"三、各章节任务完成状态（按任务计，共{len(c.tasks)}项；以牵头单位报送为准）")
     header_row = row
+    sheet.merge_range(row, 0, row, 2, "", fmt.header)
     sheet.write_string(row, 0, "章节", fmt.header)
-    for i, bucket in enumerate(STATUS_BUCKETS):
-        sheet.write_string(row, 1 + i, bucket, fmt.header)
-    total_col = len(STATUS_BUCKETS) + 1
-    sheet.write_string(row, total_col, "合计", fmt.header)
-    first_chapter_row = row + 1
+    buckets = _chart_buckets(c)
+    sheet.write_string(row, 3, "任务数（项）", fmt.header)
+    for i, bucket in enumerate(buckets):
+        sheet.write_string(row, 4 + i, bucket, fmt.header)
+    sheet.set_row(row, row_height(((b, cols.widths[4 + i]) for i, b in enumerate(buckets)), font_size=FONT_SIZE))
+    first = row + 1
     for chapter in c.chapters:
         row += 1
         counts = c.by_chapter[chapter]
         label = short_chapter(chapter)
+        sheet.merge_range(row, 0, row, 2, "", fmt.text)
         sheet.write_string(row, 0, label, fmt.text)
-        for i, bucket in enumerate(STATUS_BUCKETS):
-            sheet.write_number(row, 1 + i, counts[bucket], fmt.integer)
-        sheet.write_number(row, total_col, sum(counts.values()), fmt.integer)
-        sheet.set_row(row, row_height([(label, 26)], font_size=10))
-    last_chapter_row = row
+        sheet.write_number(row, 3, sum(counts.values()), fmt.integer)
+        for i, bucket in enumerate(buckets):
+            sheet.write_number(row, 4 + i, counts[bucket], fmt.integer)
+        sheet.set_row(row, row_height([(label, sum(cols.widths[:3]))], font_size=FONT_SIZE))
+    last = row
     row += 1
+    sheet.merge_range(row, 0, row, 2, "", fmt.bold_center)
     sheet.write_string(row, 0, "合计", fmt.bold_center)
-    for i, bucket in enumerate(STATUS_BUCKETS):
-        sheet.write_number(row, 1 + i, c.status_totals[bucket], fmt.integer)
-    sheet.write_number(row, total_col, sum(c.status_totals.values()), fmt.integer)
+    sheet.write_number(row, 3, sum(c.status_totals.values()), fmt.integer)
+    for i, bucket in enumerate(buckets):
+        sheet.write_number(row, 4 + i, c.status_totals[bucket], fmt.integer)
+    return row + 1, (header_row, first, last)
 
-    row += 2
-    notes = [
-        "说明：1. 报送率 = 已报条目 ÷ 应报条目；按时率 = 按时条目 ÷ 应报条目（DHIS2 通行口径）。已报条目含逾期、不完整和无效的报送；"
-        "「不完整」指完成状态或进展情况未填，「无效」指有阻断性错误（如状态无法识别、轮次不符），均不算有效报送。",
-        "2. 完成状态以牵头单位报送为准；一项任务有两个牵头单位的，各计一条。未报、不完整、无效的条目单列。",
-        "3. 逾期天数按收到文件的日期计算，截止日当天收到算按时。",
-    ]
-    for note in notes:
-        sheet.merge_range(row, 0, row, last, "", fmt.note)
-        sheet.write_string(row, 0, note, fmt.note)
-        sheet.set_row(row, row_height([(note, sum(widths))], font_size=9))
+
+def _chart_buckets(c: Comparison) -> tuple[str, ...]:
+    """The task buckets shown: all of them but 无牵头单位 when no task lacks a lead."""
+    return tuple(b for b in TASK_BUCKETS if b != NO_LEAD_LABEL or c.status_totals[NO_LEAD_LABEL])
+
+
+def _link_table(sheet: Worksheet, fmt: _Formats, cols: _Columns, c: Comparison, row: int) -> int:
+    row = _section(sheet, fmt, row, "四、报送情况（按条目计）")
+    sheet.merge_range(row, 0, row, 1, "", fmt.header)
+    sheet.write_string(row, 0, "报送环节", fmt.header)
+    sheet.write_string(row, 2, "报送截止", fmt.header)
+    for i, (label, _) in enumerate(LINK_METRICS):
+        sheet.write_string(row, 3 + i, label, fmt.header)
+    sheet.set_row(row, 30)
+    for link in c.links:
         row += 1
+        sheet.merge_range(row, 0, row, 1, "", fmt.center)
+        sheet.write_string(row, 0, link.label, fmt.bold_center if link.key == "all" else fmt.center)
+        if link.deadline is None:
+            sheet.write_string(row, 2, "—", fmt.center)
+        else:
+            sheet.write_datetime(row, 2, datetime.combine(link.deadline, time()), fmt.date)
+        for i, (_, attr) in enumerate(LINK_METRICS):
+            value = getattr(link.entries, attr)
+            if attr.endswith("rate"):
+                _rate(sheet, row, 3 + i, value, fmt)
+            else:
+                sheet.write_number(row, 3 + i, value, fmt.integer)
+    return row + 1
 
-    # Chart 1: status by chapter, stacked, from the table above (values, not formulas).
-    if c.chapters:
-        chart = book.add_chart({"type": "bar", "subtype": "stacked"})
-        for i, bucket in enumerate(STATUS_BUCKETS):
-            col = 1 + i
-            chart.add_series({
-                "name": ["总览", header_row, col],
-                "categories": ["总览", first_chapter_row, 0, last_chapter_row, 0],
-                "values": ["总览", first_chapter_row, col, last_chapter_row, col],
-                "fill": {"color": CHART_COLOURS[bucket]},
-                "border": {"color": "#FFFFFF"},
-                "gap": 60,
-            })
-        chart.set_title({"name": "各章节任务完成状态（牵头单位报送条目）", "name_font": {"size": 11, "bold": True}})
-        chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
-        widest = max((sum(c.by_chapter[ch].values()) for ch in c.chapters), default=1)
-        chart.set_x_axis({"num_font": {"size": 8}, "min": 0, "major_unit": max(1, math.ceil(widest / 10)),
-                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-        chart.set_legend({"position": "bottom", "font": {"size": 8}})
-        chart_height = max(260, 80 + 34 * len(c.chapters))
-        chart.set_size({"width": chart_width, "height": chart_height})
+
+UNIT_METRICS: tuple[tuple[str, str], ...] = (
+    ("应报单位（个）", "units_expected"), ("全部已报（个）", "units_all_received"),
+    ("全部按时（个）", "units_all_on_time"), ("完全未报（个）", "units_silent"),
+)
+
+
+def _unit_table(sheet: Worksheet, fmt: _Formats, cols: _Columns, c: Comparison, row: int) -> int:
+    row = _section(sheet, fmt, row, "五、报送单位情况（按单位计，一个单位只计一次）")
+    sheet.merge_range(row, 0, row, 2, "", fmt.header)
+    sheet.write_string(row, 0, "报送环节 / 组别", fmt.header)
+    for i, (label, _) in enumerate(UNIT_METRICS):
+        sheet.write_string(row, 3 + i, label, fmt.header)
+    for i, mark in enumerate(MARK_ORDER):
+        sheet.write_string(row, 7 + i, f"标识{mark}（个）", fmt.header)
+    sheet.set_row(row, 30)
+    lines: list[tuple[str, Sequence[int], Sequence[int] | None]] = []
+    for link in c.links:
+        label = link.label if link.key != "all" else "两个环节合计（同时牵头和协办的单位只计一次）"
+        counted: Sequence[int] | None = [sum(1 for u in c.units if u.mark == m) for m in MARK_ORDER] \
+            if link.key == "all" else None
+        lines.append((label, [getattr(link, attr) for _, attr in UNIT_METRICS], counted))
+    for group in c.groups:
+        members = c.group_units(group)
+        ok = [u for u in members if u.tally.received == u.tally.expected]
+        lines.append((f"其中：{group}", [len(members), len(ok), sum(1 for u in members if u.tally.on_time == u.tally.expected),
+                                        sum(1 for u in members if u.tally.received == 0)],
+                      [sum(1 for u in members if u.mark == m) for m in MARK_ORDER]))
+    for label, values, marks_or_none in lines:
+        marks = marks_or_none
         row += 1
-        sheet.insert_chart(row, 0, chart, {"x_offset": 4, "y_offset": 4})
-        row += chart_height // 20 + 2
+        sheet.merge_range(row, 0, row, 2, "", fmt.text)
+        sheet.write_string(row, 0, label, fmt.text)
+        for i, value in enumerate(values):
+            sheet.write_number(row, 3 + i, value, fmt.integer)
+        for i in range(len(MARK_ORDER)):
+            if marks is None:
+                sheet.write_string(row, 7 + i, "—", fmt.center)
+            else:
+                sheet.write_number(row, 7 + i, marks[i], fmt.integer)
+        sheet.set_row(row, row_height([(label, sum(cols.widths[:3]))], font_size=FONT_SIZE))
+    return row + 1
 
-    # Chart 2: on-time rate per unit, in rank order, from the 单位对比 sheet's columns.
-    first, last_unit = UNIT_FIRST_ROW, UNIT_FIRST_ROW + len(c.units) - 1
-    if c.units:
-        bar = book.add_chart({"type": "bar"})
-        bar.add_series({
-            "name": "按时率",
-            "categories": ["单位对比", first, UNIT_COLUMNS.index("单位"), last_unit, UNIT_COLUMNS.index("单位")],
-            "values": ["单位对比", first, UNIT_COLUMNS.index("按时率"), last_unit, UNIT_COLUMNS.index("按时率")],
-            "fill": {"color": "#5B9BD5"},
-            "gap": 40,
+
+def _chart_size(cols: _Columns, rows_tall: int) -> tuple[int, int]:
+    """Pixels for a chart as wide as the sheet's columns (7 px per width unit, 5 px padding)."""
+    width = int(sum(7 * w + 5 for w in cols.widths))
+    return width, rows_tall
+
+
+def _attention_chart(book: Workbook, sheet: Worksheet, c: Comparison, cols: _Columns,
+                     unit_rows: tuple[int, int] | None, row: int) -> int:
+    """Each unit that needs attention, its entries by state: bar lengths are shares, labels counts."""
+    if unit_rows is None:
+        return row
+    first, last = unit_rows
+    last = min(last, first + CHART_MAX_UNITS - 1)
+    chart = book.add_chart({"type": "bar", "subtype": "percent_stacked"})
+    for i, state in enumerate(ATTENTION_STATES):
+        col = 5 + i
+        counts = [c.attention_units[r - first].tally.count(state) for r in range(first, last + 1)]
+        chart.add_series({
+            "name": STATE_NAMES[state],
+            "categories": ["总览", first, 1, last, 1],
+            "values": ["总览", first, col, last, col],
+            "fill": {"color": STATE_CHART_COLOURS[state]},
+            "border": {"color": "#FFFFFF"},
+            "gap": 50,
+            "data_labels": {"value": True, "font": {"size": CHART_FONT, "color": "#000000"},
+                            "custom": [{"delete": True} if n == 0 else {} for n in counts]},
         })
-        bar.set_title({"name": "各单位按时率（按排名）", "name_font": {"size": 11, "bold": True}})
-        bar.set_y_axis({"reverse": True, "num_font": {"size": 7}, "interval_unit": 1})
-        bar.set_x_axis({"min": 0, "max": 1, "num_format": "0%", "num_font": {"size": 8},
-                        "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-        bar.set_legend({"none": True})
-        bar.set_size({"width": chart_width, "height": max(300, 70 + 14 * len(c.units))})
-        sheet.set_h_pagebreaks([row])
-        sheet.insert_chart(row, 0, bar, {"x_offset": 4, "y_offset": 4})
-    setup_print(sheet, landscape=False, footer_left=f"{c.period}对比通报 总览")
-    sheet.fit_to_pages(1, 0)
+    shown = last - first + 1
+    more = f"（只画最需关注的{shown}个，全部见上表）" if shown < len(c.attention_units) else ""
+    chart.set_title({"name": f"需要关注的单位：各状态条目数（条）{more}", "name_font": {"size": CHART_FONT + 1, "bold": True}})
+    chart.set_y_axis({"reverse": True, "num_font": {"size": CHART_FONT}})
+    chart.set_x_axis({"num_font": {"size": CHART_FONT}, "num_format": "0%",
+                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_legend({"position": "bottom", "font": {"size": CHART_FONT}})
+    width, height = _chart_size(cols, max(240, 90 + 26 * shown))
+    chart.set_size({"width": width, "height": height})
+    sheet.insert_chart(row, 0, chart, {"x_offset": 2, "y_offset": 2})
+    return row + height // 20 + 2
+
+
+def _chapter_chart(book: Workbook, sheet: Worksheet, c: Comparison, cols: _Columns,
+                   rows: tuple[int, int, int], row: int) -> None:
+    """Tasks by chapter and status (项), stacked, with the counts on the bars."""
+    header_row, first, last = rows
+    if last < first:
+        return
+    chart = book.add_chart({"type": "bar", "subtype": "stacked"})
+    for i, bucket in enumerate(_chart_buckets(c)):
+        col = 4 + i
+        counts = [c.by_chapter[ch][bucket] for ch in c.chapters]
+        chart.add_series({
+            "name": ["总览", header_row, col],
+            "categories": ["总览", first, 0, last, 0],
+            "values": ["总览", first, col, last, col],
+            "fill": {"color": CHART_COLOURS[bucket]},
+            "border": {"color": "#FFFFFF"},
+            "gap": 50,
+            "data_labels": {"value": True, "font": {"size": CHART_FONT, "color": "#000000"},
+                            "custom": [{"delete": True} if n == 0 else {} for n in counts]},
+        })
+    chart.set_title({"name": f"各章节任务完成状态（项，共{len(c.tasks)}项）", "name_font": {"size": CHART_FONT + 1, "bold": True}})
+    chart.set_y_axis({"reverse": True, "num_font": {"size": CHART_FONT}})
+    chart.set_x_axis({"num_font": {"size": CHART_FONT}, "min": 0,
+                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_legend({"position": "bottom", "font": {"size": CHART_FONT}})
+    width, height = _chart_size(cols, max(260, 100 + 40 * len(c.chapters)))
+    chart.set_size({"width": width, "height": height})
+    sheet.insert_chart(row, 0, chart, {"x_offset": 2, "y_offset": 2})
 
 
 # -- 任务进展 ----------------------------------------------------------------------------------------
-def task_columns(c: Comparison) -> list[tuple[str, float]]:
-    """(header, width) of the 任务进展 sheet; previous-round and plan columns only when they apply."""
-    cols: list[tuple[str, float]] = [("序号", 5), ("任务内容", 34), ("牵头单位", 12)]
+def task_columns(c: Comparison) -> _Columns:
+    """The 任务进展 sheet's columns; previous-round and plan columns only when they apply."""
+    spec: list[tuple[str, float, bool]] = [("序号", 4.5, False), ("任务内容", 26, True), ("牵头单位", 13, True)]
     if c.previous_round is not None:
-        cols += [(f"上轮状态\n{c.previous_period}", 12), ("上轮进展情况", 26)]
-    cols += [(f"本轮状态\n{c.period}", 12), ("完成进度\n（%）", 8), ("进展情况", 34),
-             ("存在问题", 20), ("协办单位\n有效报送", 9)]
+        spec += [(f"上轮状态\n{c.previous_period}", 7, False), ("上轮进展情况", 18, True)]
+    spec += [(f"本轮状态\n{c.period}", 7, False), ("完成进度\n（%）", 6, False), ("进展情况", 26, True),
+             ("存在问题", 16, True), ("协办单位\n有效报送", 7, False)]
     if c.has_milestones:
-        cols += [("计划目标（落实方案）", 20), ("对照计划", 8)]
-    cols += [("提示", 18)]
-    return cols
+        spec += [("计划目标\n（落实方案）", 16, True), ("对照计划", 6, False)]
+    spec += [("提示", 18, True)]
+    return _Columns.of(spec)
 
 
 TASK_FIRST_ROW = 4  # 0-based: title, subtitle, blank, header
@@ -347,48 +569,58 @@ TASK_FIRST_ROW = 4  # 0-based: title, subtitle, blank, header
 
 def _tasks(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
     cols = task_columns(c)
-    _widths(sheet, [w for _, w in cols])
-    legend = "状态底色：绿=已完成/序时推进，黄=未启动，红=滞后/无效，灰=未报送。"
+    cols.set(sheet)
+    legend = ("状态底色：绿=已完成/序时推进，黄=未启动，红=滞后/无效，灰=未报/无牵头单位。" + TASK_STATUS_RULE)
     if c.has_milestones:
         legend += ("对照计划：已完成且早于方案完成时限为超进度；序时推进而方案要求本轮完成、滞后、未启动为欠进度；"
                    "其余为达进度。")
-    _title(sheet, fmt, len(cols) - 1, f"{c.period}重点工作推进情况（按任务）", f"{_as_of(c)}。{legend}")
-    sheet.set_row(1, row_height([(legend, sum(w for _, w in cols))], font_size=10))
+    _title(sheet, fmt, cols, f"{c.period}重点工作推进情况（按任务，共{len(c.tasks)}项）", f"{_as_of(c)}。{legend}")
     header = TASK_FIRST_ROW - 1
-    for col, (name, _) in enumerate(cols):
-        sheet.write_string(header, col, name, fmt.header)
-    sheet.set_row(header, row_height(cols, font_size=10))
+    _header(sheet, fmt, cols, header)
     row = header
     chapter: str | None = None
     for t in c.tasks:
         if t.task.chapter != chapter:
             chapter = t.task.chapter
             row += 1
-            sheet.merge_range(row, 0, row, len(cols) - 1, "", fmt.chapter)
+            sheet.merge_range(row, 0, row, cols.last, "", fmt.chapter)
             sheet.write_string(row, 0, chapter, fmt.chapter)
         row += 1
         _task_row(sheet, fmt, c, row, t, cols)
     sheet.freeze_panes(TASK_FIRST_ROW, 0)
-    sheet.autofilter(header, 0, max(row, header), len(cols) - 1)
+    sheet.autofilter(header, 0, max(row, header), cols.last)
     setup_print(sheet, landscape=True, repeat_rows=(header, header), footer_left=f"{c.period}对比通报 任务进展")
 
 
-def _task_row(sheet: Worksheet, fmt: _Formats, c: Comparison, row: int, t: TaskRow,
-              cols: Sequence[tuple[str, float]]) -> None:
-    content = t.content
-    values: list[tuple[Any, str]] = [(t.task.id, "int"), (t.task.text, "text"), (t.lead, "center")]
+def _per_lead(t: TaskRow, value: Any, empty: str = "") -> str:
+    """One line per lead unit (its name first when the task has several)."""
+    if len(t.leads) <= 1:
+        return str(value(t.leads[0]) or empty) if t.leads else empty
+    return "\n".join(f"{r.unit}：{value(r) or empty}" for r in t.leads)
+
+
+def _task_row(sheet: Worksheet, fmt: _Formats, c: Comparison, row: int, t: TaskRow, cols: _Columns) -> None:
+    several = len(t.leads) > 1
+    leads = "\n".join(f"{r.unit}：{r.status_label}" for r in t.leads) if several else t.lead_names
+    values: list[tuple[Any, str]] = [(t.task.id, "int"), (t.task.text, "text"), (leads, "text")]
     if c.previous_round is not None:
-        values += [(t.previous_label or "", "prev"), (t.previous.progress_text if t.previous else "", "text")]
-    values += [(t.status_label, "status"), (content.progress if content else None, "progress"),
-               (content.progress_text if content else "", "text"),
-               (content.problems if content else "", "text"),
+        values += [(t.previous_label or "", "status"),
+                   (_per_lead(t, lambda r: r.previous.progress_text if r.previous else ""), "text")]
+    if several:
+        progress: Any = "\n".join("—" if r.content is None or r.content.progress is None else f"{r.content.progress:g}"
+                                  for r in t.leads)
+    else:
+        progress = t.leads[0].content.progress if t.leads and t.leads[0].content else None
+    values += [(t.status_label, "status"), (progress, "progress"),
+               (_per_lead(t, lambda r: r.content.progress_text if r.content else "", "" if not several else "（无）"), "text"),
+               (t.problems_text, "text"),
                (f"{t.co_valid}/{t.co_expected}" if t.co_expected else "—", "center")]
     if c.has_milestones:
         goal = ""
         if t.milestone is not None:
             goal = t.milestone.goal
             if t.milestone.due is not None:
-                goal += f"（完成时限：{t.milestone.due.year}年{short_day(t.milestone.due)}）"
+                goal += f"（完成时限：{day(t.milestone.due)}）"
         values += [(goal, "text"), (t.plan_class or "—", "plan")]
     values += [("；".join(t.flags), "text")]
     for col, (value, kind) in enumerate(values):
@@ -396,89 +628,109 @@ def _task_row(sheet: Worksheet, fmt: _Formats, c: Comparison, row: int, t: TaskR
             sheet.write_number(row, col, value, fmt.integer)
         elif kind == "progress":
             if value is None:
-                sheet.write_blank(row, col, None, fmt.progress)
+                sheet.write_blank(row, col, None, fmt.integer)
+            elif isinstance(value, str):
+                sheet.write_string(row, col, value, fmt.center)
             else:
-                sheet.write_number(row, col, value, fmt.progress)
-        elif kind in ("status", "prev"):
-            _text(sheet, row, col, value, fmt.fill(STATUS_COLOURS, value))
+                sheet.write_number(row, col, value, fmt.integer)
+        elif kind == "status":
+            sheet.write_string(row, col, value, fmt.fill(STATUS_COLOURS, value))
         elif kind == "plan":
-            _text(sheet, row, col, value, fmt.fill(PLAN_COLOURS, value))
+            sheet.write_string(row, col, value, fmt.fill(PLAN_COLOURS, value))
         elif kind == "center":
-            _text(sheet, row, col, value, fmt.center)
+            sheet.write_string(row, col, value, fmt.center)
         else:
-            _text(sheet, row, col, value, fmt.text)
-    sheet.set_row(row, row_height(((v, w) for (v, _), (_, w) in zip(values, cols)), font_size=10))
+            sheet.write_string(row, col, value or "", fmt.text)
+    sheet.set_row(row, row_height(((v if isinstance(v, str) else "", w) for (v, _), w in zip(values, cols.widths)),
+                                  font_size=FONT_SIZE))
 
 
 # -- 单位对比 ----------------------------------------------------------------------------------------
-UNIT_COLUMNS = ("排名", "单位", "标识", "牵头任务", "协办任务", "应报", "按时", "逾期", "不完整", "无效",
-                "未报送", "报送率", "按时率", "已完成", "完成率", "逾期天数合计", "说明")
-UNIT_WIDTHS = (5, 18, 6, 6, 6, 6, 6, 6, 6, 6, 6, 8, 8, 6, 8, 7, 36)
+UNIT_SPEC: tuple[tuple[str, float, bool], ...] = (
+    ("组内名次\n（1为最好）", 5.5, False), ("单位", 12, True), ("标识", 4, False), ("需关注的情况", 30, True),
+    ("牵头任务\n（项）", 4.5, False), ("协办任务\n（项）", 4.5, False), ("应报\n（条）", 4.5, False),
+    ("按时\n（条）", 4.5, False), ("逾期\n（条）", 4.5, False), ("不完整\n（条）", 4.5, False), ("无效\n（条）", 4.5, False),
+    ("未报\n（条）", 4.5, False), ("报送率", 6, False), ("按时率", 6, False), ("逾期天数\n合计", 5, False),
+    ("报告已完成\n（条）", 5.5, False),
+)
 UNIT_FIRST_ROW = 4
 
 
 def _units(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
-    _widths(sheet, UNIT_WIDTHS)
-    rule = ("排名依次按按时率、报送率（均为高者在前）和逾期天数合计（少者在前），三者相同者并列。"
-            "标识：红=有逾期未报或无效的条目，黄=有逾期报送或内容不完整的条目，待报=仅有未到截止日的条目未报，绿=全部按时。"
-            "完成率=报告「已完成」的条目÷应报条目。")
-    _title(sheet, fmt, len(UNIT_COLUMNS) - 1, f"{c.period}各单位报送情况对比", f"{_as_of(c)}。{rule}")
-    sheet.set_row(1, row_height([(rule, sum(UNIT_WIDTHS))], font_size=10))
+    cols = _Columns.of(UNIT_SPEC)
+    cols.set(sheet)
+    groups = "、".join(f"{g}（{len(c.group_units(g))}个）" for g in c.groups)
+    rule = (f"单位分组比较：{groups}。{RANK_RULE}标识：{_legend_marks()}。"
+            "「报告已完成」是完成状态填「已完成」的有效报送条目数；「需关注的情况」末尾是牵头逾期的任务及其协办单位的情况。")
+    _title(sheet, fmt, cols, f"{c.period}各单位报送情况对比（组内排名，最需关注的在前）", f"{_as_of(c)}。{rule}")
     header = UNIT_FIRST_ROW - 1
-    for col, name in enumerate(UNIT_COLUMNS):
-        sheet.write_string(header, col, name, fmt.header)
-    sheet.set_row(header, 30)
-    for i, u in enumerate(c.units):
-        row = UNIT_FIRST_ROW + i
-        t = u.tally
-        sheet.write_number(row, 0, u.rank, fmt.integer)
-        sheet.write_string(row, 1, u.unit, fmt.text)
-        sheet.write_string(row, 2, u.mark, fmt.fill(MARK_COLOURS, u.mark))
-        for col, value in enumerate((u.tasks_led, u.tasks_co, t.expected, t.on_time, t.late,
-                                     t.incomplete, t.invalid, t.missing), start=3):
-            sheet.write_number(row, col, value, fmt.integer)
-        _rate(sheet, row, 11, t.reporting_rate, fmt)
-        _rate(sheet, row, 12, t.on_time_rate, fmt)
-        sheet.write_number(row, 13, u.done, fmt.integer)
-        _rate(sheet, row, 14, u.completion_rate, fmt)
-        sheet.write_number(row, 15, u.days_late, fmt.integer)
-        sheet.write_string(row, 16, u.note, fmt.text)
-        sheet.set_row(row, row_height([(u.unit, UNIT_WIDTHS[1]), (u.note, UNIT_WIDTHS[16])], font_size=10))
+    _header(sheet, fmt, cols, header)
+    row = header
+    for group in c.groups:
+        members = c.group_units(group)
+        row += 1
+        sheet.merge_range(row, 0, row, cols.last, "", fmt.chapter)
+        red = sum(1 for u in members if u.mark == "红")
+        yellow = sum(1 for u in members if u.mark == "黄")
+        sheet.write_string(row, 0, f"{group}（共{len(members)}个，红{red}个、黄{yellow}个）", fmt.chapter)
+        for u in members:
+            row += 1
+            _unit_row(sheet, fmt, cols, row, u)
     sheet.freeze_panes(UNIT_FIRST_ROW, 2)
-    sheet.autofilter(header, 0, header + max(len(c.units), 1), len(UNIT_COLUMNS) - 1)
     setup_print(sheet, landscape=True, repeat_rows=(header, header), footer_left=f"{c.period}对比通报 单位对比")
 
 
+def _unit_row(sheet: Worksheet, fmt: _Formats, cols: _Columns, row: int, u: UnitRow) -> None:
+    t = u.tally
+    sheet.write_number(row, 0, u.rank, fmt.integer)
+    sheet.write_string(row, 1, u.unit, fmt.text)
+    sheet.write_string(row, 2, u.mark, fmt.fill(MARK_COLOURS, u.mark))
+    # What needs attention, then the chain's remark (牵头逾期, and what its co-units did): one column
+    # wide enough to read, rather than two narrow ones.
+    said = "；".join(x for x in (u.reason, u.note) if x)
+    sheet.write_string(row, 3, said or "—", fmt.text if said else fmt.center)
+    for col, value in enumerate((u.tasks_led, u.tasks_co, t.expected, t.on_time, t.late,
+                                 t.incomplete, t.invalid, t.missing), start=4):
+        sheet.write_number(row, col, value, fmt.integer)
+    _rate(sheet, row, 12, t.reporting_rate, fmt)
+    _rate(sheet, row, 13, t.on_time_rate, fmt)
+    sheet.write_number(row, 14, u.days_late, fmt.integer)
+    sheet.write_number(row, 15, u.done, fmt.integer)
+    sheet.set_row(row, row_height([(u.unit, cols.widths[1]), (said, cols.widths[3])], font_size=FONT_SIZE))
+
+
 # -- 逾期未报 ----------------------------------------------------------------------------------------
-CHASE_COLUMNS = ("序", "单位", "联系人", "电话", "任务序号", "任务内容", "角色", "报送对象", "截止日期",
-                 "逾期天数", "情况")
-CHASE_WIDTHS = (4, 16, 8, 13, 5, 30, 6, 18, 8, 6, 22)
+CHASE_SPEC: tuple[tuple[str, float, bool], ...] = (
+    ("序", 4, False), ("单位", 13, True), ("联系人", 7, False), ("电话", 12, False), ("任务\n序号", 4.5, False),
+    ("任务内容", 22, True), ("身份", 5, False), ("报送对象", 13, True), ("报送截止", 7, False),
+    ("逾期\n天数", 5, False), ("情况", 18, True),
+)
 CHASE_FIRST_ROW = 4
-REMINDER_COLUMNS = ("序", "单位", "联系人", "电话", "提醒内容（可直接复制到微信、短信）")
-REMINDER_WIDTHS = (4, 16, 8, 13, 90)
+REMINDER_SPEC: tuple[tuple[str, float, bool], ...] = (
+    ("序", 4, False), ("单位", 13, True), ("联系人", 7, False), ("电话", 12, False),
+    ("提醒内容（可直接复制到微信、短信）", 66, True),
+)
 
 
 def chase_task_text(text: str) -> str:
     """The start of a task's text, enough to name it on the phone."""
-    return text if len(text) <= CHASE_TEXT_CHARS else text[:CHASE_TEXT_CHARS] + "…"
+    return _cut(text, CHASE_TEXT_CHARS)
 
 
 def _chase(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
-    _widths(sheet, CHASE_WIDTHS)
-    last = len(CHASE_COLUMNS) - 1
+    cols = _Columns.of(CHASE_SPEC)
+    cols.set(sheet)
     units = len({r.unit for r in c.chase})
     overdue = sum(1 for r in c.chase if r.situation == "逾期未报")
-    _title(sheet, fmt, last, f"{c.period}逾期未报及需补报事项",
-           f"{_as_of(c)}。共{units}个单位{len(c.chase)}项，其中逾期未报{overdue}项。按单位排列，逾期最久的单位在前。"
+    _title(sheet, fmt, cols, f"{c.period}逾期未报及需补报事项",
+           f"{_as_of(c)}。共{units}个单位{len(c.chase)}条，其中逾期未报{overdue}条。按单位排列，逾期最久的单位在前。"
            f"牵头单位报{c.office}；协办单位报牵头单位，并抄送{c.office}。")
     header = CHASE_FIRST_ROW - 1
-    for col, name in enumerate(CHASE_COLUMNS):
-        sheet.write_string(header, col, name, fmt.header)
-    sheet.set_row(header, 30)
+    _header(sheet, fmt, cols, header)
     row = header
     for i, r in enumerate(c.chase, start=1):
         row += 1
-        situation = r.situation + (f":{r.reason}" if r.reason else "")
+        situation = SITUATION_NAMES[r.situation] + (f":{r.reason}" if r.reason else "")
         task_text = chase_task_text(r.task.text)
         sheet.write_number(row, 0, i, fmt.integer)
         sheet.write_string(row, 1, r.unit, fmt.text)
@@ -491,12 +743,12 @@ def _chase(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
         sheet.write_datetime(row, 8, datetime.combine(r.deadline, time()), fmt.date)
         sheet.write_number(row, 9, r.days_overdue, fmt.integer)
         sheet.write_string(row, 10, situation, fmt.text)
-        sheet.set_row(row, row_height([(r.unit, CHASE_WIDTHS[1]), (task_text, CHASE_WIDTHS[5]),
-                                       (r.send_to, CHASE_WIDTHS[7]), (situation, CHASE_WIDTHS[10])],
-                                      font_size=10))
+        sheet.set_row(row, row_height([(r.unit, cols.widths[1]), (task_text, cols.widths[5]), (r.phone, cols.widths[3]),
+                                       (role_unit(r.role), cols.widths[6]), (r.send_to, cols.widths[7]),
+                                       (situation, cols.widths[10])], font_size=FONT_SIZE))
     if not c.chase:
         row += 1
-        sheet.merge_range(row, 0, row, last, "", fmt.center)
+        sheet.merge_range(row, 0, row, cols.last, "", fmt.center)
         sheet.write_string(row, 0, "全部条目均已有效报送。", fmt.center)
 
     sheet.freeze_panes(CHASE_FIRST_ROW, 0)
@@ -505,14 +757,13 @@ def _chase(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
 
 def _reminders(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
     """One reminder per unit of the chase list, ready to paste into a chat or an SMS."""
-    _widths(sheet, REMINDER_WIDTHS)
+    cols = _Columns.of(REMINDER_SPEC)
+    cols.set(sheet)
     items = reminders(c)
-    last = len(REMINDER_COLUMNS) - 1
-    _title(sheet, fmt, last, f"{c.period}催报提醒",
+    _title(sheet, fmt, cols, f"{c.period}催报提醒",
            f"{_as_of(c)}。共{len(items)}个单位；与「逾期未报」表一致，同样内容另存为 {c.round.id}-催报提醒.txt。")
     header = CHASE_FIRST_ROW - 1
-    for col, name in enumerate(REMINDER_COLUMNS):
-        sheet.write_string(header, col, name, fmt.header)
+    _header(sheet, fmt, cols, header)
     row = header
     for i, rem in enumerate(items, start=1):
         row += 1
@@ -521,10 +772,10 @@ def _reminders(sheet: Worksheet, fmt: _Formats, c: Comparison) -> None:
         sheet.write_string(row, 2, rem.contact, fmt.center)
         sheet.write_string(row, 3, rem.phone, fmt.center)
         sheet.write_string(row, 4, rem.text, fmt.text)
-        sheet.set_row(row, row_height([(rem.text, REMINDER_WIDTHS[4])], font_size=10))
+        sheet.set_row(row, row_height([(rem.text, cols.widths[4]), (rem.unit, cols.widths[1])], font_size=FONT_SIZE))
     if not items:
         row += 1
-        sheet.merge_range(row, 0, row, last, "", fmt.center)
+        sheet.merge_range(row, 0, row, cols.last, "", fmt.center)
         sheet.write_string(row, 0, "全部条目均已有效报送，无需催报。", fmt.center)
     sheet.freeze_panes(CHASE_FIRST_ROW, 0)
     setup_print(sheet, landscape=True, repeat_rows=(header, header), footer_left=f"{c.period}催报提醒")

@@ -3,29 +3,43 @@
 Pure: takes the register, the entry states of a round (from `ledger.compute_states`) and the
 previous round's reported content, and returns frozen records. No file is read or written here;
 `comparison_workbook`, `reminders` and `notification` render these records. The rules below are
-the ones `docs/compare.md` explains to the clerk; keep the two in step.
+the ones `docs/compare.md` explains to the clerk and the sheets state; keep the three in step.
 
-- Received = every state but `missing` (DHIS2: an invalid or incomplete return still arrived);
-  reporting rate = received ÷ expected; on-time rate = on time ÷ expected; a *valid report* is
-  an `on_time` or `late` entry (usable and complete).
-- Status of an entry (the distribution and the 任务进展 sheet): the reported status for valid
-  reports; otherwise the state's name (不完整 / 无效 / 未报送), so every expected lead entry
-  falls in exactly one bucket.
-- Plan classes, where the lead's plan (milestone) has one for the round: 已完成 is 超进度 if
-  the plan's completion date is after the round's lead deadline (finished early), else 达进度;
-  序时推进 is 达进度 unless the plan said it should be finished by the round's lead deadline
-  (then 欠进度); 滞后 and 未启动 are 欠进度; without a valid report there is no class.
-- Unit mark: 红 when an entry is missing past its deadline or invalid; 黄 when one is late or
-  incomplete; 待报 when the only gaps are missing entries not yet due; else 绿.
-- Rank: on-time rate (high first), then reporting rate (high first), then total days late
-  (fewer first); equal keys share a rank (1, 2, 2, 4).
+Three things are counted, and every label says which:
+
+- **entries** (条): what one unit owes on one task in one role. Received = every state but
+  `missing` (an invalid or incomplete return still arrived); reporting rate = received ÷
+  expected; on-time rate = on time ÷ expected; a *valid report* is `on_time` or `late`.
+- **tasks** (项): the notice's numbered tasks, every one of them (a task without a lead unit
+  included, in its own bucket). A task's status is its lead unit's: the reported status of a
+  valid report, else the state's name (不完整 / 无效 / 未报). With several lead units it is the
+  least favourable of theirs, in the order of `TASK_STATUS_ORDER` (a task is only as far along as
+  its slowest lead, and an unknown is not counted as progress); each lead's own status stays
+  visible in the task's row.
+- **units** (个): a unit is counted once however many entries and roles it has.
+
+Plan classes, where the register's plan (milestone) has one for the task and round: 已完成 is
+超进度 if the plan's completion date is after the round's lead deadline (finished early), else
+达进度; 序时推进 is 达进度 unless the plan said it should be finished by the round's lead deadline
+(then 欠进度); 滞后 and 未启动 are 欠进度; without a valid report there is no class.
+
+Units are compared within their group (the register's groups: e.g. 乡镇(街道) apart from the
+departments and other units, which have far fewer entries each). Within a group they are listed
+worst first by `attention_key`: mark (红, 黄, 待报, 绿), then on-time rate (low first), reporting
+rate (low first), total days late (more first), then the time the unit's last report arrived
+(later first). Units equal on all of these share a rank. The rank counts from the best (1 = best
+of the group), so colours and ranks agree: every 红 ranks below every 黄 of its group, and so on.
+
+Unit mark: 红 when an entry is missing past its deadline or invalid; 黄 when one is late or
+incomplete; 待报 when the only gaps are missing entries not yet due; else 绿.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal
 
@@ -34,24 +48,44 @@ from excelflow.intake.records import EntryReport
 from excelflow.register.model import Milestone, Register, Role, Round, Task, Unit
 from excelflow.register.statuses import BEHIND, CHOICES, DONE, NOT_STARTED, ON_SCHEDULE
 from excelflow.reports.ledger import EntryState, Key, days_late
-from excelflow.wording import late_text, round_name
+from excelflow.wording import STATE_NAMES, round_name, state_phrase
 
 # Labels of the non-valid states where a status would stand (buckets of the distribution).
-INCOMPLETE_LABEL = "不完整"
-INVALID_LABEL = "无效"
-MISSING_LABEL = "未报送"
+INCOMPLETE_LABEL = STATE_NAMES["incomplete"]
+INVALID_LABEL = STATE_NAMES["invalid"]
+MISSING_LABEL = STATE_NAMES["missing"]
+NO_LEAD_LABEL = "无牵头单位"
 STATUS_BUCKETS: tuple[str, ...] = (*CHOICES, INCOMPLETE_LABEL, INVALID_LABEL, MISSING_LABEL)
+TASK_BUCKETS: tuple[str, ...] = (*STATUS_BUCKETS, NO_LEAD_LABEL)
+# A task's status when its lead units report differently: the first of these any of them has.
+TASK_STATUS_ORDER: tuple[str, ...] = (MISSING_LABEL, INVALID_LABEL, INCOMPLETE_LABEL, BEHIND, NOT_STARTED,
+                                      ON_SCHEDULE, DONE)
+TASK_STATUS_RULE = ("一项任务有多个牵头单位的，任务状态取其中最不利的一个，依次为："
+                    + "、".join(TASK_STATUS_ORDER) + "；各牵头单位的状态在该任务一行内分别列出。")
 _STATE_LABELS = {"incomplete": INCOMPLETE_LABEL, "invalid": INVALID_LABEL, "missing": MISSING_LABEL}
 
 PlanClass = Literal["欠进度", "达进度", "超进度"]
-Mark = Literal["红", "黄", "绿", "待报"]
+_PLAN_ORDER: tuple[PlanClass, ...] = ("欠进度", "达进度", "超进度")
+Mark = Literal["红", "黄", "待报", "绿"]
+MARK_ORDER: tuple[Mark, ...] = ("红", "黄", "待报", "绿")
+MARK_MEANINGS: Mapping[str, str] = {
+    "红": "有逾期未报或无效的条目",
+    "黄": "有逾期报送或内容不完整的条目",
+    "待报": "仅有未到截止日的条目未报",
+    "绿": "全部按时",
+}
 LinkKey = Literal["co", "lead", "all"]
 LINK_LABELS: Mapping[str, str] = {
     "co": "协办单位→牵头单位",
     "lead": "牵头单位→督查室",
-    "all": "合计",
+    "all": "两个环节合计",
 }
-# A flag names this many co-units at most (`协办未报：A、B、C、D等24个`); the chase list has them all.
+# Units that belong to no group of the register are compared with each other.
+OTHER_GROUP = "部门及其他单位"
+RANK_RULE = ("各组内按以下顺序从最需关注到最好排列：标识（红、黄、待报、绿），按时率（低者在前），报送率（低者在前），"
+             "逾期天数合计（多者在前），最后一次收到报送的时间（晚者在前）；以上全部相同的并列。"
+             "名次从好到差计，第1名最好。")
+# A flag names this many co-units at most (`协办:A逾期3天未报、B报送无效等24个`); the chase list has them all.
 MAX_NAMED_CO = 4
 # Status order from best to worst, to tell a task that slipped since the previous round.
 _STATUS_RANK = {DONE: 0, ON_SCHEDULE: 1, NOT_STARTED: 2, BEHIND: 3}
@@ -85,6 +119,9 @@ class Tally:
     def on_time_rate(self) -> float | None:
         return self.on_time / self.expected if self.expected else None
 
+    def count(self, state: str) -> int:
+        return int(getattr(self, state))
+
     @staticmethod
     def of(states: Iterable[EntryState]) -> Tally:
         counts = {"on_time": 0, "late": 0, "incomplete": 0, "invalid": 0, "missing": 0}
@@ -101,49 +138,100 @@ class LinkFigures:
     label: str
     deadline: date | None
     entries: Tally
-    units_expected: int
+    units_expected: int  # units with at least one entry in this link (each counted once)
     units_all_received: int  # every entry of the unit in this link arrived
     units_all_on_time: int  # every entry on time
     units_silent: int  # not one entry arrived
 
 
 @dataclass(frozen=True)
-class TaskRow:
-    """One task as its lead unit reported it (a task with two lead units has two rows)."""
+class LeadReport:
+    """One lead unit's entry on a task: what it reported, beside its previous report and the plan."""
 
-    task: Task
-    lead: str
+    unit: str
     state: EntryState
-    status_label: str  # a status choice, or 不完整 / 无效 / 未报送
-    content: EntryReport | None
+    status_label: str  # a status choice, or 不完整 / 无效 / 未报
     previous_label: str | None  # None when the round has no previous round
     previous: EntryReport | None
+    plan_class: PlanClass | None
+
+    @property
+    def content(self) -> EntryReport | None:
+        return self.state.content
+
+
+@dataclass(frozen=True)
+class CoGap:
+    """A co-unit of a task without a valid report, and what happened (its true state)."""
+
+    unit: str
+    state: str
+    phrase: str  # `逾期3天未报`, `报送无效`, `内容不完整`, `未报(未到截止日)`
+    due: bool = True  # False: missing, but its deadline has not passed
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One task of the notice: its status (the rule in the module doc) and each lead's report."""
+
+    task: Task
+    leads: tuple[LeadReport, ...]  # empty: the notice names no lead unit
+    status_label: str  # one of TASK_BUCKETS
+    previous_label: str | None
+    plan_class: PlanClass | None
     co_expected: int
     co_valid: int
-    co_not_valid: tuple[str, ...]  # co-units without a valid report, register order
+    co_gaps: tuple[CoGap, ...]  # co-units without a valid report, register order
     milestone: Milestone | None
-    plan_class: PlanClass | None
     flags: tuple[str, ...]
+
+    @property
+    def lead_names(self) -> str:
+        return "、".join(r.unit for r in self.leads) or NO_LEAD_LABEL
+
+    @property
+    def leads_differ(self) -> bool:
+        return len({r.status_label for r in self.leads}) > 1
+
+    @property
+    def problems_text(self) -> str:
+        """The leads' 存在问题 (with the unit's name when several leads wrote one)."""
+        texts = [(r.unit, r.content.problems.strip()) for r in self.leads if r.content and r.content.problems.strip()]
+        if len(self.leads) == 1 or len(texts) <= 1:
+            return "\n".join(t for _, t in texts)
+        return "\n".join(f"{u}：{t}" for u, t in texts)
 
 
 @dataclass(frozen=True)
 class UnitRow:
     unit: str
-    tasks_led: int
-    tasks_co: int
-    tally: Tally
-    done: int  # valid reports with status 已完成
+    group: str
+    tasks_led: int  # tasks (项) the unit leads
+    tasks_co: int  # tasks (项) it co-hosts
+    tally: Tally  # its entries (条)
+    done: int  # valid reports whose status is 已完成 (条)
     days_late: int  # total days late over its late entries
-    rank: int
+    overdue: int  # entries missing past their deadline
+    last_received: datetime | None  # when its latest first-good report arrived
+    rank: int  # within its group, 1 = best
+    group_size: int
     mark: Mark
+    reasons: tuple[str, ...]  # what needs attention, worst first (`52条逾期3天未报`, `1条无效`)
     note: str  # the lead-late-with-co-units-late remark, or ""
 
     @property
     def completion_rate(self) -> float | None:
         return self.done / self.tally.expected if self.tally.expected else None
 
+    @property
+    def reason(self) -> str:
+        return "、".join(self.reasons)
+
 
 Situation = Literal["逾期未报", "未到截止日", "内容不完整", "无效需重报"]
+SITUATION_NAMES: Mapping[str, str] = {
+    "逾期未报": "逾期未报", "未到截止日": "未报（未到截止日）", "内容不完整": "内容不完整", "无效需重报": "无效，需改正重报",
+}
 
 
 @dataclass(frozen=True)
@@ -172,20 +260,37 @@ class Comparison:
     office_phone: str
     round: Round
     previous_round: Round | None
-    period: str  # the round's name with its year, e.g. 2021年半年
+    period: str  # the round as people say it, e.g. 2021年上半年
     previous_period: str | None
     as_of: date
     links: tuple[LinkFigures, ...]  # co, lead, all
     chapters: tuple[str, ...]
-    by_chapter: Mapping[str, Mapping[str, int]]  # chapter → status bucket → lead entries
-    status_totals: Mapping[str, int]
-    tasks: tuple[TaskRow, ...]
-    units: tuple[UnitRow, ...]  # in rank order
+    by_chapter: Mapping[str, Mapping[str, int]]  # chapter → task bucket → tasks
+    status_totals: Mapping[str, int]  # task bucket → tasks
+    tasks: tuple[TaskRow, ...]  # every task of the register, in order
+    groups: tuple[str, ...]  # unit groups, in the order of their first unit in the register
+    units: tuple[UnitRow, ...]  # per group (in `groups` order), worst first
     chase: tuple[ChaseRow, ...]
     has_milestones: bool
 
     def link(self, key: LinkKey) -> LinkFigures:
         return next(link for link in self.links if link.key == key)
+
+    def group_units(self, group: str) -> tuple[UnitRow, ...]:
+        return tuple(u for u in self.units if u.group == group)
+
+    @property
+    def attention_units(self) -> tuple[UnitRow, ...]:
+        """Units marked 红 or 黄, worst first across groups."""
+        bad = [u for u in self.units if u.mark in ("红", "黄")]
+        return tuple(sorted(bad, key=attention_key))
+
+    @property
+    def attention_tasks(self) -> tuple[TaskRow, ...]:
+        """Tasks that need a leader's attention (see `task_attention`), 红 before 黄, task order."""
+        marked = [(task_attention(t, self.as_of), t) for t in self.tasks]
+        return tuple(t for (mark, _), t in sorted(
+            ((m, t) for m, t in marked if m is not None), key=lambda x: (MARK_ORDER.index(x[0][0]), x[1].task.id)))
 
 
 def status_label(state: EntryState) -> str:
@@ -195,6 +300,14 @@ def status_label(state: EntryState) -> str:
     if state.state in ("on_time", "late"):
         return INCOMPLETE_LABEL  # defensive: a valid report always has a status
     return _STATE_LABELS[state.state]
+
+
+def task_status(labels: Sequence[str]) -> str:
+    """The task's status from its leads' (the least favourable); 无牵头单位 without any lead."""
+    if not labels:
+        return NO_LEAD_LABEL
+    return min(labels, key=lambda label: TASK_STATUS_ORDER.index(label) if label in TASK_STATUS_ORDER
+               else len(TASK_STATUS_ORDER))
 
 
 def plan_class(status: str | None, milestone: Milestone | None, rnd: Round) -> PlanClass | None:
@@ -208,9 +321,50 @@ def plan_class(status: str | None, milestone: Milestone | None, rnd: Round) -> P
     return "欠进度"
 
 
+def task_attention(t: TaskRow, as_of: date) -> tuple[Mark, str] | None:
+    """(红 or 黄, reason) when a task needs attention, else None.
+
+    红: 滞后, 欠进度 against the plan, a lead report invalid or missing past its deadline, or no
+    lead unit at all; 黄: 未启动 or a lead report incomplete. A report not due yet is no concern.
+    """
+    reasons: list[tuple[Mark, str]] = []
+    if not t.leads:
+        reasons.append(("红", "通知未明确牵头单位"))
+    for r in t.leads:
+        who = f"{r.unit}" if len(t.leads) > 1 else ""
+        if r.state.state == "missing":
+            if as_of > r.state.deadline:  # before its deadline a missing report is not a concern yet
+                reasons.append(("红", f"{who}牵头{state_phrase('missing', days_late(as_of, r.state.deadline))}"))
+        elif r.state.state == "invalid":
+            reasons.append(("红", f"{who}牵头报送无效"))
+        elif r.state.state == "incomplete":
+            reasons.append(("黄", f"{who}牵头报送内容不完整"))
+        elif r.status_label == BEHIND:
+            reasons.append(("红", f"{who}报告滞后"))
+        elif r.status_label == NOT_STARTED:
+            reasons.append(("黄", f"{who}报告未启动"))
+        if r.plan_class == "欠进度" and r.status_label not in (BEHIND, NOT_STARTED):
+            reasons.append(("红", f"{who}未达落实方案进度（欠进度）"))
+    if not reasons:
+        return None
+    mark = min((m for m, _ in reasons), key=MARK_ORDER.index)
+    return mark, "、".join(dict.fromkeys(text for _, text in reasons))
+
+
 def short_chapter(chapter: str) -> str:
     """`一、持之以恒主攻工业,不断做强发展支柱(13项)` → `一、持之以恒主攻工业,不断做强发展支柱`."""
     return re.sub(r"[（(]\s*\d+\s*项\s*[)）]\s*$", "", chapter.strip())
+
+
+def chapter_count(chapter: str) -> int | None:
+    """The task count a chapter heading announces (`…(13项)` → 13), if any."""
+    match = re.search(r"[（(]\s*(\d+)\s*项\s*[)）]\s*$", chapter.strip())
+    return int(match.group(1)) if match else None
+
+
+def unit_group(unit: Unit | None) -> str:
+    """The group a unit is compared within: its first register group, else `OTHER_GROUP`."""
+    return unit.groups[0] if unit is not None and unit.groups else OTHER_GROUP
 
 
 @dataclass(frozen=True)
@@ -251,17 +405,17 @@ def compare(register: Register, round_id: str, states: Sequence[EntryState],
         raise RoundError(f"任务登记表中没有轮次「{round_id}」")
     as_of = now.date()
     # `previous` None means the previous round's reports were not loaded: show no such columns
-    # (an empty mapping means loaded and nothing reported: every task shows 未报送).
+    # (an empty mapping means loaded and nothing reported: every task shows 未报).
     prev_round = register.previous_round(round_id) if previous is not None else None
     index = _Index.of(register, round_id, states)
-    tasks = tuple(t for t in register.tasks if t.id in index.leads)
 
-    task_rows = tuple(_task_rows(index, rnd, tasks, previous, prev_round, as_of))
-    chapters = tuple(dict.fromkeys(t.chapter for t in tasks))
-    by_chapter: dict[str, dict[str, int]] = {c: dict.fromkeys(STATUS_BUCKETS, 0) for c in chapters}
+    task_rows = tuple(_task_rows(index, rnd, register.tasks, previous, prev_round, as_of))
+    chapters = tuple(dict.fromkeys(t.chapter for t in register.tasks))
+    by_chapter: dict[str, dict[str, int]] = {c: dict.fromkeys(TASK_BUCKETS, 0) for c in chapters}
     for row in task_rows:
         by_chapter[row.task.chapter][row.status_label] += 1
-    totals = {b: sum(by_chapter[c][b] for c in chapters) for b in STATUS_BUCKETS}
+    totals = {b: sum(by_chapter[c][b] for c in chapters) for b in TASK_BUCKETS}
+    units = _unit_rows(index, states, as_of)
 
     return Comparison(
         title=register.title,
@@ -278,7 +432,8 @@ def compare(register: Register, round_id: str, states: Sequence[EntryState],
         by_chapter=by_chapter,
         status_totals=totals,
         tasks=task_rows,
-        units=_unit_rows(index, states, as_of),
+        groups=tuple(dict.fromkeys(u.group for u in units)),
+        units=units,
         chase=_chase_rows(index, states, as_of),
         has_milestones=bool(index.milestones),
     )
@@ -301,93 +456,116 @@ def _link(key: LinkKey, rnd: Round, states: Sequence[EntryState]) -> LinkFigures
     )
 
 
+def _co_gap(s: EntryState, as_of: date) -> CoGap:
+    days = s.days_late if s.state == "late" else days_late(as_of, s.deadline)
+    return CoGap(s.unit, s.state, state_phrase(s.state, days), due=not (s.state == "missing" and as_of <= s.deadline))
+
+
 def _task_rows(index: _Index, rnd: Round, tasks: Sequence[Task],
                previous: Mapping[Key, EntryReport] | None, prev_round: Round | None,
                as_of: date) -> Iterable[TaskRow]:
     for task in tasks:
         co_states = index.cos.get(task.id, [])
-        not_valid = tuple(s.unit for s in co_states if s.state not in ("on_time", "late"))
+        gaps = tuple(_co_gap(s, as_of) for s in co_states if s.state not in ("on_time", "late"))
         milestone = index.milestones.get(task.id)
-        for state in index.leads[task.id]:
-            lead = state.unit
+        leads: list[LeadReport] = []
+        for state in index.leads.get(task.id, []):
             label = status_label(state)
             valid = state.state in ("on_time", "late")
-            before = previous.get((task.id, lead, "lead")) if previous is not None else None
+            before = previous.get((task.id, state.unit, "lead")) if previous is not None else None
             if prev_round is None:
                 prev_label: str | None = None
             elif before is not None and before.status:
                 prev_label = before.status
             else:
                 prev_label = MISSING_LABEL
-            pclass = plan_class(label if valid else None, milestone, rnd)
-            yield TaskRow(
-                task=task, lead=lead, state=state, status_label=label, content=state.content,
-                previous_label=prev_label, previous=before,
-                co_expected=len(co_states), co_valid=len(co_states) - len(not_valid),
-                co_not_valid=not_valid, milestone=milestone, plan_class=pclass,
-                flags=_flags(state, label, prev_label, not_valid, pclass, as_of),
-            )
+            leads.append(LeadReport(state.unit, state, label, prev_label, before,
+                                    plan_class(label if valid else None, milestone, rnd)))
+        classes = [r.plan_class for r in leads if r.plan_class is not None]
+        row = TaskRow(
+            task=task, leads=tuple(leads), status_label=task_status([r.status_label for r in leads]),
+            previous_label=(task_status([r.previous_label for r in leads if r.previous_label is not None])
+                            if prev_round is not None and leads else None),
+            plan_class=min(classes, key=_PLAN_ORDER.index) if classes else None,
+            co_expected=len(co_states), co_valid=len(co_states) - len(gaps), co_gaps=gaps,
+            milestone=milestone, flags=(),
+        )
+        yield replace(row, flags=_flags(row, as_of))
 
 
-def _flags(state: EntryState, label: str, prev_label: str | None, co_not_valid: Sequence[str],
-           pclass: PlanClass | None, as_of: date) -> tuple[str, ...]:
+def _flags(t: TaskRow, as_of: date) -> tuple[str, ...]:
+    """The 提示 of a task row: each lead's reporting, its own warnings, then the co-units' gaps."""
     flags: list[str] = []
-    if state.state == "late":
-        flags.append(f"{late_text(state.days_late)}报送")
-    elif state.state == "missing":
-        days = days_late(as_of, state.deadline)
-        flags.append(f"{late_text(days)}未报" if days else "尚未报送")
-    elif state.state == "incomplete":
-        flags.append("内容不完整")
-    elif state.state == "invalid":
-        flags.append("报送无效")
-    if label == BEHIND and state.content is not None and not state.content.problems.strip():
-        flags.append("滞后但未说明问题")
-    if prev_label in _STATUS_RANK and label in _STATUS_RANK and _STATUS_RANK[label] > _STATUS_RANK[prev_label]:
-        flags.append(f"较上轮退步（{prev_label}→{label}）")
-    if prev_label == BEHIND and label == BEHIND:
-        flags.append("连续两轮滞后")
-    if pclass == "欠进度":
-        flags.append("未达计划进度")
-    if co_not_valid:
-        shown = "、".join(co_not_valid[:MAX_NAMED_CO])
-        more = f"等{len(co_not_valid)}个" if len(co_not_valid) > MAX_NAMED_CO else ""
-        flags.append(f"协办未报：{shown}{more}")
+    if not t.leads:
+        flags.append("通知未明确牵头单位，本任务无人报送进展；请在登记表「任务」表补填牵头单位")
+    several = len(t.leads) > 1
+    for r in t.leads:
+        who = r.unit if several else "牵头单位"
+        s = r.state
+        if s.state == "late":
+            flags.append(f"{who}{state_phrase('late', s.days_late)}")
+        elif s.state == "missing" and as_of > s.deadline:  # not due yet: nothing to flag
+            flags.append(f"{who}{state_phrase('missing', days_late(as_of, s.deadline))}")
+        elif s.state in ("incomplete", "invalid"):
+            flags.append(f"{who}{state_phrase(s.state)}")
+        if r.status_label == BEHIND and r.content is not None and not r.content.problems.strip():
+            flags.append(f"{r.unit + '报' if several else ''}滞后但未说明问题")
+        prev = r.previous_label
+        if prev in _STATUS_RANK and r.status_label in _STATUS_RANK and _STATUS_RANK[r.status_label] > _STATUS_RANK[prev]:
+            flags.append(f"{r.unit if several else ''}较上轮退步（{prev}→{r.status_label}）")
+        if prev == BEHIND and r.status_label == BEHIND:
+            flags.append(f"{r.unit if several else ''}连续两轮滞后")
+        if r.plan_class == "欠进度":
+            flags.append(f"{r.unit if several else ''}未达计划进度")
+    if t.leads_differ:
+        flags.append("牵头单位报送的状态不一致，任务状态按最不利者计")
+    due = [g for g in t.co_gaps if g.due]  # a co-unit whose deadline has not passed owes nothing yet
+    if due:
+        shown = "、".join(f"{g.unit}{g.phrase}" for g in due[:MAX_NAMED_CO])
+        more = f"等{len(due)}个" if len(due) > MAX_NAMED_CO else ""
+        flags.append(f"协办：{shown}{more}")
     return tuple(flags)
+
+
+def attention_key(u: UnitRow) -> tuple[int, float, float, int, float]:
+    """Worst first (the rule in `RANK_RULE`)."""
+    t = u.tally
+    last = -u.last_received.timestamp() if u.last_received is not None else float("-inf")
+    return (MARK_ORDER.index(u.mark), t.on_time_rate or 0.0, t.reporting_rate or 0.0, -u.days_late, last)
 
 
 def _unit_rows(index: _Index, states: Sequence[EntryState], as_of: date) -> tuple[UnitRow, ...]:
     per_unit: dict[str, list[EntryState]] = {}
     for s in states:
         per_unit.setdefault(s.unit, []).append(s)
-    drafts: list[tuple[str, list[EntryState], Tally, int, int]] = []
+    drafts: list[UnitRow] = []
     for unit, ss in per_unit.items():
         tally = Tally.of(ss)
-        done = sum(1 for s in ss if s.state in ("on_time", "late") and s.content is not None
-                   and s.content.status == DONE)
-        days_late = sum(s.days_late for s in ss if s.state == "late")
-        drafts.append((unit, ss, tally, done, days_late))
-
-    def key(d: tuple[str, list[EntryState], Tally, int, int]) -> tuple[float, float, int]:
-        tally = d[2]
-        return (-(tally.on_time_rate or 0.0), -(tally.reporting_rate or 0.0), d[4])
-
-    drafts.sort(key=key)  # stable: equal keys keep register order
-    rows: list[UnitRow] = []
-    previous_key: tuple[float, float, int] | None = None
-    rank = 0
-    for position, d in enumerate(drafts, start=1):
-        k = key(d)
-        if k != previous_key:
-            rank, previous_key = position, k
-        unit, ss, tally, done, days_late = d
-        rows.append(UnitRow(
-            unit=unit,
-            tasks_led=sum(1 for s in ss if s.role == "lead"),
-            tasks_co=sum(1 for s in ss if s.role == "co"),
-            tally=tally, done=done, days_late=days_late, rank=rank,
-            mark=_mark(ss, as_of), note=_lead_late_note(index, ss, as_of),
+        received = [s.received_at for s in ss if s.state in ("on_time", "late") and s.received_at is not None]
+        drafts.append(UnitRow(
+            unit=unit, group=unit_group(index.units.get(unit)),
+            tasks_led=len({s.task_id for s in ss if s.role == "lead"}),
+            tasks_co=len({s.task_id for s in ss if s.role == "co"}),
+            tally=tally,
+            done=sum(1 for s in ss if s.state in ("on_time", "late") and s.content is not None
+                     and s.content.status == DONE),
+            days_late=sum(s.days_late for s in ss if s.state == "late"),
+            overdue=sum(1 for s in ss if s.state == "missing" and as_of > s.deadline),
+            last_received=max(received) if received else None,
+            rank=0, group_size=0, mark=_mark(ss, as_of), reasons=_reasons(ss, as_of),
+            note=_lead_late_note(index, ss, as_of),
         ))
+    groups = list(dict.fromkeys(unit_group(u) for u in index.units.values() if u.name in per_unit))
+    groups += [d.group for d in drafts if d.group not in groups]
+    rows: list[UnitRow] = []
+    for group in groups:
+        members = sorted((d for d in drafts if d.group == group), key=attention_key)  # stable: register order
+        keys = [attention_key(d) for d in members]
+        for d, key in zip(members, keys):
+            # 1 + the members strictly better (after it in worst-first order): equal keys share a
+            # rank (1, 2, 2, 4 from the best).
+            rank = 1 + len(keys) - bisect_right(keys, key)
+            rows.append(replace(d, rank=rank, group_size=len(members)))
     return tuple(rows)
 
 
@@ -401,29 +579,54 @@ def _mark(states: Sequence[EntryState], as_of: date) -> Mark:
     return "绿"
 
 
+def _reasons(states: Sequence[EntryState], as_of: date) -> tuple[str, ...]:
+    """What a unit must be told, worst first: `52条逾期3天未报`, `1条无效`, `9条逾期3天报送`."""
+    out: list[str] = []
+    overdue = [s for s in states if s.state == "missing" and as_of > s.deadline]
+    if overdue:
+        days = max(days_late(as_of, s.deadline) for s in overdue)
+        out.append(f"{len(overdue)}条逾期未报（最长{days}天）" if len(overdue) > 1 and
+                   len({s.deadline for s in overdue}) > 1 else f"{len(overdue)}条{state_phrase('missing', days)}")
+    for state in ("invalid", "incomplete"):
+        n = sum(1 for s in states if s.state == state)
+        if n:
+            out.append(f"{n}条{STATE_NAMES[state]}")
+    late = [s for s in states if s.state == "late"]
+    if late:
+        spans = sorted({s.days_late for s in late})
+        out.append(f"{len(late)}条{state_phrase('late', spans[0])}" if len(spans) == 1
+                   else f"{len(late)}条逾期报送（{spans[0]}至{spans[-1]}天，共{sum(s.days_late for s in late)}天）")
+    waiting = sum(1 for s in states if s.state == "missing" and as_of <= s.deadline)
+    if waiting:
+        out.append(f"{waiting}条未到截止日")
+    return tuple(out)
+
+
 def _lead_late_note(index: _Index, states: Sequence[EntryState], as_of: date) -> str:
     """Tasks the unit leads that are late (or overdue), whose co-units were late or silent too.
 
-    Tasks with the same co-units to name are said together (`第70、73项牵头逾期，其协办单位…`).
+    Worded from the true states (`第39项牵头逾期3天报送,其协办单位区市政集团逾期3天报送、横山镇
+    逾期13天未报`); tasks with the same wording are said together. It says what happened, not
+    whose fault the delay was.
     """
-    grouped: dict[str, list[int]] = {}
+    grouped: dict[tuple[str, str], list[int]] = {}
     for s in states:
-        lead_late = s.state == "late" or (s.state == "missing" and as_of > s.deadline)
-        if s.role != "lead" or not lead_late:
+        if s.role != "lead":
+            continue
+        if s.state == "late":
+            lead = state_phrase("late", s.days_late)
+        elif s.state == "missing" and as_of > s.deadline:
+            lead = state_phrase("missing", days_late(as_of, s.deadline))
+        else:
             continue
         causes: list[str] = []
         for co in index.cos.get(s.task_id, []):
-            unit = co.unit
-            if co.state == "late":
-                causes.append(f"{unit}{late_text(co.days_late)}")
-            elif co.state == "missing" and as_of > co.deadline:
-                causes.append(f"{unit}未报")
-            elif co.state == "invalid":
-                causes.append(f"{unit}报送无效")
+            if co.state == "late" or co.state == "invalid" or (co.state == "missing" and as_of > co.deadline):
+                causes.append(co.unit + _co_gap(co, as_of).phrase)
         if causes:
-            grouped.setdefault("、".join(causes), []).append(s.task_id)
-    return "；".join(f"第{'、'.join(map(str, ids))}项牵头逾期，其协办单位{causes}"
-                    for causes, ids in grouped.items())
+            grouped.setdefault((lead, "、".join(causes)), []).append(s.task_id)
+    return "；".join(f"第{'、'.join(map(str, ids))}项牵头{lead}，其协办单位{causes}"
+                    for (lead, causes), ids in grouped.items())
 
 
 def _chase_rows(index: _Index, states: Sequence[EntryState],
@@ -465,9 +668,8 @@ def _chase_rows(index: _Index, states: Sequence[EntryState],
 
 
 def _send_to(index: _Index, task: Task, role: Role) -> str:
-    """Whom an entry goes to: co-units report to the task's lead units (copying 督查室)."""
+    """Whom an entry goes to: co-units report to the task's lead units (copying 督查室); a task
+    without a lead unit has its co-units report to 督查室 directly."""
     if role == "lead":
         return index.office
-    return "、".join(s.unit for s in index.leads.get(task.id, []))
-
-
+    return "、".join(s.unit for s in index.leads.get(task.id, [])) or index.office

@@ -65,7 +65,7 @@ class EntryState:
 
     @property
     def label(self) -> str:
-        """`按时`, `逾期3天`, `未报送`, `不完整`, `无效` (see `wording.state_label`)."""
+        """`按时`, `逾期3天`, `未报`, `不完整`, `无效` (see `wording.state_label`)."""
         return state_label(self.state, self.days_late)
 
 
@@ -187,9 +187,11 @@ def states_by_key(states: Iterable[EntryState]) -> dict[Key, EntryState]:
     return {(s.task_id, s.unit, s.role): s for s in states}
 
 
-def has_gaps(states: Iterable[EntryState]) -> bool:
-    """True when anything is missing, late or invalid (what `status --check` exits 3 for)."""
-    return any(s.state in GAP_STATES for s in states)
+def has_gaps(states: Iterable[EntryState], as_of: date) -> bool:
+    """True when anything due is missing, or anything is late or invalid (what `--check` exits 3
+    for). An entry not due yet (its deadline is `as_of` or later) is not a gap: a scheduled check
+    before the deadline must not alarm."""
+    return any(s.state in GAP_STATES and not (s.state == "missing" and as_of <= s.deadline) for s in states)
 
 
 def latest_content(submissions: Sequence[Submission], round_id: str

@@ -52,7 +52,7 @@ def _missing_line(rows: Sequence[ChaseRow], office: str) -> str:
     state = f"截止{deadline}，已{late_text(days)}" if days else f"截止{deadline}"
     when = "尽快" if days else f"于{deadline}前"
     if role == "lead":
-        return (f"作为牵头单位，{_ids(rows)}重点工作进展未报送（{state}），"
+        return (f"作为牵头单位，{_ids(rows)}重点工作进展未报（{state}），"
                 f"请综合协办单位情况后{when}报{office}。")
     by_lead: dict[str, list[ChaseRow]] = {}
     for r in rows:
@@ -61,7 +61,7 @@ def _missing_line(rows: Sequence[ChaseRow], office: str) -> str:
         targets = "，".join(f"{_ids(rs)}报{to}" for to, rs in by_lead.items())
     else:  # a silent township owes dozens of tasks to dozens of leads: point to the list
         targets = "各项分别报该项牵头单位（见逾期未报清单）"
-    return f"作为协办单位，{_ids(rows)}重点工作进展未报送（{state}），请{when}报送：{targets}，并抄送{office}。"
+    return f"作为协办单位，{_ids(rows)}重点工作进展未报（{state}），请{when}报送：{targets}，并抄送{office}。"
 
 
 def _fix_line(r: ChaseRow) -> str:

@@ -30,26 +30,46 @@ from excelflow.forms.plan import entry_fingerprint
 from excelflow.register import statuses
 from excelflow.register.model import Register, Round
 from excelflow.reports.ledger import EntryState, Key
-from excelflow.wording import moment, round_name, short_day
-from excelflow.xlsx import fit_widths, list_source, new_workbook, protect, row_height, setup_print, standard_formats
+from excelflow.wording import STATE_NAMES, moment, round_name, short_day
+from excelflow.xlsx import (
+    auto_height_rows,
+    fit_page_width,
+    fit_widths,
+    list_source,
+    new_workbook,
+    page_starts,
+    print_scale,
+    protect,
+    row_height,
+    setup_print,
+    standard_formats,
+)
 
 SHEET = "牵头汇总"
 # Column layout. The input headers are the contract texts (docs/design.md); intake finds columns
-# by these texts and rows by 序号.
-COLUMNS: tuple[tuple[str, float], ...] = (
-    ("序号", 6),
-    ("任务内容", 34),
-    ("单位", 16),
-    ("角色", 6),
-    ("报送情况", 10),
-    ("接收时间", 12),
-    ("完成状态", 10),
-    ("完成进度(%)", 8),
-    ("进展情况", 34),
-    ("存在问题", 22),
-    ("下步打算", 22),
-    ("备注", 14),
+# by these texts and rows by 序号. Widths are narrowed to print on A4 landscape at 9 pt or more
+# (`xlsx.fit_page_width`, the wrapping columns give way).
+_PREFERRED: tuple[tuple[str, float, bool], ...] = (
+    ("序号", 5, False),
+    ("任务内容", 20, True),
+    ("单位", 12, True),
+    ("身份", 4.5, False),
+    ("报送情况", 8, False),
+    ("接收时间", 7.5, False),
+    ("完成状态", 7, False),
+    ("完成进度(%)", 6, False),
+    ("进展情况", 24, True),
+    ("存在问题", 13, True),
+    ("下步打算", 13, True),
+    ("备注", 6, True),
 )
+FONT_SIZE = 11.0
+COLUMNS: tuple[tuple[str, float], ...] = tuple(zip(
+    (h for h, _, _ in _PREFERRED),
+    fit_page_width([w for _, w, _ in _PREFERRED], True, FONT_SIZE, [i for i, (_, _, f) in enumerate(_PREFERRED) if f]),
+))
+PRINT_SCALE = int(print_scale([w for _, w in COLUMNS], True) * 100)  # percent, fixed (see build_rollup)
+CONTINUED = "(续)"
 HEADER_ROW = 3  # 0-based: title, note, 填报单位 line, then the header
 FIRST_INPUT_COLUMN = 6  # 完成状态
 # Fills that mark a co-unit's state at a glance (printed in grey scale they stay distinct).
@@ -95,7 +115,7 @@ def rollup_rows(register: Register, unit: str, states: Mapping[Key, EntryState])
         ), own.state if own else "missing"))
         for co in register.co_units(task):
             st = states.get((task.id, co, "co"))
-            label = st.label if st else "未报送"
+            label = st.label if st else STATE_NAMES["missing"]
             values = list(_content_values(st))
             if st is not None and st.state in ("invalid", "incomplete") and st.problems:
                 values[5] = ";".join(p.message for p in st.problems[:2])
@@ -148,8 +168,8 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
             "请在每项任务第一行(有序号的行)的白色单元格填写本单位综合情况,保存后原样报送(可直接报送本文件)。")
     sheet.merge_range(1, 0, 1, last_col, note, formats.note)
     sheet.set_row(1, row_height([(note, sum(widths))], font_size=10))
-    status_line = (f"截至{moment(as_of)}:协办条目共 {len(co_rows)} 条,已报送 {reported} 条,"
-                   f"未报送 {len(co_rows) - reported} 条。")
+    status_line = (f"截至{moment(as_of)}:协办条目共 {len(co_rows)} 条,已报 {reported} 条,"
+                   f"{STATE_NAMES['missing']} {len(co_rows) - reported} 条。")
     # `填报单位:<unit>` in a cell of its own: intake's fallback identification (no identity sheet)
     # reads exactly this label.
     sheet.merge_range(2, 0, 2, 2, f"填报单位:{unit}", formats.subtitle)
@@ -166,19 +186,34 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
                                                 "align": "center"})
     lists: dict[tuple[str, ...], str] = {}
     entry_rows: list[EntryRow] = []
+    # Co-unit rows leave 序号 empty (intake reads a row as an entry by its 序号). A co row that
+    # starts a printed page says which task it continues, in 序号 and 任务内容: `3(续)` is no task
+    # id, so intake still skips it. Heights allow for that text on every co row, so the page
+    # breaks computed from them hold; they are set by hand (Excel ignores manual breaks when
+    # fitting to a page, hence a fixed scale).
+    heights = [row_height([(row.values[c], widths[c]) for c in range(len(COLUMNS))], font_size=FONT_SIZE,
+                          min_lines=1 if row.role == "lead" else 2) for row in rows]
+    above = 30 + sum(row_height([(t, sum(widths))], font_size=FONT_SIZE) for t in (note, status_line))
+    starts = set(page_starts(heights, True, repeated=30, before=above, scale=PRINT_SCALE / 100))
+    texts = {t.id: t.text for t in register.led_tasks(unit)}
+    input_rows: list[int] = []
     r = HEADER_ROW + 1
-    for row in rows:
+    for i, row in enumerate(rows):
         lead = row.role == "lead"
         if lead:
             # The same digest a reporting workbook's row carries: of the pre-filled columns intake
             # knows (序号, 任务内容), so an edited task text is caught the same way.
             entry_rows.append(EntryRow(SHEET, 0, "lead", r + 1, row.task_id,
                                        entry_fingerprint({"序号": row.values[0], "任务内容": row.values[1]})))
+            input_rows.append(r)
+        elif i in starts:
+            text = texts.get(row.task_id, "")
+            row = RollupRow(row.role, row.task_id, (f"{row.task_id}{CONTINUED}", f"{CONTINUED}第{row.task_id}项 "
+                                                    f"{text[:CONTINUED_CHARS]}…", *row.values[2:]), row.state)
         _write_row(sheet, r, row, formats, fills)
-        height = row_height([(row.values[c], widths[c]) for c in range(len(COLUMNS))])
         # Co-unit rows are grouped under their task's lead row (outline level 1, shown), so a
         # lead unit can fold them away and see only its own input rows.
-        sheet.set_row(r, height, None, {} if lead else {"level": 1})
+        sheet.set_row(r, heights[i], None, {} if lead else {"level": 1})
         if lead:
             sheet.data_validation(r, FIRST_INPUT_COLUMN, r, FIRST_INPUT_COLUMN, {
                 "validate": "list", "source": list_source(workbook, statuses.CHOICES, lists),
@@ -194,7 +229,9 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
     sheet.freeze_panes(HEADER_ROW + 1, 3)
     sheet.autofilter(HEADER_ROW, 0, max(r - 1, HEADER_ROW), last_col)
     setup_print(sheet, landscape=True, repeat_rows=(HEADER_ROW, HEADER_ROW),
-                footer_left=f"{unit} {round_name(round_)}牵头汇总")
+                footer_left=f"{unit} {round_name(round_)}牵头汇总", fit_width=False)
+    sheet.set_print_scale(PRINT_SCALE)
+    sheet.set_h_pagebreaks([HEADER_ROW + 1 + i for i in sorted(starts)])
     protect(sheet)
     sheet.activate()
     write_identity(workbook, Identity(
@@ -203,11 +240,15 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
         generated_at=as_of.isoformat(timespec="seconds"), rows=tuple(entry_rows),
     ), key)
     workbook.close()
-    return buffer.getvalue()
+    # The lead's own rows are where it types: rows Excel and WPS grow as the text gets longer.
+    return auto_height_rows(buffer.getvalue(), {1: input_rows})
+
+
+CONTINUED_CHARS = 12  # the start of a task's text on a row that continues it on a new page
 
 
 def _locked_props() -> dict[str, object]:
-    return {"font_name": "宋体", "font_size": 11, "border": 1, "text_wrap": True,
+    return {"font_name": "宋体", "font_size": FONT_SIZE, "border": 1, "text_wrap": True,
             "valign": "vcenter", "locked": True, "font_charset": 134}
 
 

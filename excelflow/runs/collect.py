@@ -3,7 +3,9 @@
 A pass:
 
 1. loads the register (from the pass cache when `register.xlsx` is unchanged) and picks the round
-   (`--round`, else the one whose lead deadline is nearest);
+   (`--round`, else, of the rounds already started, the one whose lead deadline is nearest:
+   `register.model.choose_round`; when none has started, the pass takes in the inbox first and
+   picks among the rounds its returns belong to);
 2. scans `inbox/`; if nothing changed since the last complete pass, answers from its snapshot
    (`snapshot.py`) and stops there;
 3. otherwise takes in every file the archive has not parsed (`ingest.py`: read once, archive,
@@ -23,19 +25,25 @@ after a killed one ends with exactly the archive and outputs of an uninterrupted
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from excelflow.files import remove_stale_temp_files
 from excelflow.intake.records import Submission
-from excelflow.intake.scan import scan
-from excelflow.register.model import Round, nearest_round
+from excelflow.intake.scan import Candidate, scan
+from excelflow.register.model import Register, Round, choose_round, no_round_started
 from excelflow.reports.ledger import EntryState, unidentified
 from excelflow.runs.pass_report import CollectReport
 from excelflow.runs.snapshot import from_snapshot, make_snapshot
 from excelflow.store.archive import Archive
 from excelflow.store.pass_cache import PassCache
+from excelflow.wording import round_with_id
 from excelflow.workspace import Workspace
+
+if TYPE_CHECKING:  # the full pass's module, imported only when a pass takes files in (see run_pass)
+    from excelflow.runs.ingest import Ingested
 
 
 def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
@@ -51,14 +59,16 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
         remove_stale_temp_files(folder)
     cache = PassCache(ws)
     register = cache.register()
-    chosen = register.require_round(round_id) if round_id is not None else nearest_round(register, now)
+    choice = choose_round(register, now, round_id, ws.started_rounds(r.id for r in register.rounds))
 
     found = scan(ws.inbox)
     candidates = found.candidates
     # A folder of the inbox that cannot be listed is said every pass until it can be.
-    quick = None if found.unreadable else from_snapshot(ws, cache, register, chosen, candidates, now)
-    if quick is not None:
-        return quick
+    if choice is not None and not found.unreadable:
+        quick = from_snapshot(ws, cache, register, choice.round, candidates, now)
+        if quick is not None:
+            return replace(quick, round_reason="" if choice.asked else choice.reason,
+                           round_name=round_with_id(choice.round))
     # Imported only now: parsing (python-calamine) and rendering (xlsxwriter, python-docx) are the
     # full pass's job, and a pass with nothing new, answered above, must not pay for loading them.
     from excelflow.forms.campaign_key import ensure_key
@@ -78,6 +88,13 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     took.unreadable[:0] = found.unreadable
 
     known_rounds = {r.id for r in register.rounds}
+    if choice is None:
+        # No round started before this pass: the returns just taken in say which rounds are open.
+        arrived = {s.round_id for s in took.new if s.round_id in known_rounds}
+        choice = choose_round(register, now, None, ws.started_rounds(known_rounds) | arrived)
+        if choice is None:
+            return _no_round_yet(ws, cache, register, archive, candidates, took, now)
+    chosen = choice.round
     touched = {s.round_id for s in took.new if s.round_id in known_rounds and s.round_id != chosen.id}
     # Only the parses this pass renders from are read in full: the rounds it brings up to date and
     # the returns tied to no round (listed as unidentified). The rest of the archive is seen
@@ -101,8 +118,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
         if not done.fallbacks:
             complete.append((rnd, done.states))
     # Last, so a pass killed before here leaves the cache saying less than was done, never more.
-    pending_set = set(took.pending) | {u.path for u in took.unreadable}
-    cache.set_seen({c.path: [c.size, c.mtime_ns] for c in candidates if c.path not in pending_set})
+    _set_seen(cache, candidates, took)
     for rnd, states in complete:
         cache.set_snapshot(rnd.id, make_snapshot(cache, register, rnd, states, all_subs, times, now))
     cache.save()
@@ -122,7 +138,32 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
         fallbacks=fallbacks,
         unchosen_relevant=register.unchosen_relevant(),
         rendered=rendered,
+        round_reason="" if choice.asked else choice.reason,
+        round_name=round_with_id(chosen),
     )
+
+
+def _no_round_yet(ws: Workspace, cache: PassCache, register: Register, archive: Archive,
+                  candidates: Sequence[Candidate], took: Ingested, now: datetime) -> CollectReport:
+    """A pass before any round has started: what arrived is archived and listed, no round's
+    outputs are written (nobody was sent workbooks; reminders to every unit would be wrong)."""
+    _set_seen(cache, candidates, took)
+    cache.save()
+    subs = archive.submissions(rounds=[None])
+    return CollectReport(
+        round_id="", as_of=now, new=took.new, pending=took.pending, unreadable=took.unreadable, states=[],
+        unidentified=[s for s in subs if s.unit is None or s.round_id is None],
+        outputs=[], duplicates=took.duplicates,
+        unknown_rounds=[s for s in took.new if s.round_id and s.unit and register.round(s.round_id) is None],
+        rendered=False, round_reason=str(no_round_started(register)), round_name="尚未开始任何轮次",
+    )
+
+
+def _set_seen(cache: PassCache, candidates: Sequence[Candidate], took: Ingested) -> None:
+    """Every inbox file this pass finished with (not pending, not unreadable): the next pass skips
+    them unopened while they stay the same."""
+    pending_set = set(took.pending) | {u.path for u in took.unreadable}
+    cache.set_seen({c.path: [c.size, c.mtime_ns] for c in candidates if c.path not in pending_set})
 
 
 def _count_by_round(subs: Iterable[Submission]) -> dict[str, int]:

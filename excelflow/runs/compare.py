@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from excelflow.register.model import Register, Round, nearest_round
+from excelflow.register.model import Register, Round, choose_round, no_round_started
 from excelflow.reports.comparison_workbook import write_comparison as write_comparison_outputs
 from excelflow.reports.figures import Comparison, compare
 from excelflow.reports.ledger import EntryState, load_reported, round_states
@@ -48,6 +48,7 @@ class ComparisonRun:
     round: Round
     written: list[Path]
     figures: Comparison
+    round_reason: str = ""  # why this round, when --round did not name it
 
 
 DEFAULT_WAIT = 60.0  # seconds `compare` waits for a collect pass holding the folder
@@ -72,11 +73,15 @@ def _compare_round(ws: Workspace, round_id: str | None, now: datetime) -> Compar
     cache = PassCache(ws)
     register = cache.register()
     cache.save()
-    rnd = register.require_round(round_id) if round_id is not None else nearest_round(register, now)
+    choice = choose_round(register, now, round_id, ws.started_rounds(r.id for r in register.rounds))
+    if choice is None:
+        raise no_round_started(register)
+    rnd = choice.round
     archive = Archive(ws)
     states = round_states(register, rnd.id, archive.submissions(rounds=[rnd.id]), now)
     written = write_comparison(ws, register, rnd, states, now, archive=archive)
     previous_round = register.previous_round(rnd.id)
     previous = load_reported(ws, previous_round.id, archive=archive) if previous_round is not None else None
     planned = with_plans(register, archived_milestones(ws, register, archive=archive))
-    return ComparisonRun(rnd, written, compare(planned, rnd.id, states, previous, now))
+    return ComparisonRun(rnd, written, compare(planned, rnd.id, states, previous, now),
+                         "" if choice.asked else choice.reason)

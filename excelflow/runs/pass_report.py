@@ -34,6 +34,8 @@ class CollectReport:
     unchosen_relevant: tuple[Task, ...] = ()
     unreadable: list[Unreadable] = field(default_factory=list)  # inbox files or folders that cannot be read
     rendered: bool = False  # False: nothing changed, no output was even rendered
+    round_reason: str = ""  # why this round, when --round did not name it (said to the clerk)
+    round_name: str = ""  # the round as the clerk reads it: `2021年上半年(2021-H1)`
 
     @property
     def round(self) -> str:

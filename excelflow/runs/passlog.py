@@ -52,19 +52,27 @@ def append_log(ws: Workspace, level: Level, message: str, *, at: datetime, detai
     _rotate_if_full(path)
     # File names and unit text reach the log: shown escaped (an ESC sequence must not act on the
     # terminal of whoever reads the log, a GBK name must not stop the write).
-    lines = [f"{_stamp(at)} [{LEVEL_NAMES[level]}] pid={os.getpid()} {shown(message)}"]
-    if detail:
-        lines += ["    " + shown(line) for line in detail.rstrip("\n").splitlines()]
-    # One write of whole lines, handle closed at once; "a" keeps concurrent appends line-whole
-    # on local disks, and only the lock holder writes during a pass anyway.
-    with open(path, "a", encoding="utf-8", newline="\n") as handle:
-        handle.write("\n".join(lines) + "\n")
+    head = f"{_stamp(at)} [{LEVEL_NAMES[level]}] pid={os.getpid()} {shown(message)}\n"
+    body = "".join(f"    {shown(line)}\n" for line in (detail or "").rstrip("\n").splitlines())
+    # Whole lines in O_APPEND writes, the handle closed at once (a handle held open on a share
+    # blocks others). The event's line goes first and on its own: on a disk that just filled up,
+    # the one line that says so may still fit where its traceback does not.
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        os.write(fd, head.encode("utf-8"))
+        if body:
+            try:
+                os.write(fd, body.encode("utf-8"))
+            except OSError:
+                pass  # the line above was written; the detail is what a full disk costs
+    finally:
+        os.close(fd)
 
 
 def log_exception(ws: Workspace, exc: BaseException, *, at: datetime, context: str) -> None:
     """Log `exc` with its full traceback under the Chinese `context` (e.g. "收集失败")."""
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    append_log(ws, "error", f"{context}:{type(exc).__name__}: {exc}", at=at, detail=detail)
+    append_log(ws, "error", f"{context}:{exc}", at=at, detail=detail)
 
 
 def _rotate_if_full(path: Path) -> None:
@@ -117,7 +125,8 @@ class LastPass:
             lines.append("上次成功收集:尚无记录")
         else:
             s = self.success
-            lines.append(f"上次成功收集:{s.finished_at}(轮次 {s.round or '默认'},用时 {s.seconds:.1f} 秒)— {s.summary}")
+            # The summary names the round as people say it (`2021年上半年(2021-H1):新收 3 份…`).
+            lines.append(f"上次成功收集:{s.finished_at}(用时 {s.seconds:.1f} 秒)— {s.summary}")
             for path in s.fallbacks:
                 lines.append(f"  注意:原文件被占用,新版写在 {path}")
         if self.failure is None:
@@ -126,7 +135,7 @@ class LastPass:
             f = self.failure
             newer = self.success is None or f.failed_at > self.success.finished_at
             tail = "" if newer else "(之后已成功收集)"
-            lines.append(f"上次出错:{f.failed_at}{tail} — {f.error}: {f.message}(详见 .excelflow/{LOG_NAME})")
+            lines.append(f"上次出错:{f.failed_at}{tail} — {f.message}(详见 .excelflow/{LOG_NAME})")
         return lines
 
 

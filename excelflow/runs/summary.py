@@ -1,9 +1,10 @@
 """The terminal summary of a collect pass, in Chinese, for the clerk to read in one look.
 
-Per unit: entries expected, on time, late, missing, incomplete, invalid (units with a gap first,
-so the ones to chase are at the top); then the totals with reporting and on-time rates, the files
-that could not be identified (with the reason), files still being copied, and the outputs written.
-Plain text, aligned for CJK (a Chinese character is two columns wide in a terminal).
+Which round, and why when --round did not say; per unit with a gap: entries expected, on time,
+late, 未报, incomplete, invalid (the ones to chase first), then one line for the units with
+everything on time; the totals with reporting and on-time rates, the files that could not be
+identified (with the reason), files still being copied, and the outputs written. Plain text,
+aligned for CJK (a Chinese character is two columns wide in a terminal).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from pathlib import Path
 from excelflow.files import shown
 from excelflow.reports.ledger import EntryState
 from excelflow.runs.pass_report import CollectReport
-from excelflow.wording import STATE_NAMES, moment, role_name
+from excelflow.wording import STATE_NAMES, full_moment, moment, role_name, state_label
 
-COLUMNS = ("应报", "按时", "逾期", "未报送", "不完整", "无效")
+COLUMNS = ("应报", *(STATE_NAMES[s] for s in ("on_time", "late", "missing", "incomplete", "invalid")))
 STATE_ORDER = ("on_time", "late", "missing", "incomplete", "invalid")
 LIST_FILES_UP_TO = 8  # per output folder; beyond that the folder and the count are shown
 
@@ -55,16 +56,39 @@ def unit_counts(states: Iterable[EntryState]) -> list[UnitCounts]:
     return sorted(rows, key=lambda r: (-(r.counts["missing"] + r.counts["invalid"]), -r.gaps, order[r.unit]))
 
 
-def unit_table(states: Sequence[EntryState]) -> list[str]:
-    """The per-unit table with a 合计 line, CJK-aligned."""
+def unit_table(states: Sequence[EntryState], *, all_units: bool = False) -> list[str]:
+    """The per-unit table (entries, 条) with a 合计 line, CJK-aligned: the units with a gap, then
+    one line for the units with everything on time (every unit with `all_units`)."""
     rows = unit_counts(states)
-    name_width = max([width("单位"), *(width(r.unit) for r in rows)]) + 2
-    lines = [pad("单位", name_width) + "".join(pad(c, 8, right=True) for c in COLUMNS)]
-    for r in rows:
+    listed = rows if all_units else [r for r in rows if r.gaps]
+    fine = [r for r in rows if r not in listed]
+    name_width = max([width("单位"), *(width(r.unit) for r in listed), width("合计")]) + 2
+    lines = [pad("单位", name_width) + "".join(pad(c, 8, right=True) for c in COLUMNS) + "  (条)"]
+    for r in listed:
         values = [r.expected, *(r.counts[s] for s in STATE_ORDER)]
         lines.append(pad(r.unit, name_width) + "".join(pad(str(v), 8, right=True) for v in values))
+    if fine:
+        lines.append(f"其余 {len(fine)} 个单位全部按时报送(共 {sum(r.expected for r in fine)} 条)。")
     totals = [len(states), *(sum(r.counts[s] for r in rows) for s in STATE_ORDER)]
     lines.append(pad("合计", name_width) + "".join(pad(str(v), 8, right=True) for v in totals))
+    return lines
+
+
+def late_lines(late: Sequence[EntryState]) -> list[str]:
+    """One line per unit with late entries: how many, which tasks in which role, how late."""
+    per_unit: dict[str, list[EntryState]] = {}
+    for s in late:
+        per_unit.setdefault(s.unit, []).append(s)
+    lines = []
+    for unit, ss in sorted(per_unit.items(), key=lambda kv: -sum(s.days_late for s in kv[1])):
+        parts = []
+        for role in ("lead", "co"):
+            ids = [str(s.task_id) for s in ss if s.role == role]
+            if ids:
+                parts.append(f"{role_name(role)}第{'、'.join(ids)}项")
+        days = sorted({s.days_late for s in ss})
+        span = state_label("late", days[0]) if len(days) == 1 else f"逾期{days[0]}至{days[-1]}天"
+        lines.append(f"  {unit}:{len(ss)} 条({'、'.join(parts)}),{span},最早 {moment(min(s.received_at for s in ss if s.received_at))} 收到")
     return lines
 
 
@@ -84,14 +108,25 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
+def round_line(round_text: str, reason: str) -> list[str]:
+    """The round worked on, and why when the clerk did not name it."""
+    return [round_text] + ([f"  ({reason})"] if reason else [])
+
+
 def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool = False) -> list[str]:
-    lines = [f"收集完成:轮次 {report.round_id},截至 {report.as_of:%Y-%m-%d %H:%M}"]
+    """The pass's summary, for the terminal."""
+    name = report.round_name or f"轮次 {report.round_id}"
+    lines = round_line(f"收集完成:{name},截至 {full_moment(report.as_of)}", report.round_reason)
     head = f"本次新收 {len(report.new)} 份"
     if report.duplicates:
         head += f",与已收文件内容相同 {len(report.duplicates)} 份(未重复计入)"
     if report.pending:
         head += f",待重试 {len(report.pending)} 份"
     lines.append(head + "。")
+    if not report.round_id:  # before any round started: files taken in, no round's outputs
+        lines += _unplaced(report)
+        lines += ["", "还没有开始的轮次,没有写出任何轮次的输出。"]
+        return lines
     for rid, n in sorted(report.other_rounds.items()):
         lines.append(f"另有 {n} 份属于轮次 {rid},已归入该轮次并更新其汇总表。")
     for sub in report.unknown_rounds:
@@ -111,19 +146,37 @@ def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool =
     late = [s for s in report.states if s.state == "late"]
     if late:
         lines += ["", f"逾期报送({len(late)} 条):"]
-        lines += [f"  {s.unit} 任务 {s.task_id}({role_name(s.role)}):"
-                  f"{moment(s.received_at)} 收到,逾期 {s.days_late} 天" for s in late[:20]]
-        if len(late) > 20:
-            lines.append(f"  …… 另有 {len(late) - 20} 条,见汇总表和 状态.json")
+        lines += late_lines(late)
     bad = [s for s in report.states if s.state in ("incomplete", "invalid")]
     if bad:
         lines += ["", f"不完整或无效({len(bad)} 条,详见各单位回执):"]
         for s in bad[:20]:
             why = s.problems[0].describe() if s.problems else ""
-            lines.append(f"  {s.unit} 任务 {s.task_id}:{STATE_NAMES[s.state]}" + (f" — {why}" if why else ""))
+            lines.append(f"  {s.unit} 第{s.task_id}项:{STATE_NAMES[s.state]}" + (f" — {why}" if why else ""))
         if len(bad) > 20:
             lines.append(f"  …… 另有 {len(bad) - 20} 条")
 
+    lines += _unplaced(report)
+
+    lines.append("")
+    if not report.rendered:
+        lines.append("没有新的报送,输出文件未改动。")
+    elif not report.outputs:
+        lines.append("输出文件内容没有变化,未改写。")
+    else:
+        lines.append(f"本次写入 {len(report.outputs)} 个文件:")
+        lines += _output_lines(report.outputs, root, list_all_outputs)
+    for path in report.fallbacks:
+        lines.append(f"注意:原文件正被打开(如 Excel),新版写在 {_rel(path, root)},请关闭原文件后以新版为准。")
+    # File names and unit text are the units' own: control and bidi characters, and bytes that
+    # were not UTF-8, are shown escaped (an ESC sequence must not act on the clerk's terminal).
+    return [shown(line) for line in lines]
+
+
+def _unplaced(report: CollectReport) -> list[str]:
+    """The files nobody could place, the files refused (their receipts say why), the files still
+    being copied and the files that could not be read at all."""
+    lines: list[str] = []
     if report.unidentified:
         lines += ["", f"未能识别的文件({len(report.unidentified)} 份,需人工处理):"]
         for sub in report.unidentified:
@@ -142,20 +195,7 @@ def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool =
     if report.unreadable:
         lines += ["", f"无法读取的文件({len(report.unreadable)} 个,未存档,请检查后重新放入收件箱):"]
         lines += [f"  inbox/{u.path}:{u.reason}" for u in report.unreadable]
-
-    lines.append("")
-    if not report.rendered:
-        lines.append("没有新的报送,输出文件未改动。")
-    elif not report.outputs:
-        lines.append("输出文件内容没有变化,未改写。")
-    else:
-        lines.append(f"本次写入 {len(report.outputs)} 个文件:")
-        lines += _output_lines(report.outputs, root, list_all_outputs)
-    for path in report.fallbacks:
-        lines.append(f"注意:原文件正被打开(如 Excel),新版写在 {_rel(path, root)},请关闭原文件后以新版为准。")
-    # File names and unit text are the units' own: control and bidi characters, and bytes that
-    # were not UTF-8, are shown escaped (an ESC sequence must not act on the clerk's terminal).
-    return [shown(line) for line in lines]
+    return lines
 
 
 def _output_lines(outputs: Sequence[Path], root: Path, list_all: bool) -> list[str]:
@@ -171,10 +211,13 @@ def _output_lines(outputs: Sequence[Path], root: Path, list_all: bool) -> list[s
     return out
 
 
-def status_lines(round_id: str, now: datetime, states: Sequence[EntryState]) -> list[str]:
-    """`excelflow status` without --json: the per-unit table and the rates."""
-    lines = [f"轮次 {round_id},截至 {now:%Y-%m-%d %H:%M}(按已收集的报送计算;收集新文件请运行 excelflow collect)", ""]
-    lines += unit_table(states)
+def status_lines(round_text: str, now: datetime, states: Sequence[EntryState], reason: str = "",
+                 all_units: bool = False) -> list[str]:
+    """`excelflow status` without --json: the round (and why), the per-unit table and the rates."""
+    lines = round_line(f"{round_text},截至 {full_moment(now)}(按已收集的报送计算;收集新文件请运行 excelflow collect)",
+                       reason)
+    lines.append("")
+    lines += unit_table(states, all_units=all_units)
     reporting, on_time = rates(states)
     lines.append(f"报送率 {reporting:.1%},按时报送率 {on_time:.1%}。")
     return [shown(line) for line in lines]

@@ -181,7 +181,7 @@ def run_loop(
 def summarise(report: CollectReport) -> tuple[str, tuple[str, ...]]:
     """One Chinese summary line for the log and console, and the outputs written beside a file
     that was open (in Excel, say) and could not be replaced."""
-    parts = [f"轮次 {report.round_id}:新收 {len(report.new)} 份"]
+    parts = [f"{report.round_name or '轮次 ' + report.round_id}:新收 {len(report.new)} 份"]
     if report.pending:
         parts.append(f"待重试 {len(report.pending)} 份(可能仍在复制)")
     if report.unreadable:
@@ -221,6 +221,8 @@ def guarded_pass(
     `WorkspaceError` naming the path in Chinese.
     """
     lock = take_collector_lock(ws, wait=wait, timing=timing)
+    context = f"收集失败(轮次 {round_id or '默认'})"
+    unlogged: tuple[Exception, datetime] | None = None
     try:
         with fenced(lock.fence()):
             started = time.monotonic()
@@ -235,9 +237,11 @@ def guarded_pass(
                     error = as_workspace_error(exc)
                 at = clock()
                 try:
-                    log_exception(ws, exc, at=at, context=f"收集失败(轮次 {round_id or '默认'})")
+                    log_exception(ws, exc, at=at, context=context)
                 except OSError:
-                    pass  # the disk that failed the pass may refuse the log too: the error is still raised
+                    # The disk that failed the pass may refuse the log too: tried again below, once
+                    # the lock's own files are gone; the error is raised either way.
+                    unlogged = (exc, at)
                 try:
                     record_failure(ws, error, failed_at=at, round_id=round_id)
                 except (ExcelflowError, OSError):
@@ -257,6 +261,11 @@ def guarded_pass(
         return report
     finally:
         lock.release()
+        if unlogged is not None:
+            try:
+                log_exception(ws, unlogged[0], at=unlogged[1], context=context)
+            except OSError:
+                pass
 
 
 def watch_tick(
@@ -273,6 +282,8 @@ def watch_tick(
     Each pass is judged as of the clock's time when it starts, or `fixed_now` if given.
     """
 
+    said: list[str] = []  # the round last said, so that why it was taken is said once per change
+
     def tick() -> None:
         now = fixed_now if fixed_now is not None else clock().replace(microsecond=0)
         for line in fetch_before_pass(ws, now, clock):  # never raises: a mail server down is logged
@@ -285,9 +296,12 @@ def watch_tick(
             echo(f"{clock():%H:%M:%S} 跳过本次:{exc}")
             _best_effort_log(ws, "warning", f"跳过本次收集:{exc}", clock)
         except Exception as exc:  # logged with traceback by guarded_pass; the loop goes on
-            echo(f"{clock():%H:%M:%S} 收集失败:{type(exc).__name__}: {exc}(详见 {log_path(ws)})")
+            echo(f"{clock():%H:%M:%S} 收集失败:{exc}(详见 {log_path(ws)})")
         else:
             echo(f"{clock():%H:%M:%S} {summarise(report)[0]}")
+            if report.round_reason and said[-1:] != [report.round_id]:
+                echo(f"  ({report.round_reason})")
+            said[:] = [report.round_id]
             for line in answer_after_pass(ws, report, now, clock):
                 echo(f"{clock():%H:%M:%S} {line}")
 
