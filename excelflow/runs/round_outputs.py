@@ -91,9 +91,10 @@ def bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register, 
         receipt = make_receipt(sub, register, by_key)
         publish(xlsx_path, build_receipt(receipt, sub.received_at))
         publish(txt_path, receipt_text(receipt).encode("utf-8"))
+    latest = _latest_by_task(states)
     for unit in leads:
         path = paths[unit]
-        as_of = _as_of(register, unit, states, rnd)
+        as_of = _as_of(register, unit, latest, rnd)
         digest = rollup_digest(register, rnd, unit, by_key, as_of)
         name = path.relative_to(ws.round_dir(rnd.id)).as_posix()
         if path.exists() and cache.file_digest(rnd.id, name) == digest:
@@ -113,10 +114,21 @@ def bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register, 
     return done
 
 
-def _as_of(register: Register, unit: str, states: Sequence[EntryState], rnd: Round) -> datetime:
+def _latest_by_task(states: Sequence[EntryState]) -> dict[int, datetime]:
+    """The latest receipt of any entry of each task: built once per round, so a rollup's `_as_of`
+    looks at its own tasks only (a scan of every state per lead unit was quadratic)."""
+    latest: dict[int, datetime] = {}
+    for s in states:
+        if s.received_at is not None:
+            known = latest.get(s.task_id)
+            if known is None or s.received_at > known:
+                latest[s.task_id] = s.received_at
+    return latest
+
+
+def _as_of(register: Register, unit: str, latest: dict[int, datetime], rnd: Round) -> datetime:
     """The latest receipt a rollup shows (so an unchanged rollup keeps its bytes)."""
-    tasks = {t.id for t in register.tasks if unit in register.lead_units(t)}
-    times = [s.received_at for s in states if s.task_id in tasks and s.received_at is not None]
+    times = [latest[t.id] for t in register.led_tasks(unit) if t.id in latest]
     return max(times) if times else datetime.combine(rnd.co_deadline, datetime.min.time())
 
 
