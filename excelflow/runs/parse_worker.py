@@ -1,4 +1,5 @@
-"""The process that parses returns for a pass: `python -m excelflow.runs.parse_worker LIMIT_BYTES`.
+"""The process that parses returns for a pass, and draws its outputs:
+`python -m excelflow.runs.parse_worker LIMIT_BYTES`.
 
 Started by `workers.WorkerPool`, it confines itself first (address space limited to LIMIT_BYTES,
 no core files), then reads its setup (the register, the campaign's identity key) and answers one
@@ -9,7 +10,9 @@ this process; the parent sees the pipe close and decides what to do with the fil
 
 Frames: 8 bytes of big-endian length, then the payload. Requests: a JSON header
 (`id`, `path`, `received_at`, `stale`), then the file's bytes. Replies: JSON (`id`,
-`submission` or `error`).
+`submission` or `error`). A request to draw an output has the header `id`, `render` (its kind)
+and the output's data as JSON for payload; its reply is JSON (`id`, `size`) followed by a frame
+holding the output's bytes.
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ import os
 import struct
 import sys
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from excelflow.forms.campaign_key import CampaignKey
+    from excelflow.register.model import Register
 
 _LENGTH = struct.Struct(">Q")
 
@@ -61,6 +68,21 @@ def confine(limit: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def render(kind: str, args: dict[str, Any], register: Register, campaign: CampaignKey | None) -> bytes:
+    """Draw one output from its data as JSON (what `runs/round_outputs.py` sends): the same bytes
+    as drawing it in the parent, which is what `workers.render_in_process` does."""
+    if kind == "receipt":
+        from excelflow.reports.receipts import build_receipt, receipt_from_json
+
+        return build_receipt(receipt_from_json(args), datetime.fromisoformat(args["received_at"]))
+    if kind == "rollup":
+        from excelflow.reports.rollup import render_rollup, rows_from_json
+
+        return render_rollup(register, register.require_round(args["round"]), args["unit"],
+                             rows_from_json(args["rows"]), datetime.fromisoformat(args["as_of"]), campaign)
+    raise ValueError(f"unknown output kind {kind!r}")
+
+
 def main(argv: list[str]) -> int:
     limit = int(argv[1]) if len(argv) > 1 else 0
     # The protocol owns standard output; anything a library prints goes to standard error.
@@ -98,6 +120,19 @@ def main(argv: list[str]) -> int:
         if data is None:
             return 0
         header = json.loads(head)
+        if "render" in header:
+            try:
+                drawn = render(str(header["render"]), json.loads(data), register, campaign)
+            except MemoryError:
+                write_frame(replies, json_dumps({"id": header["id"], "error": "memory"}).encode("utf-8"))
+            except Exception as exc:  # noqa: BLE001 - excelflow's own fault: the parent says so
+                write_frame(replies, json_dumps({"id": header["id"], "error": f"{type(exc).__name__}: {exc}"}
+                                                ).encode("utf-8"))
+            else:
+                write_frame(replies, json_dumps({"id": header["id"], "size": len(drawn)}).encode("utf-8"))
+                write_frame(replies, drawn)
+            replies.flush()
+            continue
         try:
             sub = read_return(data, header["path"], datetime.fromisoformat(header["received_at"]), register,
                               stale_pending=bool(header["stale"]), campaign=campaign)
