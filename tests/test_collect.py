@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -419,3 +420,23 @@ def test_lead_units_whose_file_names_collide_get_a_rollup_each(tmp_path: Path):
               for p in rollups]
     assert sorted(owners) == ["区城投/集团", "区城投_集团"]
     assert all(p.stem.startswith("区城投_集团-") for p in rollups)
+
+
+def test_a_pass_drawn_in_worker_processes_writes_the_bytes_of_a_single_process_pass(ws: Workspace, tmp_path: Path):
+    from excelflow.runs.collect import run_pass
+
+    units = ("区科技局", "上饶高新区", "区工信局", "永丰街道", "芦林街道", "区商务局", "区财政局", "区发改委")
+    for i, unit in enumerate(units):
+        drop(ws, fill(ws, unit, tmp_path / f"{unit}.xlsx", status=("序时推进", "已完成", "滞后")[i % 3]), f"{unit}.xlsx")
+    single = Workspace(tmp_path / "一个进程")
+    shutil.copytree(ws.root, single.root)
+    now = datetime(2021, 6, 16, 9, 30)
+    parallel_report = run_pass(ws, round_id=ROUND, now=now, workers=2)  # parses and draws in two workers
+    single_report = run_pass(single, round_id=ROUND, now=now, workers=1)  # draws in this process
+    assert len(parallel_report.new) == len(single_report.new) == len(units)
+    drawn = [p for p in tree_digest(ws.outbox / ROUND) if p.startswith(("rollups/", "receipts/"))]
+    assert len(drawn) == len(units) * 2 + len(load_register(ws.register_path).leads_in_task_order())
+    for folder in (ws.outbox / ROUND, ws.archive):
+        twin = single.root / folder.relative_to(ws.root)
+        ours = {p: h for p, h in tree_digest(folder).items() if not p.endswith(".docx")}  # python-docx stamps the time
+        assert ours == {p: h for p, h in tree_digest(twin).items() if not p.endswith(".docx")}

@@ -361,3 +361,19 @@ def test_two_units_with_the_same_file_name_do_not_overwrite_each_other(ws: Works
     path = ws.template_file("2021-H1", "区城投/集团")
     assert read_identity(path).unit == "区城投/集团"
     assert any("区城投_集团" in w and "文件名相同" in w for w in report.warnings)
+
+
+def test_workbooks_drawn_in_worker_processes_are_the_bytes_one_process_draws(ws: Workspace, tmp_path: Path) -> None:
+    from excelflow.forms.campaign_key import ensure_key
+
+    ensure_key(ws)
+    single = Workspace(tmp_path / "一个进程")
+    single.campaign_key_path.parent.mkdir(parents=True)
+    single.campaign_key_path.write_bytes(ws.campaign_key_path.read_bytes())  # the same campaign signs both
+    parallel = generate_round(ws, sample_register(), "2021-H1", now=NOW, workers=2)
+    alone = generate_round(single, sample_register(), "2021-H1", now=NOW, workers=1)
+    assert len(parallel.written) == len(alone.written) > 5
+    for ours, theirs in zip(parallel.written, alone.written):
+        assert ours.name == theirs.name and ours.read_bytes() == theirs.read_bytes()
+    assert parallel.distribution_list and alone.distribution_list
+    assert parallel.distribution_list.read_bytes() == alone.distribution_list.read_bytes()

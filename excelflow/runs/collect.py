@@ -44,11 +44,12 @@ if TYPE_CHECKING:  # the full pass's modules, imported by `run_pass` only when i
 
 
 def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
-             progress: Callable[[int, int], None] | None = None) -> CollectReport:
+             progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> CollectReport:
     """Collect what is new in `ws.inbox` and bring the round's outputs up to date.
 
     `progress(done, total)` is called after each new file (a progress bar; the crash tests slow
-    a real pass down through it).
+    a real pass down through it). `workers` is the number of worker processes (default: one per
+    core); with one, this process draws the outputs itself (no core to spare for another).
     """
     # Temporary files an earlier, killed writer left in the collector's own folder (whose owner is
     # known gone); this pass's own are inside its lock folder.
@@ -73,7 +74,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     key = ensure_key(ws)  # identities are verified against it, rollups signed with it
     # One pool of worker processes for the pass (started only when a file or many outputs need
     # one): it parses the new files, then draws the outputs.
-    with WorkerPool(register, campaign=key, on_death=death_logger(ws, now)) as pool:
+    with WorkerPool(register, campaign=key, workers=workers, on_death=death_logger(ws, now)) as pool:
         return _full_pass(ws, cache, register, chosen, found, now, progress, key, pool)
 
 
@@ -109,7 +110,8 @@ def _full_pass(ws: Workspace, cache: PassCache, register: Register, chosen: Roun
     complete: list[tuple[Round, list[EntryState]]] = []
     others = sorted((register.require_round(r) for r in touched if r is not None), key=lambda r: r.lead_deadline)
     for rnd in [chosen, *others]:
-        done = bring_round_up_to_date(ws, cache, register, rnd, all_subs, now, archive, campaign=key, pool=pool)
+        done = bring_round_up_to_date(ws, cache, register, rnd, all_subs, now, archive, campaign=key,
+                                      pool=pool if pool.size > 1 else None)
         outputs += done.written
         fallbacks += done.fallbacks
         rendered = rendered or done.rendered
