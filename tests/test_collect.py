@@ -422,9 +422,12 @@ def test_lead_units_whose_file_names_collide_get_a_rollup_each(tmp_path: Path):
     assert all(p.stem.startswith("区城投_集团-") for p in rollups)
 
 
-def test_a_pass_drawn_in_worker_processes_writes_the_bytes_of_a_single_process_pass(ws: Workspace, tmp_path: Path):
+def test_a_pass_drawn_in_worker_processes_writes_the_bytes_of_a_single_process_pass(ws: Workspace, tmp_path: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch):
+    from excelflow.runs import round_outputs
     from excelflow.runs.collect import run_pass
 
+    monkeypatch.setattr(round_outputs, "WORKERS_FROM", 1)  # a city's many outputs, with a district's few
     units = ("区科技局", "上饶高新区", "区工信局", "永丰街道", "芦林街道", "区商务局", "区财政局", "区发改委")
     for i, unit in enumerate(units):
         drop(ws, fill(ws, unit, tmp_path / f"{unit}.xlsx", status=("序时推进", "已完成", "滞后")[i % 3]), f"{unit}.xlsx")

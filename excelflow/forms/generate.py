@@ -5,20 +5,16 @@ What each workbook shows is planned by `plan.py` and drawn by `render.py`; this 
 round: it plans every unit, skips workbooks whose content is unchanged, refuses to overwrite one
 that would change (it may have been sent already) unless forced, and reports what it did.
 
-Drawing is nearly all of generate's cost (~7 ms a workbook, xlsxwriter writing XML), so a round
-of many units is drawn by worker processes, one per core (`_draw_all`), the plans going in and
-the bytes coming back in the units' order: the files are the same bytes as one process draws
-(tested). These are our own plans, not files from outside: plain `multiprocessing` (pickle), no
-confinement. The workbooks are written as they come and synced together at the end
-(`files.synced_together`).
+Drawing is nearly all of generate's cost (~7 ms a workbook, xlsxwriter writing XML): every unit
+is planned first, then the workbooks to write are drawn all together by `draw` (a `Drawer`), in
+the units' order. Without one they are drawn here; the command passes the worker processes'
+(`runs/prepare.py`: one per core, the same bytes, tested). The workbooks are written as they
+come and synced together at the end (`files.synced_together`).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
@@ -74,39 +70,16 @@ def load_style(ws: Workspace) -> tuple[TemplateStyle, list[str]]:
     return style, [f"工作文件夹中没有模板 {ws.template_path},已使用默认模板(可运行 `excelflow init` 放入后修改样式)。"]
 
 
-# Workbooks to draw before worker processes are started for them: starting two costs about as
-# much as drawing ~80 workbooks here, so a district's 79 units are drawn in this process.
-WORKERS_FROM = 120
+# Draws planned workbooks: (plan, template version) each, the style, the generation time and the
+# campaign's key → each workbook's bytes, in order.
+Drawer = Callable[[Sequence[tuple[UnitPlan, str]], TemplateStyle, str, CampaignKey], Iterator[bytes]]
 
 
-def _draw_all(todo: Sequence[tuple[UnitPlan, str]], style: TemplateStyle, generated_at: str,
-              key: CampaignKey, workers: int | None) -> Iterator[bytes]:
-    """Each planned workbook's bytes, in order: in worker processes when there are enough."""
-    size = workers if workers is not None else (os.cpu_count() or 1)
-    if size <= 1 or not todo or (workers is None and len(todo) < WORKERS_FROM):
-        for plan, version in todo:
-            yield render_unit(plan, style, version, generated_at, key)[0]
-        return
-    size = min(size, len(todo))
-    # spawn: a fresh interpreter for each worker, safe whatever threads this process runs.
-    with ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_start_drawing, initargs=(style, generated_at, key)) as pool:
-        yield from pool.map(_draw, todo, chunksize=max(1, min(16, len(todo) // (size * 4))))
-
-
-_DRAWING: tuple[TemplateStyle, str, CampaignKey] | None = None  # a drawing worker's fixed arguments
-
-
-def _start_drawing(style: TemplateStyle, generated_at: str, key: CampaignKey) -> None:
-    global _DRAWING
-    _DRAWING = (style, generated_at, key)
-
-
-def _draw(job: tuple[UnitPlan, str]) -> bytes:
-    assert _DRAWING is not None
-    style, generated_at, key = _DRAWING
-    plan, version = job
-    return render_unit(plan, style, version, generated_at, key)[0]
+def draw_here(todo: Sequence[tuple[UnitPlan, str]], style: TemplateStyle, generated_at: str,
+              key: CampaignKey) -> Iterator[bytes]:
+    """The default `Drawer`: in this process."""
+    for plan, version in todo:
+        yield render_unit(plan, style, version, generated_at, key)[0]
 
 
 def unchosen_warnings(register: Register) -> list[str]:
@@ -124,13 +97,12 @@ def unchosen_warnings(register: Register) -> list[str]:
 def generate_round(ws: Workspace, register: Register, round_id: str, *, force: bool = False,
                    previous: PreviousReports | None = None, now: datetime,
                    progress: Callable[[int, int], None] | None = None,
-                   style: TemplateStyle | None = None, workers: int | None = None) -> GenerateReport:
+                   style: TemplateStyle | None = None, draw: Drawer = draw_here) -> GenerateReport:
     """Write every unit's reporting workbook for `round_id` and the distribution list.
 
     A workbook already on disk is left alone when its content is unchanged, and also when it would
     change but `force` is False (it may have been sent already): those are reported, not written.
-    `workers` processes draw the workbooks (default: one per core, from `WORKERS_FROM` workbooks
-    on; 1: this process alone).
+    `draw` draws the workbooks to write (by default, this process).
     """
     rnd = register.require_round(round_id)
     warnings: list[str] = []
@@ -197,7 +169,7 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
         else:
             to_draw.append((len(listing), plan, version, target))
             listing.append((unit, target, plan, ""))  # its state once written
-    drawn = _draw_all([(plan, version) for _, plan, version, _ in to_draw], style, generated_at, key, workers)
+    drawn = draw([(plan, version) for _, plan, version, _ in to_draw], style, generated_at, key)
     with synced_together():
         for (place, plan, _, target), data in zip(to_draw, drawn):
             existed = target.exists()

@@ -80,6 +80,13 @@ def render(kind: str, args: dict[str, Any], register: Register, campaign: Campai
 
         return render_rollup(register, register.require_round(args["round"]), args["unit"],
                              rows_from_json(args["rows"]), datetime.fromisoformat(args["as_of"]), campaign)
+    if kind == "unit":  # a unit's reporting workbook (`excelflow generate`)
+        from excelflow.forms.plan_json import plan_from_json, style_from_json
+        from excelflow.forms.render import render_unit
+
+        drawn, _ = render_unit(plan_from_json(args["plan"]), style_from_json(args["style"]), args["version"],
+                               args["generated_at"], campaign)
+        return drawn
     raise ValueError(f"unknown output kind {kind!r}")
 
 

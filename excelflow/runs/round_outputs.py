@@ -52,9 +52,10 @@ class RoundOutputs:
     rendered: bool = False
 
 
-# Outputs to draw before worker processes are started for them alone (starting two costs about
-# as much as drawing 60 rollups here); workers already running for the pass's parses draw any.
-WORKERS_FROM = 64
+# Outputs to draw before worker processes draw them: each worker first imports the drawing
+# modules (~0.2 s of CPU), and spreading fewer outputs over two cores saves less than that (a
+# district's first pass, 79 receipts and 47 rollups, is drawn here as fast).
+WORKERS_FROM = 200
 
 
 def bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: Round,
@@ -130,7 +131,7 @@ def _bring_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: 
         jobs.append(RenderJob("rollup", {"round": rnd.id, "unit": unit, "as_of": as_of.isoformat(),
                                          "rows": rows_to_json(rows)}, path.name))
         after.append((path, None, digest))
-    if pool is not None and (pool.running or len(jobs) >= WORKERS_FROM):
+    if pool is not None and len(jobs) >= WORKERS_FROM:
         drawn = pool.render_many(jobs)
     else:
         drawn = render_in_process(register, jobs, campaign)

@@ -284,11 +284,6 @@ class WorkerPool:
             worker.close()
         self._workers.clear()
 
-    @property
-    def running(self) -> bool:
-        """Whether workers are up already (drawing a few outputs then costs no start-up)."""
-        return any(not w.dead for w in self._workers)
-
     def parse_many(self, jobs: Iterable[ParseJob]) -> Iterator[Submission]:
         """One `Submission` per job, in the jobs' order (see the module's note)."""
         for result in self._ordered(jobs):
