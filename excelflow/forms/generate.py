@@ -5,16 +5,17 @@ What each workbook shows is planned by `plan.py` and drawn by `render.py`; this 
 round: it plans every unit, skips workbooks whose content is unchanged, refuses to overwrite one
 that would change (it may have been sent already) unless forced, and reports what it did.
 
-Drawing is nearly all of generate's cost (~7 ms a workbook, xlsxwriter writing XML): every unit
-is planned first, then the workbooks to write are drawn all together by `draw` (a `Drawer`), in
-the units' order. Without one they are drawn here; the command passes the worker processes'
-(`runs/prepare.py`: one per core, the same bytes, tested). The workbooks are written as they
+Drawing is nearly all of generate's cost (~7 ms a workbook, xlsxwriter writing XML): the units
+are planned one after another and each workbook to write is handed to `draw` (a `Drawer`) as soon
+as it is planned, which gives the bytes back in the units' order. Without one they are drawn
+here; the command passes the worker processes' (`runs/prepare.py`: one per core, drawing while
+this process plans the next units; the same bytes, tested). The workbooks are written as they
 come and synced together at the end (`files.synced_together`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
@@ -70,13 +71,14 @@ def load_style(ws: Workspace) -> tuple[TemplateStyle, list[str]]:
     return style, [f"工作文件夹中没有模板 {ws.template_path},已使用默认模板(可运行 `excelflow init` 放入后修改样式)。"]
 
 
-# Draws planned workbooks: (plan, template version) each, the style, the generation time and the
-# campaign's key → each workbook's bytes, in order.
-Drawer = Callable[[Sequence[tuple[UnitPlan, str]], TemplateStyle, str, CampaignKey], Iterator[bytes]]
+# Draws planned workbooks: (plan, template version) each, taken as they come; the style, the
+# generation time, the campaign's key, and how many workbooks there are at most → each workbook's
+# bytes, in order.
+Drawer = Callable[[Iterable[tuple[UnitPlan, str]], TemplateStyle, str, CampaignKey, int], Iterator[bytes]]
 
 
-def draw_here(todo: Sequence[tuple[UnitPlan, str]], style: TemplateStyle, generated_at: str,
-              key: CampaignKey) -> Iterator[bytes]:
+def draw_here(todo: Iterable[tuple[UnitPlan, str]], style: TemplateStyle, generated_at: str,
+              key: CampaignKey, at_most: int = 0) -> Iterator[bytes]:
     """The default `Drawer`: in this process."""
     for plan, version in todo:
         yield render_unit(plan, style, version, generated_at, key)[0]
@@ -143,35 +145,40 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
             progress(done, total)
 
     to_draw: list[tuple[int, UnitPlan, str, Path]] = []  # (place in the listing, plan, version, file)
-    for unit in order:
-        plan = plan_unit(register, rnd, unit, by_unit[unit], style, previous, has_previous, index)
-        version = template_version(plan, style_digest)
-        target = ws.template_file(round_id, unit)
-        if target in claimed:
-            # Two names that only differ in characters a file name cannot hold (`/`, `:` …).
-            warnings.append(f"单位「{unit}」与「{claimed[target]}」的文件名相同({target.name}),"
-                            f"未为「{unit}」生成填报表。请在任务登记表中修改其中一个单位名称。")
-            advance()
-            continue
-        claimed[target] = unit
-        # The version digests everything the unit would see, so an equal version on disk means
-        # an identical workbook: no need to render it again.
-        old = existing_identity(target) if target.exists() else None
-        if old is not None and (old.kind, old.unit, old.round_id, old.template_version) == \
-                ("report", unit, round_id, version):
-            unchanged.append(target)
-            listing.append((unit, target, plan, "未变化"))
-            advance()
-        elif target.exists() and not force:
-            would_change.append(target)
-            listing.append((unit, target, plan, "内容有变化,未覆盖"))
-            advance()
-        else:
-            to_draw.append((len(listing), plan, version, target))
-            listing.append((unit, target, plan, ""))  # its state once written
-    drawn = draw([(plan, version) for _, plan, version, _ in to_draw], style, generated_at, key)
+
+    def planned() -> Iterator[tuple[UnitPlan, str]]:
+        """Plan unit after unit; hand over each workbook to write (drawn while the next is planned)."""
+        for unit in order:
+            plan = plan_unit(register, rnd, unit, by_unit[unit], style, previous, has_previous, index)
+            version = template_version(plan, style_digest)
+            target = ws.template_file(round_id, unit)
+            if target in claimed:
+                # Two names that only differ in characters a file name cannot hold (`/`, `:` …).
+                warnings.append(f"单位「{unit}」与「{claimed[target]}」的文件名相同({target.name}),"
+                                f"未为「{unit}」生成填报表。请在任务登记表中修改其中一个单位名称。")
+                advance()
+                continue
+            claimed[target] = unit
+            # The version digests everything the unit would see, so an equal version on disk means
+            # an identical workbook: no need to render it again.
+            old = existing_identity(target) if target.exists() else None
+            if old is not None and (old.kind, old.unit, old.round_id, old.template_version) == \
+                    ("report", unit, round_id, version):
+                unchanged.append(target)
+                listing.append((unit, target, plan, "未变化"))
+                advance()
+            elif target.exists() and not force:
+                would_change.append(target)
+                listing.append((unit, target, plan, "内容有变化,未覆盖"))
+                advance()
+            else:
+                to_draw.append((len(listing), plan, version, target))
+                listing.append((unit, target, plan, ""))  # its state once written
+                yield plan, version
+
     with synced_together():
-        for (place, plan, _, target), data in zip(to_draw, drawn):
+        for k, data in enumerate(draw(planned(), style, generated_at, key, len(order))):
+            place, plan, _, target = to_draw[k]
             existed = target.exists()
             try:
                 atomic_write_bytes(target, data)

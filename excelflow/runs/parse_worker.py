@@ -100,15 +100,17 @@ def main(argv: list[str]) -> int:
     if setup_frame is None:
         return 0
     # Imported after the frame arrives, before confinement: the imports' own memory is not the
-    # file's, and a worker that gets no work costs no import.
+    # file's, and a worker that gets no work costs no import. A worker that only draws (`generate`'s
+    # workbooks: the setup says `parses: false`) never loads the readers.
     import json
 
     from excelflow.files import json_dumps
-    from excelflow.intake.read import read_return
     from excelflow.store.archive_format import submission_to_json
     from excelflow.store.pass_cache import register_from_json
 
     setup: dict[str, Any] = json.loads(setup_frame)
+    if setup.get("parses", True):
+        from excelflow.intake.read import read_return  # noqa: F401 - loaded now, not with a file
     register = register_from_json(setup["register"])
     key = setup.get("campaign")
     campaign = None
@@ -141,6 +143,8 @@ def main(argv: list[str]) -> int:
             replies.flush()
             continue
         try:
+            from excelflow.intake.read import read_return
+
             sub = read_return(data, header["path"], datetime.fromisoformat(header["received_at"]), register,
                               stale_pending=bool(header["stale"]), campaign=campaign)
             reply: dict[str, Any] = {"id": header["id"], "submission": submission_to_json(sub)}

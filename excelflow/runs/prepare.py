@@ -12,7 +12,7 @@ coming back in order: the bytes one process draws (tested).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
 from excelflow.forms.campaign_key import CampaignKey
 from excelflow.forms.generate import Drawer, draw_here
@@ -45,11 +45,11 @@ def prepare_round(ws: Workspace, round_id: str) -> tuple[Register, PreviousRepor
 
 def drawing_in_workers(register: Register, workers: int | None = None) -> Drawer:
     """A `Drawer` for `generate_round`: `workers` worker processes (default one per core) draw the
-    workbooks when there are `WORKERS_FROM` or more, else this process does."""
-    def draw(todo: Sequence[tuple[UnitPlan, str]], style: TemplateStyle, generated_at: str,
-             key: CampaignKey) -> Iterator[bytes]:
-        pool = WorkerPool(register, campaign=key, workers=workers)
-        if pool.size <= 1 or (workers is None and len(todo) < WORKERS_FROM):
+    workbooks when there may be `WORKERS_FROM` or more, else this process does."""
+    def draw(todo: Iterable[tuple[UnitPlan, str]], style: TemplateStyle, generated_at: str,
+             key: CampaignKey, at_most: int) -> Iterator[bytes]:
+        pool = WorkerPool(register, campaign=key, workers=workers, parses=False)
+        if pool.size <= 1 or (workers is None and at_most < WORKERS_FROM):
             yield from draw_here(todo, style, generated_at, key)
             return
         look = style_to_json(style)

@@ -252,15 +252,16 @@ class WorkerPool:
     def __init__(self, register: Register, *, campaign: CampaignKey | None = None, workers: int | None = None,
                  memory_limit: int = MEMORY_LIMIT, timeout: float = TIMEOUT,
                  program: list[str] | None = None,
-                 on_death: Callable[[ParseJob, WorkerDeath], None] | None = None) -> None:
-        """`program` runs a worker (the memory limit is its last argument); tests give their own."""
+                 on_death: Callable[[ParseJob, WorkerDeath], None] | None = None, parses: bool = True) -> None:
+        """`program` runs a worker (the memory limit is its last argument); tests give their own.
+        `parses=False`: the workers only draw (they do not load the readers)."""
         self.register = register
         self.size = max(1, workers if workers is not None else (os.cpu_count() or 1))
         self.timeout = timeout
         self.on_death = on_death
         self.memory_limit = memory_limit
         self._command = [*(program or [sys.executable, "-m", "excelflow.runs.parse_worker"]), str(memory_limit)]
-        setup: dict[str, Any] = {"register": register_to_json(register)}
+        setup: dict[str, Any] = {"register": register_to_json(register), "parses": parses}
         if campaign is not None:
             setup["campaign"] = campaign.to_json()
         self._setup = json_dumps(setup).encode("utf-8")
