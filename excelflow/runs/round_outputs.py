@@ -96,13 +96,13 @@ def _bring_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: 
     remove_stale_temp_files(ws.round_dir(rnd.id), [p.name for p in own])
     done = RoundOutputs(states, rendered=True)
 
-    def publish(path: Path, data: bytes) -> bool:
+    def publish(path: Path, data: bytes, into: RoundOutputs = done) -> bool:
         """Write `path`; False when it went beside a file held open (so it is retried next pass)."""
         result = publish_bytes(path, data)
         if result is not None:
-            done.written.append(result)
+            into.written.append(result)
             if result != path:
-                done.fallbacks.append(result)
+                into.fallbacks.append(result)
                 return False
         return True
 
@@ -132,23 +132,28 @@ def _bring_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: 
                                          "rows": rows_to_json(rows)}, path.name))
         after.append((path, None, digest))
     if pool is not None and len(jobs) >= WORKERS_FROM:
-        drawn = pool.render_many(jobs)
+        drawn = pool.render_many(jobs)  # the workers draw from now on, while this process goes on
     else:
-        drawn = render_in_process(register, jobs, campaign)
+        drawn = render_in_process(register, jobs, campaign)  # drawn as they are taken, below
+    # What this process alone makes, made while the workers draw; listed after the drawn outputs,
+    # as they always were.
+    tail = RoundOutputs(states)
+    publish(ws.state_file(rnd.id), state_file_bytes(rnd, states), tail)
+    if cache.output_key(f"{rnd.id}:comparison") != comparison_key:
+        written = write_comparison(ws, register, rnd, states, now, archive=archive)
+        tail.written.extend(written)
+        beside = [p for p in written if p in {fallback_path(o) for o in ws.comparison_outputs(rnd.id)}]
+        tail.fallbacks.extend(beside)
+        if not beside:  # else the key stays old, so the next pass tries the original again
+            cache.set_output_key(f"{rnd.id}:comparison", comparison_key)
     for (path, twin, rollup_digest), data in zip(after, drawn):
         if twin is not None:  # a receipt: the workbook, then its text
             publish(path, data)
             publish(*twin)
         elif publish(path, data) and rollup_digest is not None:
             cache.set_file_digest(rnd.id, path.relative_to(ws.round_dir(rnd.id)).as_posix(), rollup_digest)
-    publish(ws.state_file(rnd.id), state_file_bytes(rnd, states))
-    if cache.output_key(f"{rnd.id}:comparison") != comparison_key:
-        written = write_comparison(ws, register, rnd, states, now, archive=archive)
-        done.written.extend(written)
-        beside = [p for p in written if p in {fallback_path(o) for o in ws.comparison_outputs(rnd.id)}]
-        done.fallbacks.extend(beside)
-        if not beside:  # else the key stays old, so the next pass tries the original again
-            cache.set_output_key(f"{rnd.id}:comparison", comparison_key)
+    done.written += tail.written
+    done.fallbacks += tail.fallbacks
     if not done.fallbacks:
         cache.set_output_key(rnd.id, key)
     return done

@@ -15,7 +15,8 @@ files.
 
 The same workers then draw the pass's receipts and rollups (`render_many`: the data of each
 output as JSON in, the workbook's bytes out, in the jobs' order), so a pass with a thousand
-returns uses every core for its outputs too. Drawing is deterministic: the bytes are those one
+returns uses every core for its outputs too. Drawing is fed from a thread of this process, so
+this process makes what it alone makes (the state file, the comparison) while the workers draw. Drawing is deterministic: the bytes are those one
 process draws (`render_in_process`; tested). A worker that dies while drawing is replaced and the
 output drawn again; a second death is an error of excelflow (`RenderFailed`), not of a file.
 
@@ -63,6 +64,9 @@ MEMORY_LIMIT = 1024 * 1024 * 1024
 TIMEOUT = 120.0  # seconds one file may take in a worker (a 30 MB workbook parses in a few)
 ATTEMPTS = 2  # a file that ends its worker this many times is quarantined
 DEPTH = 2  # jobs handed to a worker at once: it never waits while this process handles an answer
+# Outputs handed to a drawing worker at once: its feeder thread waits for this process's other
+# work to let it run (up to Python's 5 ms switch interval), so a worker holds a few outputs more.
+RENDER_DEPTH = 4
 _STDERR_TAIL = 4096
 
 
@@ -72,6 +76,10 @@ class WorkerStartError(ExcelflowError):
 
 class RenderFailed(ExcelflowError):
     """Drawing an output failed in a worker (excelflow's own data: a fault of excelflow)."""
+
+
+class _PoolClosed(Exception):
+    """The pool was closed while a thread was still feeding it (the caller gave up)."""
 
 
 @dataclass(frozen=True)
@@ -273,6 +281,8 @@ class WorkerPool:
         self._replies: queue.Queue[tuple[_Worker, dict[str, Any] | None]] = queue.Queue()
         self._workers: list[_Worker] = []
         self.started = 0  # worker processes started (a measure of overhead, and of deaths)
+        self._closed = False
+        self._feeder: threading.Thread | None = None
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -281,8 +291,12 @@ class WorkerPool:
         self.close()
 
     def close(self) -> None:
-        for worker in self._workers:
+        self._closed = True  # a feeding thread still running starts no other worker
+        for worker in list(self._workers):
             worker.close()
+        if self._feeder is not None:
+            self._feeder.join(timeout=30)
+            self._feeder = None
         self._workers.clear()
 
     def parse_many(self, jobs: Iterable[ParseJob]) -> Iterator[Submission]:
@@ -292,20 +306,57 @@ class WorkerPool:
             yield result
 
     def render_many(self, jobs: Iterable[RenderJob]) -> Iterator[bytes]:
-        """The bytes of each output, in the jobs' order (see the module's note)."""
-        for result in self._ordered(jobs):
-            assert isinstance(result, bytes)
-            yield result
+        """The bytes of each output, in the jobs' order (see the module's note).
 
-    def _ordered(self, jobs: Iterable[Job]) -> Iterator[Submission | bytes]:
+        The workers start drawing at once, fed by a thread of this process, while the caller does
+        other work; the pool is not used for anything else until the bytes are all taken."""
+        results: queue.Queue[tuple[str, Any]] = queue.Queue()
+        stop = threading.Event()
+
+        def feed() -> None:
+            try:
+                for result in self._ordered(jobs, RENDER_DEPTH, stop):
+                    results.put(("drawn", result))
+                results.put(("end", None))
+            except _PoolClosed:
+                results.put(("end", None))
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                results.put(("error", exc))
+
+        self._feeder = threading.Thread(target=feed, name="excelflow-drawing", daemon=True)
+        self._feeder.start()
+        return self._taken(results, stop)
+
+    def _taken(self, results: queue.Queue[tuple[str, Any]], stop: threading.Event) -> Iterator[bytes]:
+        try:
+            while True:
+                kind, value = results.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                assert isinstance(value, bytes)
+                yield value
+        finally:
+            stop.set()  # the caller stopped taking (an error): feed no more
+            feeder, self._feeder = self._feeder, None
+            if feeder is not None:
+                feeder.join()
+
+    def _ordered(self, jobs: Iterable[Job], depth: int = DEPTH,
+                 stop: threading.Event | None = None) -> Iterator[Submission | bytes]:
         source = iter(jobs)
         slots: dict[int, _Slot] = {}
         todo: deque[int] = deque()  # slots waiting for a worker (retries first)
         next_in = next_out = 0
         exhausted = False
         while True:
-            # Take jobs while a worker could use one, keeping at most size × DEPTH + 1 in hand.
-            while not exhausted and len(slots) <= self.size * DEPTH:
+            if stop is not None and stop.is_set():
+                for worker in [w for w in self._workers if w.jobs]:
+                    worker.stop()  # answers nobody will take must not reach a later call
+                return
+            # Take jobs while a worker could use one, keeping at most size × depth + 1 in hand.
+            while not exhausted and len(slots) <= self.size * depth:
                 try:
                     job = next(source)
                 except StopIteration:
@@ -324,14 +375,14 @@ class WorkerPool:
                 continue
             if exhausted and not slots:
                 return
-            self._dispatch(slots, todo)
+            self._dispatch(slots, todo, depth)
             if not any(w.jobs for w in self._workers):
                 continue  # nothing running: the next round takes more jobs or yields
             self._collect(slots, todo)
 
-    def _dispatch(self, slots: dict[int, _Slot], todo: deque[int]) -> None:
+    def _dispatch(self, slots: dict[int, _Slot], todo: deque[int], depth: int) -> None:
         while todo:
-            worker = self._idle_worker()
+            worker = self._idle_worker(depth)
             if worker is None:
                 return
             index = todo.popleft()
@@ -349,8 +400,10 @@ class WorkerPool:
             if not worker.send(head, payload):
                 pass  # the reader thread reports the death; the job is retried from there
 
-    def _idle_worker(self) -> _Worker | None:
+    def _idle_worker(self, depth: int) -> _Worker | None:
         """A worker with room for one more job: the least busy, or a new one while there is none."""
+        if self._closed:
+            raise _PoolClosed
         self._workers = [w for w in self._workers if not w.dead]
         free = [w for w in self._workers if not w.jobs]
         if free:
@@ -360,7 +413,7 @@ class WorkerPool:
             self.started += 1
             self._workers.append(worker)
             return worker
-        queued = [w for w in self._workers if len(w.jobs) < DEPTH]
+        queued = [w for w in self._workers if len(w.jobs) < depth]
         return min(queued, key=lambda w: len(w.jobs)) if queued else None
 
     def _collect(self, slots: dict[int, _Slot], todo: deque[int]) -> None:
