@@ -74,6 +74,7 @@ class Archive:
         self._staged: list[tuple[str, ArchiveRecord]] = []  # blobs written, records not yet committed
         self._staged_blobs = SyncBatch()
         self._journal_count = 0  # entries in journal/ (counted, not listed, on every write)
+        self._journaled_here: set[str] = set()  # entries this object wrote: what they name is in memory
         self._hold = 0  # while > 0, compaction waits for the end of `holding_compaction`
 
     # -- reading ------------------------------------------------------------------------------
@@ -271,7 +272,8 @@ class Archive:
         self._merge_index(fmt.read_json(self._dir / "index.json"), tokens_from_disk=True)
         done = self._journal_entries()
         for name in done:
-            self._adopt(name)
+            if name not in self._journaled_here:  # ours are in memory already: no need to read them back
+                self._adopt(name)
         self._reindex_paths()
         live = {round_key(m.round_id) for m in self._meta.values()}
         for key in sorted((self._dirty_rounds | (live - set(self._segments))) & live):
@@ -288,6 +290,7 @@ class Archive:
         self._dirty_rounds.clear()
         self._unjournaled.clear()
         self._journal_count = 0
+        self._journaled_here.clear()
         for name in done:  # after the index: a crash here only leaves entries merged twice
             try:
                 os.unlink(self._dir / "journal" / name)
@@ -507,6 +510,7 @@ class Archive:
             # Only its existence matters; if lost, `get` still finds the record on disk.
             _write_hint(marker, "")
             self._journal_count += 1
+        self._journaled_here.add(sha)
         self._unjournaled.discard(sha)
         if self._hold == 0 and (self._needs_compact or self._journal_count >= COMPACT_AFTER):
             self.compact()
