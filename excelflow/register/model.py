@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Literal
 
 from excelflow.errors import RoundError
-from excelflow.notice.clauses import clauses
+from excelflow.notice.clauses import Clause, clauses
 from excelflow.notice.issuer import office_for
 from excelflow.notice.units import group_key, is_group, is_relevant_group, normalize_name
 
@@ -199,6 +199,10 @@ class Register:
         return {}
 
     @cached_property
+    def _clauses(self) -> dict[str, tuple[Clause, ...]]:
+        return {}
+
+    @cached_property
     def _led_by_unit(self) -> Mapping[str, tuple[Task, ...]]:
         led: dict[str, list[Task]] = {}
         for task in self.tasks:
@@ -314,7 +318,9 @@ class Register:
     def own_clauses(self, task: Task, unit: str) -> tuple[str, ...]:
         """For a task of clauses each with its own units, the clauses that name `unit` (by name,
         alias or a group it belongs to); () for any other task."""
-        found = clauses(task.text, self.settings.get("层级") or None)
+        found = self._clauses.get(task.text)
+        if found is None:  # a task's text is split once, not once per unit and entry that shows it
+            found = self._clauses[task.text] = clauses(task.text, self.settings.get("层级") or None)
         if not found:
             return ()
         record = self.unit(unit)

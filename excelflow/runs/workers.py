@@ -67,6 +67,7 @@ DEPTH = 2  # jobs handed to a worker at once: it never waits while this process 
 # Outputs handed to a drawing worker at once: its feeder thread waits for this process's other
 # work to let it run (up to Python's 5 ms switch interval), so a worker holds a few outputs more.
 RENDER_DEPTH = 4
+QUEUED_BYTES = 48 * 1024  # a job queued behind another must fit in the pipe (64 KiB on Linux)
 _STDERR_TAIL = 4096
 
 
@@ -394,6 +395,9 @@ class WorkerPool:
             else:
                 head = json_dumps({"id": index, "render": job.kind}).encode("utf-8")
                 payload = json_dumps(job.args).encode("utf-8")
+            if worker.jobs and len(payload) > QUEUED_BYTES:
+                todo.appendleft(index)  # a big file waits for an idle worker: its bytes would fill
+                return                  # the pipe and hold this process until the worker reads them
             if not worker.jobs:
                 worker.deadline = time.monotonic() + self.timeout
             worker.jobs.append(index)
