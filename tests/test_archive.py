@@ -264,6 +264,25 @@ def test_a_staged_return_is_committed_only_by_its_commit_and_then_like_a_stored_
     assert Archive(ws).lookup_path("单位1.xlsx", len(CLEAN) + 4, 1) == records[1]
 
 
+def test_a_batch_committed_together_is_journaled_in_one_entry_that_readers_follow(tmp_path):
+    ws = Workspace(tmp_path)
+    archive = Archive(ws)
+    archive.compact()  # an index that predates the batch
+    records = [archive.stage(data, f"单位{i}.xlsx", T0, mtime_ns=i) for i, data in enumerate(_returns(5))]
+    archive.commit_staged()
+    for r in records:
+        archive.save_submission(Submission(path=r.path, sha256=r.sha256, size=r.size, received_at=T0,
+                                           outcome="accepted"))
+    entries = sorted(p.name for p in (tmp_path / "archive" / "journal").iterdir())
+    assert len(entries) == 1 and entries[0].startswith("batch-")  # one file for the five, parses included
+    reader = Archive(ws)  # what the index does not say yet, the journal does
+    assert len(reader.records()) == 5 and len(reader.submissions()) == 5
+    assert reader.lookup_path("单位3.xlsx", len(CLEAN) + 4, 3) == records[3]
+    reader.compact()
+    assert not list((tmp_path / "archive" / "journal").iterdir())
+    assert len(Archive(ws).submissions()) == 5
+
+
 def test_a_parse_is_never_saved_before_the_record_it_belongs_to(tmp_path):
     ws = Workspace(tmp_path)
     archive = Archive(ws)

@@ -73,7 +73,8 @@ class Archive:
         self._unjournaled: set[str] = set()
         self._staged: list[tuple[str, ArchiveRecord]] = []  # blobs written, records not yet committed
         self._staged_blobs = SyncBatch()
-        self._journal_count = 0  # entries in journal/ (counted, not listed, on every write)
+        self._journal_count = 0  # shas journal/ names (counted, not listed, on every write)
+        self._journaled: set[str] = set()  # shas journal/ names
         self._journaled_here: set[str] = set()  # entries this object wrote: what they name is in memory
         self._hold = 0  # while > 0, compaction waits for the end of `holding_compaction`
 
@@ -194,8 +195,7 @@ class Archive:
                 atomic_write_text(fmt.record_path(self._dir, sha),  # commit point, synced just below
                                   fmt.dumps(fmt.record_to_json(record, self._mtimes.get(sha))))
         records.commit()
-        for sha, _ in staged:
-            self._journal(sha)
+        self._journal_many([sha for sha, _ in staged])
 
     @contextmanager
     def holding_compaction(self) -> Iterator[None]:
@@ -273,7 +273,8 @@ class Archive:
         done = self._journal_entries()
         for name in done:
             if name not in self._journaled_here:  # ours are in memory already: no need to read them back
-                self._adopt(name)
+                for sha in fmt.journal_shas(self._dir / "journal", name):
+                    self._adopt(sha)
         self._reindex_paths()
         live = {round_key(m.round_id) for m in self._meta.values()}
         for key in sorted((self._dirty_rounds | (live - set(self._segments))) & live):
@@ -290,6 +291,7 @@ class Archive:
         self._dirty_rounds.clear()
         self._unjournaled.clear()
         self._journal_count = 0
+        self._journaled.clear()
         self._journaled_here.clear()
         for name in done:  # after the index: a crash here only leaves entries merged twice
             try:
@@ -311,10 +313,11 @@ class Archive:
         if not self._merge_index(index):  # lost or damaged: the per-record files are the truth
             self._rebuild()
             return
-        entries = self._journal_entries()
-        self._journal_count = len(entries)
-        for name in entries:
-            self._adopt(name)
+        for name in self._journal_entries():
+            for sha in fmt.journal_shas(self._dir / "journal", name):
+                self._journaled.add(sha)
+                self._adopt(sha)
+        self._journal_count = len(self._journaled)
         self._reindex_paths()
 
     def _merge_index(self, index: Any, tokens_from_disk: bool = False) -> bool:
@@ -505,13 +508,24 @@ class Archive:
             return []
 
     def _journal(self, sha: str) -> None:
-        marker = self._dir / "journal" / sha
-        if not marker.exists():
-            # Only its existence matters; if lost, `get` still finds the record on disk.
-            _write_hint(marker, "")
-            self._journal_count += 1
-        self._journaled_here.add(sha)
-        self._unjournaled.discard(sha)
+        self._journal_many([sha])
+
+    def _journal_many(self, shas: list[str]) -> None:
+        """Name `shas` in the journal: one marker for one, a batch entry for many (a commit of 32
+        returns writes one file, not 32). Only the entry's existence matters; if it is lost, `get`
+        still finds each record on disk when the bytes are met again."""
+        new = [sha for sha in dict.fromkeys(shas) if sha not in self._journaled]
+        if len(new) == 1:
+            name = new[0]
+            _write_hint(self._dir / "journal" / name, "")
+        elif new:
+            name = fmt.JOURNAL_BATCH + hashlib.sha256("\n".join(new).encode("ascii")).hexdigest()[:16]
+            _write_hint(self._dir / "journal" / name, "\n".join(new) + "\n")
+        if new:
+            self._journaled.update(new)
+            self._journaled_here.add(name)
+            self._journal_count += len(new)
+        self._unjournaled.difference_update(shas)
         if self._hold == 0 and (self._needs_compact or self._journal_count >= COMPACT_AFTER):
             self.compact()
 
