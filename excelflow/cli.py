@@ -251,7 +251,7 @@ def generate_command(round_id: str | None, root: Path, force: bool, now: datetim
     from excelflow.forms.generate import generate_round
     from excelflow.forms.plans import generate_plans
     from excelflow.register.load import load_register
-    from excelflow.runs.prepare import prepare_round
+    from excelflow.runs.prepare import drawing_in_workers, prepare_round
 
     ws = Workspace(root)
     ws.require_register()
@@ -271,7 +271,7 @@ def generate_command(round_id: str | None, root: Path, force: bool, now: datetim
             bar.update(done - bar.pos)
 
         report = generate_round(ws, register, round_id, force=force, previous=previous,
-                                now=_now(now), progress=advance)
+                                now=_now(now), progress=advance, draw=drawing_in_workers(register))
     for warning in report.warnings:
         click.echo(f"提示:{warning}", err=True)
     if not register.office.contact_line():

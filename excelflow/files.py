@@ -10,6 +10,16 @@ folder went with the lock). Files are created with the user's umask (tempfile's 
 other accounts of a share out of the rollups). A failed write (disk full, read-only folder, no
 permission) is a `WriteFailed` naming the path in Chinese, with nothing half-written.
 
+Durable writes are synced to the disk before anything that relies on them is written. One fsync
+per small file is most of the cost of a pass that writes thousands (a receipt, a rollup, an
+archived return: ~2.6 ms each on a local ext4 disk, more on a share), so a writer of many files
+may sync them together (`synced_together`): each file is still written whole and renamed into
+place at once, and the batch's files and folders are synced in one go (in parallel, which lets
+the file system commit them together: ~0.15 ms a file) before the writer writes whatever relies
+on them (an archive record after its blob, the pass cache after the outputs). A kill before the
+batch's sync changes nothing (the data is in the operating system's cache and reaches the disk);
+a power cut before it can lose the batch's files, never what was committed before it.
+
 Unit names become file names, so they are made safe here, in one place; file names units chose
 (any bytes the OS holds, control and bidi characters included) are shown through `shown`.
 """
@@ -25,6 +35,7 @@ import socket
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -213,17 +224,102 @@ def _this_host_tag() -> str:
     return _owner_tag().split("-", 1)[1]
 
 
+# -- syncing many files together ---------------------------------------------------------------
+SYNC_THREADS = 16  # concurrent fsyncs: the file system commits them together (measured: 16 ≈ 64 ≫ 1)
+
+
+class SyncBatch:
+    """Files written durably inside `synced_together`, synced together by `commit`."""
+
+    def __init__(self) -> None:
+        self._paths: dict[Path, None] = {}
+
+    def add(self, path: Path) -> None:
+        self._paths[path] = None
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def commit(self) -> None:
+        """Sync every file written since the last commit, then the folders that name them (so a
+        rename survives a power cut as well as the bytes). Raises `WriteFailed` if the disk
+        refuses (EIO: the bytes may not be on it)."""
+        paths = list(self._paths)
+        self._paths.clear()
+        if not paths:
+            return
+        folders = list(dict.fromkeys(p.parent for p in paths)) if os.name != "nt" else []
+        with ThreadPoolExecutor(max_workers=min(SYNC_THREADS, len(paths))) as pool:
+            for failure in pool.map(_sync_path, paths):
+                if failure is not None:
+                    raise failure
+            for failure in pool.map(_sync_path, folders):
+                if failure is not None:
+                    raise failure
+
+
+def _sync_path(path: Path) -> WriteFailed | None:
+    """fsync one file or folder by its path; None when done (or when the file has since been
+    replaced or removed by a later write, which syncs its own)."""
+    try:
+        # Windows flushes only through a handle that may write; POSIX syncs through any.
+        fd = os.open(path, os.O_RDWR if os.name == "nt" else os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return WriteFailed(path, exc)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno in (errno.EINVAL, errno.EBADF, errno.ENOTSUP):
+            return None  # a folder or file system that cannot be synced this way (nothing to lose)
+        return WriteFailed(path, exc)
+    finally:
+        os.close(fd)
+    return None
+
+
+_BATCH: ContextVar[SyncBatch | None] = ContextVar("excelflow_sync_batch", default=None)
+
+
+@contextmanager
+def synced_together() -> Iterator[SyncBatch]:
+    """Durable writes inside (this thread) skip their own fsync; their files are synced together
+    by `batch.commit()` and when the block ends without an exception. Callers commit before they
+    write anything that relies on the batch's files (see the module's note)."""
+    batch = SyncBatch()
+    token = _BATCH.set(batch)
+    try:
+        yield batch
+        batch.commit()
+    finally:
+        _BATCH.reset(token)
+
+
+@contextmanager
+def syncing_with(batch: SyncBatch) -> Iterator[SyncBatch]:
+    """Durable writes inside join `batch` (kept by the caller, committed when it chooses)."""
+    token = _BATCH.set(batch)
+    try:
+        yield batch
+    finally:
+        _BATCH.reset(token)
+
+
 # -- atomic writes -----------------------------------------------------------------------------
 def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes], *, durable: bool = True) -> None:
     """Write `data` to `path` through a temporary file and a rename (no reader sees half of it).
 
     `data` may be chunks (a file too big to hold in memory); an exception raised by the chunks
     abandons the write. `durable` syncs the bytes to disk before the rename, so a power cut cannot
-    leave a renamed but empty file. Pass False for what can be derived again after a crash
-    (caches, indexes, hints): still atomic, without the cost of a sync. Raises `WriteFailed` (the
-    path and the reason in Chinese) when the file cannot be written, and `LockLost` inside
-    `fenced` once the lock is gone.
+    leave a renamed but empty file; inside `synced_together` the sync is the batch's, after the
+    rename. Pass False for what can be derived again after a crash (caches, indexes, hints): still
+    atomic, without the cost of a sync. Raises `WriteFailed` (the path and the reason in Chinese)
+    when the file cannot be written, and `LockLost` inside `fenced` once the lock is gone.
     """
+    batch = _BATCH.get() if durable else None
+    if batch is not None:
+        durable = False  # synced with the batch
     fence = _FENCE.get()
     if fence is not None:
         fence.check()
@@ -265,6 +361,8 @@ def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes], *, durable: bo
                 os.unlink(tmp)
                 fence.check()
                 _write_beside(path, data, durable)
+            if batch is not None:
+                batch.add(path)
         except FileNotFoundError as exc:
             if fence is not None and not os.path.exists(tmp):
                 fence.check()  # our temporary file went with the lock: LockLost

@@ -125,7 +125,8 @@ class Workspace:
         silently replace the other, both become `区城投_集团-<digest of the real name>.xlsx` (the
         identity sheet inside names the unit).
         """
-        plain = {u: self.rollup_file(round_id, u) for u in units}
+        folder = self.rollups_dir(round_id)  # once: a city has a thousand lead units
+        plain = {u: folder / safe_filename(u, ".xlsx") for u in units}
         counts: dict[Path, int] = {}
         for path in plain.values():
             counts[path] = counts.get(path, 0) + 1

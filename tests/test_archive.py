@@ -14,6 +14,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from excelflow.intake.read import read_return
 from excelflow.intake.records import Submission
 from excelflow.store.archive import COMPACT_AFTER, Archive
@@ -245,6 +247,70 @@ def test_an_index_of_the_first_layout_loads_and_is_rewritten_by_the_next_write(t
     assert Archive(ws).submissions() == everything
 
 
+# -- staging: many returns committed together -------------------------------------------------------
+def _returns(count: int) -> list[bytes]:
+    return [CLEAN + i.to_bytes(4, "little") for i in range(count)]
+
+
+def test_a_staged_return_is_committed_only_by_its_commit_and_then_like_a_stored_one(tmp_path):
+    ws = Workspace(tmp_path)
+    archive = Archive(ws)
+    records = [archive.stage(data, f"单位{i}.xlsx", T0, mtime_ns=i) for i, data in enumerate(_returns(3))]
+    assert all((tmp_path / r.blob).read_bytes() == data for r, data in zip(records, _returns(3)))
+    assert not list((tmp_path / "archive").rglob("*/" + records[0].sha256 + ".json"))  # no record yet
+    assert Archive(ws).records() == []  # another reader: nothing committed
+    archive.commit_staged()
+    assert Archive(ws).records() == sorted(records, key=lambda r: (r.received_at, r.path))
+    assert Archive(ws).lookup_path("单位1.xlsx", len(CLEAN) + 4, 1) == records[1]
+
+
+def test_a_batch_committed_together_is_journaled_in_one_entry_that_readers_follow(tmp_path):
+    ws = Workspace(tmp_path)
+    archive = Archive(ws)
+    archive.compact()  # an index that predates the batch
+    records = [archive.stage(data, f"单位{i}.xlsx", T0, mtime_ns=i) for i, data in enumerate(_returns(5))]
+    archive.commit_staged()
+    for r in records:
+        archive.save_submission(Submission(path=r.path, sha256=r.sha256, size=r.size, received_at=T0,
+                                           outcome="accepted"))
+    entries = sorted(p.name for p in (tmp_path / "archive" / "journal").iterdir())
+    assert len(entries) == 1 and entries[0].startswith("batch-")  # one file for the five, parses included
+    reader = Archive(ws)  # what the index does not say yet, the journal does
+    assert len(reader.records()) == 5 and len(reader.submissions()) == 5
+    assert reader.lookup_path("单位3.xlsx", len(CLEAN) + 4, 3) == records[3]
+    reader.compact()
+    assert not list((tmp_path / "archive" / "journal").iterdir())
+    assert len(Archive(ws).submissions()) == 5
+
+
+def test_a_parse_is_never_saved_before_the_record_it_belongs_to(tmp_path):
+    ws = Workspace(tmp_path)
+    archive = Archive(ws)
+    record = archive.stage(CLEAN, "区工信局/上半年.xlsx", T0)
+    archive.save_submission(Submission(path=record.path, sha256=record.sha256, size=record.size,
+                                       received_at=T0, outcome="accepted"))
+    reader = Archive(ws)
+    assert reader.get(record.sha256) == record and reader.has_submission(record.sha256)
+
+
+def test_a_long_intake_rewrites_the_index_once_at_its_end(tmp_path):
+    ws = Workspace(tmp_path)
+    archive = Archive(ws)
+    archive.compact()  # an index to start from
+    index = tmp_path / "archive" / "index.json"
+    before = index.read_bytes()
+    with archive.holding_compaction():
+        for i, data in enumerate(_returns(COMPACT_AFTER * 2 + 5)):
+            record = archive.stage(data, f"单位{i}.xlsx", T0)
+            if i % 16 == 15:
+                archive.commit_staged()
+            archive.save_submission(Submission(path=record.path, sha256=record.sha256, size=record.size,
+                                               received_at=T0, outcome="accepted"))
+        assert index.read_bytes() == before  # held: however long the journal grew
+    assert len(json.loads(index.read_text(encoding="utf-8"))["records"]) == COMPACT_AFTER * 2 + 5
+    assert not list((tmp_path / "archive" / "journal").iterdir())
+
+
 # -- crash safety: a real process killed while storing ---------------------------------------------
 WRITER = r"""
 import sys
@@ -256,25 +322,35 @@ from excelflow.workspace import Workspace
 
 root, run, count = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 data = Path(sys.argv[4]).read_bytes()
+batch = int(sys.argv[5])
 archive = Archive(Workspace(root))
 when = datetime(2021, 6, 1) + timedelta(days=run)
 print("ready", flush=True)
+staged = []
 for i in range(count):
     blob = data + i.to_bytes(4, "little")
-    record = archive.store(blob, f"inbox/单位{i}.xlsx", when, mtime_ns=i)
-    archive.save_submission(Submission(path=record.path, sha256=record.sha256, size=record.size,
-                                       received_at=record.received_at, outcome="accepted"))
-    print(i, flush=True)
+    if batch == 1:
+        staged.append((i, archive.store(blob, f"inbox/单位{i}.xlsx", when, mtime_ns=i)))
+    else:  # as a pass does: staged, committed `batch` at a time, then the parses saved
+        staged.append((i, archive.stage(blob, f"inbox/单位{i}.xlsx", when, mtime_ns=i)))
+        if len(staged) < batch and i < count - 1:
+            continue
+        archive.commit_staged()
+    for k, record in staged:
+        archive.save_submission(Submission(path=record.path, sha256=record.sha256, size=record.size,
+                                           received_at=record.received_at, outcome="accepted"))
+        print(k, flush=True)
+    staged.clear()
 archive.compact()
 print("done", flush=True)
 """
 
 
-def _run_writer(root: Path, run: int, count: int, kill_at: tuple[int, float] | None) -> bool:
+def _run_writer(root: Path, run: int, count: int, kill_at: tuple[int, float] | None, batch: int = 1) -> bool:
     """Run the writer; with `kill_at = (k, delay)`, SIGKILL it `delay` s after its k-th file. True if it finished."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(root), str(run), str(count),
-                             str(RETURNS / "clean-return.xlsx")], env=env, stdout=subprocess.PIPE)
+                             str(RETURNS / "clean-return.xlsx"), str(batch)], env=env, stdout=subprocess.PIPE)
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == b"ready"
     if kill_at is not None:
@@ -300,10 +376,11 @@ def _check_consistent(root: Path) -> dict[str, tuple]:
     return {r.sha256: (r.path, r.received_at) for r in records}
 
 
-def test_sigkill_at_random_points_never_loses_duplicates_or_rewrites_a_record(tmp_path):
+@pytest.mark.parametrize("batch", [1, 8])
+def test_sigkill_at_random_points_never_loses_duplicates_or_rewrites_a_record(tmp_path, batch):
     count = 120
     # Uninterrupted reference run: what the archive must end up holding.
-    assert _run_writer(tmp_path / "reference", 0, count, kill_at=None)
+    assert _run_writer(tmp_path / "reference", 0, count, kill_at=None, batch=batch)
     reference = _check_consistent(tmp_path / "reference")
     assert len(reference) == count
 
@@ -312,13 +389,13 @@ def test_sigkill_at_random_points_never_loses_duplicates_or_rewrites_a_record(tm
     seen: dict[str, tuple] = {}
     for run in range(1, 7):
         k = rng.randint(len(seen) + 1, len(seen) + 15)  # a few files into what is left
-        finished = _run_writer(root, run, count, kill_at=(k, rng.uniform(0, 0.02)))
+        finished = _run_writer(root, run, count, kill_at=(k, rng.uniform(0, 0.02)), batch=batch)
         assert not finished
         now = _check_consistent(root)
         assert all(now[sha] == first for sha, first in seen.items())  # written once, never changed
         assert len(now) >= k  # every file reported done before the kill is committed
         seen = now
-    assert _run_writer(root, 99, count, kill_at=None)
+    assert _run_writer(root, 99, count, kill_at=None, batch=batch)
     final = _check_consistent(root)
     assert set(final) == set(reference)
     assert all(final[sha] == first for sha, first in seen.items())

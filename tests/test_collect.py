@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -462,3 +463,26 @@ def test_a_rollup_row_that_starts_a_printed_page_names_the_task_it_continues(ws:
         assert all(rows[i][0] in ("", f"{task_id}(续)") for i in range(lead_row + 1, r + 1))
         continued += 1
     assert continued  # task 1's 24 co-units run over a page
+
+
+def test_a_pass_drawn_in_worker_processes_writes_the_bytes_of_a_single_process_pass(ws: Workspace, tmp_path: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch):
+    from excelflow.runs import round_outputs
+    from excelflow.runs.collect import run_pass
+
+    monkeypatch.setattr(round_outputs, "WORKERS_FROM", 1)  # a city's many outputs, with a district's few
+    units = ("区科技局", "上饶高新区", "区工信局", "永丰街道", "芦林街道", "区商务局", "区财政局", "区发改委")
+    for i, unit in enumerate(units):
+        drop(ws, fill(ws, unit, tmp_path / f"{unit}.xlsx", status=("序时推进", "已完成", "滞后")[i % 3]), f"{unit}.xlsx")
+    single = Workspace(tmp_path / "一个进程")
+    shutil.copytree(ws.root, single.root)
+    now = datetime(2021, 6, 16, 9, 30)
+    parallel_report = run_pass(ws, round_id=ROUND, now=now, workers=2)  # parses and draws in two workers
+    single_report = run_pass(single, round_id=ROUND, now=now, workers=1)  # draws in this process
+    assert len(parallel_report.new) == len(single_report.new) == len(units)
+    drawn = [p for p in tree_digest(ws.outbox / ROUND) if p.startswith(("rollups/", "receipts/"))]
+    assert len(drawn) == len(units) * 2 + len(load_register(ws.register_path).leads_in_task_order())
+    for folder in (ws.outbox / ROUND, ws.archive):
+        twin = single.root / folder.relative_to(ws.root)
+        ours = {p: h for p, h in tree_digest(folder).items() if not p.endswith(".docx")}  # python-docx stamps the time
+        assert ours == {p: h for p, h in tree_digest(twin).items() if not p.endswith(".docx")}

@@ -7,6 +7,10 @@ a random delay, checks the kill landed (the process was still running and died o
 collect again to completion. The random delays come from a fixed seed, printed (and overridable
 with EXCELFLOW_CRASH_SEED), so a failing trial can be repeated. The archive (every blob and record) and every output
 (workbook cell values, text files) must equal the reference: nothing lost, nothing duplicated.
+
+A pass syncs its writes in batches (the staged returns' blobs, then their records; a round's
+outputs): the second test lands each kill inside one of those commits, chosen at random among
+those an uninterrupted run makes, before or after its files are synced.
 """
 
 from __future__ import annotations
@@ -32,9 +36,15 @@ SEED = int(os.environ.get("EXCELFLOW_CRASH_SEED", "20210616"))
 SLOW = 0.15  # seconds each killed pass sleeps after each file
 
 
-def run_collect(root: Path, *, slow: float = 0.0) -> subprocess.Popen[bytes]:
+SLOW_SYNC = 0.25  # seconds a commit waits before and after syncing its files, in the second test
+
+
+def run_collect(root: Path, *, slow: float = 0.0, sync_log: Path | None = None) -> subprocess.Popen[bytes]:
+    command = excelflow_command(slow or (0.001 if sync_log else 0.0))
+    if sync_log is not None:
+        command += ["--slow-sync", str(SLOW_SYNC), "--sync-log", str(sync_log)]
     return subprocess.Popen(
-        [*excelflow_command(slow), "collect", "--root", str(root), "--now", NOW, "--wait", "30"],
+        [*command, "collect", "--root", str(root), "--now", NOW, "--wait", "30"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ))
 
 
@@ -108,3 +118,46 @@ def test_killed_collect_then_rerun_equals_an_uninterrupted_run(prepared: Path, t
         finish(root)
         got = snapshot(root)
         assert got == reference, f"trial {trial} (seed {SEED}, killed after {delay:.2f}s) differs"
+
+
+def commits(log: Path) -> int:
+    try:
+        return len(log.read_text(encoding="utf-8").splitlines())
+    except FileNotFoundError:
+        return 0
+
+
+def test_killed_inside_a_batched_commit_then_rerun_equals_an_uninterrupted_run(prepared: Path, tmp_path: Path):
+    print(f"commit crash trials seed {SEED} (repeat with EXCELFLOW_CRASH_SEED={SEED})")
+    reference_root = tmp_path / "reference"
+    shutil.copytree(prepared, reference_root)
+    counted = tmp_path / "reference-commits.txt"
+    proc = run_collect(reference_root, sync_log=counted)  # how many commits an uninterrupted run makes
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err.decode("utf-8", "replace")
+    total = commits(counted)
+    assert total >= 3  # at least the archive's two (blobs, records) and the round's outputs
+    reference = snapshot(reference_root)
+
+    rng = random.Random(SEED + 1)
+    landed = []
+    for trial in range(TRIALS):
+        root = tmp_path / f"commit-trial{trial}"
+        shutil.copytree(prepared, root)
+        log = tmp_path / f"commit-trial{trial}.txt"
+        target = rng.randint(1, total)
+        delay = rng.uniform(0.0, 1.8 * SLOW_SYNC)  # before the sync (files written, not synced) or after it
+        proc = run_collect(root, sync_log=log)
+        deadline = time.monotonic() + 300
+        while commits(log) < target and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(delay)
+        alive = proc.poll() is None
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+        assert alive and proc.returncode == -signal.SIGKILL, f"trial {trial} (seed {SEED}): the kill did not land"
+        landed.append((target, round(delay, 2)))
+        finish(root)
+        got = snapshot(root)
+        assert got == reference, f"trial {trial} (seed {SEED}, killed in commit {target} of {total} after {delay:.2f}s) differs"
+    print(f"killed inside commits (commit, seconds in): {landed} of {total}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -379,3 +380,37 @@ def test_entry_rows_grow_with_the_text_a_unit_types(ws: Workspace) -> None:
     assert entry_rows and all('ht="' in rows[r] and "customHeight" not in rows[r] for r in entry_rows)
     header = min(entry_rows) - 1
     assert 'customHeight="1"' in rows[header]
+
+
+def test_workbooks_drawn_in_worker_processes_are_the_bytes_one_process_draws(ws: Workspace, tmp_path: Path) -> None:
+    from excelflow.forms.campaign_key import ensure_key
+
+    ensure_key(ws)
+    single = Workspace(tmp_path / "一个进程")
+    single.campaign_key_path.parent.mkdir(parents=True)
+    single.campaign_key_path.write_bytes(ws.campaign_key_path.read_bytes())  # the same campaign signs both
+    from excelflow.runs.prepare import drawing_in_workers
+
+    parallel = generate_round(ws, sample_register(), "2021-H1", now=NOW, draw=drawing_in_workers(sample_register(), 2))
+    alone = generate_round(single, sample_register(), "2021-H1", now=NOW)  # drawn in this process
+    assert len(parallel.written) == len(alone.written) > 5
+    for ours, theirs in zip(parallel.written, alone.written):
+        assert ours.name == theirs.name and ours.read_bytes() == theirs.read_bytes()
+    assert parallel.distribution_list and alone.distribution_list
+    assert parallel.distribution_list.read_bytes() == alone.distribution_list.read_bytes()
+
+
+def test_a_plan_and_the_style_come_back_equal_from_the_json_a_worker_gets() -> None:
+    from excelflow.forms.default_template import SHIPPED_TEMPLATE
+    from excelflow.forms.plan import plan_unit
+    from excelflow.forms.plan_json import plan_from_json, plan_to_json, style_from_json, style_to_json
+    from excelflow.forms.template_style import load_template_style
+
+    register = sample_register()
+    rnd = register.require_round("2021-H1")
+    style = load_template_style(SHIPPED_TEMPLATE)
+    assert style_from_json(json.loads(json.dumps(style_to_json(style)))) == style
+    for unit in {e.unit for e in register.expected_entries()}:
+        entries = [(e.task_id, e.role) for e in register.entries_of(unit)]
+        plan = plan_unit(register, rnd, unit, entries, style, {}, True)
+        assert plan_from_json(json.loads(json.dumps(plan_to_json(plan)))) == plan

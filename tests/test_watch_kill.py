@@ -18,6 +18,7 @@ from watch_helpers import (
     log_text,
     make_workspace,
     outputs_digest,
+    parsed_listing,
     passes_done,
     start_watch,
     wait_for,
@@ -104,7 +105,7 @@ def test_second_interrupt_abandons_the_pass_and_releases_the_locks(filled_folder
         proc.kill()
         proc.wait()
     assert not passes_done(root)
-    assert len(archive_listing(root)) < len(UNITS)  # abandoned part-way ...
+    assert len(parsed_listing(root)) < len(UNITS)  # abandoned part-way ...
     assert "放弃当前收集" in log_text(root)
     assert not (root / ".excelflow" / "lock").exists() and not (root / ".excelflow" / "watch.lock").exists()
     # ... and safely: the next collect needs no takeover and finishes the work.

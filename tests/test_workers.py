@@ -15,7 +15,18 @@ import pytest
 from corpus_maker import MAKE
 
 from excelflow.intake.records import Submission
-from excelflow.runs.workers import ParseJob, WorkerPool, WorkerStartError, parse_in_process
+from excelflow.reports.ledger import round_states, states_by_key
+from excelflow.reports.receipts import make_receipt, receipt_to_json
+from excelflow.reports.rollup import rollup_rows, rows_to_json
+from excelflow.runs.workers import (
+    ParseJob,
+    RenderFailed,
+    RenderJob,
+    WorkerPool,
+    WorkerStartError,
+    parse_in_process,
+    render_in_process,
+)
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 UNCHECKED = Path(__file__).resolve().parent / "unchecked_worker.py"
@@ -99,3 +110,52 @@ def test_a_worker_that_cannot_start_is_an_error_of_the_installation_not_of_the_f
     with WorkerPool(MAKE.REGISTER, workers=1, program=[sys.executable, "-c", "import sys; sys.exit(3)"]) as pool:
         with pytest.raises(WorkerStartError, match="无法启动读取进程"):
             list(pool.parse_many(batch))
+
+
+def render_jobs() -> list[RenderJob]:
+    """A receipt for each corpus file of `jobs()` and the rollup of every lead unit of the register."""
+    register = MAKE.REGISTER
+    subs = list(parse_in_process(register, jobs(), MAKE.CORPUS_KEY))
+    states = states_by_key(round_states(register, "2021-H1", subs, datetime(2021, 6, 20)))
+    out = [RenderJob("receipt", {**receipt_to_json(make_receipt(s, register, states)),
+                                 "received_at": s.received_at.isoformat()}, s.path) for s in subs]
+    out += [RenderJob("rollup", {"round": "2021-H1", "unit": unit, "as_of": "2021-06-20T09:00:00",
+                                 "rows": rows_to_json(rollup_rows(register, unit, states))}, unit)
+            for unit in register.leads_in_task_order()]
+    return out
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_outputs_drawn_by_workers_are_the_bytes_one_process_draws_in_the_same_order(workers: int) -> None:
+    batch = render_jobs()
+    expected = list(render_in_process(MAKE.REGISTER, batch, MAKE.CORPUS_KEY))
+    with WorkerPool(MAKE.REGISTER, campaign=MAKE.CORPUS_KEY, workers=workers) as pool:
+        got = list(pool.render_many(iter(batch)))
+        started = pool.started
+    assert len(got) == len(batch) > 50 and got == expected
+    assert started == workers
+
+
+def test_a_worker_that_dies_drawing_is_replaced_and_the_output_drawn_again(tmp_path: Path) -> None:
+    flag = tmp_path / "abort-once"
+    flag.write_bytes(b"")
+    batch = render_jobs()[:12]
+    batch[5] = RenderJob(batch[5].kind, {**batch[5].args, "abort_if": str(flag), "once": True}, batch[5].name)
+    expected = list(render_in_process(MAKE.REGISTER, render_jobs()[:12], MAKE.CORPUS_KEY))
+    with WorkerPool(MAKE.REGISTER, campaign=MAKE.CORPUS_KEY, workers=2,
+                    program=[sys.executable, str(UNCHECKED)]) as pool:
+        got = list(pool.render_many(batch))
+        started = pool.started
+    assert got == expected and not flag.exists()
+    assert started == 3  # the dead one replaced; the outputs queued behind it drawn by a fresh worker
+
+
+def test_an_output_that_kills_its_worker_twice_is_an_error_of_excelflow(tmp_path: Path) -> None:
+    flag = tmp_path / "abort-always"
+    flag.write_bytes(b"")
+    batch = render_jobs()[:4]
+    batch[2] = RenderJob(batch[2].kind, {**batch[2].args, "abort_if": str(flag)}, "回执-测试.xlsx")
+    with WorkerPool(MAKE.REGISTER, campaign=MAKE.CORPUS_KEY, workers=2,
+                    program=[sys.executable, str(UNCHECKED)]) as pool:
+        with pytest.raises(RenderFailed, match="回执-测试.xlsx.*2 次异常退出.*SIGABRT"):
+            list(pool.render_many(batch))

@@ -97,6 +97,12 @@ def archive_listing(root: Path) -> list[str]:
     return sorted(p.name for p in (root / "archive").rglob("*") if p.suffix in (".xlsx", ".xls", ".ods", ".xlsm"))
 
 
+def parsed_listing(root: Path) -> list[str]:
+    """The returns whose parse the archive has saved: a pass saves them one after another (with a
+    progress tick each), while it stages the blobs ahead of the parses, several at once."""
+    return sorted(p.name for p in (root / "archive").rglob("*.submission.json"))
+
+
 def wait_for(predicate, timeout: float = 60.0, every: float = 0.05) -> None:  # noqa: ANN001
     """Poll `predicate` until it is true; fail the test after `timeout` seconds."""
     import time

@@ -4,11 +4,18 @@ distribution list (`分发清单.xlsx`) to send them with.
 What each workbook shows is planned by `plan.py` and drawn by `render.py`; this module runs the
 round: it plans every unit, skips workbooks whose content is unchanged, refuses to overwrite one
 that would change (it may have been sent already) unless forced, and reports what it did.
+
+Drawing is nearly all of generate's cost (~7 ms a workbook, xlsxwriter writing XML): the units
+are planned one after another and each workbook to write is handed to `draw` (a `Drawer`) as soon
+as it is planned, which gives the bytes back in the units' order. Without one they are drawn
+here; the command passes the worker processes' (`runs/prepare.py`: one per core, drawing while
+this process plans the next units; the same bytes, tested). The workbooks are written as they
+come and synced together at the end (`files.synced_together`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
@@ -16,9 +23,9 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from excelflow.files import atomic_write_bytes
+from excelflow.files import atomic_write_bytes, synced_together
 from excelflow.forms import identity as ident
-from excelflow.forms.campaign_key import ensure_key
+from excelflow.forms.campaign_key import CampaignKey, ensure_key
 from excelflow.forms.default_template import SHIPPED_TEMPLATE
 from excelflow.forms.distribution_list import write_distribution_list
 from excelflow.forms.plan import PreviousReports, RoundIndex, UnitPlan, plan_unit, template_version
@@ -64,6 +71,19 @@ def load_style(ws: Workspace) -> tuple[TemplateStyle, list[str]]:
     return style, [f"工作文件夹中没有模板 {ws.template_path},已使用默认模板(可运行 `excelflow init` 放入后修改样式)。"]
 
 
+# Draws planned workbooks: (plan, template version) each, taken as they come; the style, the
+# generation time, the campaign's key, and how many workbooks there are at most → each workbook's
+# bytes, in order.
+Drawer = Callable[[Iterable[tuple[UnitPlan, str]], TemplateStyle, str, CampaignKey, int], Iterator[bytes]]
+
+
+def draw_here(todo: Iterable[tuple[UnitPlan, str]], style: TemplateStyle, generated_at: str,
+              key: CampaignKey, at_most: int = 0) -> Iterator[bytes]:
+    """The default `Drawer`: in this process."""
+    for plan, version in todo:
+        yield render_unit(plan, style, version, generated_at, key)[0]
+
+
 def unchosen_warnings(register: Register) -> list[str]:
     warnings = []
     for task in register.unchosen_relevant():
@@ -79,11 +99,12 @@ def unchosen_warnings(register: Register) -> list[str]:
 def generate_round(ws: Workspace, register: Register, round_id: str, *, force: bool = False,
                    previous: PreviousReports | None = None, now: datetime,
                    progress: Callable[[int, int], None] | None = None,
-                   style: TemplateStyle | None = None) -> GenerateReport:
+                   style: TemplateStyle | None = None, draw: Drawer = draw_here) -> GenerateReport:
     """Write every unit's reporting workbook for `round_id` and the distribution list.
 
     A workbook already on disk is left alone when its content is unchanged, and also when it would
     change but `force` is False (it may have been sent already): those are reported, not written.
+    `draw` draws the workbooks to write (by default, this process).
     """
     rnd = register.require_round(round_id)
     warnings: list[str] = []
@@ -115,31 +136,50 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
     listing: list[tuple[str, Path, UnitPlan, str]] = []
     claimed: dict[Path, str] = {}
     total = len(order)
-    for done, unit in enumerate(order, start=1):
-        plan = plan_unit(register, rnd, unit, by_unit[unit], style, previous, has_previous, index)
-        version = template_version(plan, style_digest)
-        target = ws.template_file(round_id, unit)
-        if target in claimed:
-            # Two names that only differ in characters a file name cannot hold (`/`, `:` …).
-            warnings.append(f"单位「{unit}」与「{claimed[target]}」的文件名相同({target.name}),"
-                            f"未为「{unit}」生成填报表。请在任务登记表中修改其中一个单位名称。")
-            if progress is not None:
-                progress(done, total)
-            continue
-        claimed[target] = unit
-        # The version digests everything the unit would see, so an equal version on disk means
-        # an identical workbook: no need to render it again.
-        old = existing_identity(target) if target.exists() else None
-        if old is not None and (old.kind, old.unit, old.round_id, old.template_version) == \
-                ("report", unit, round_id, version):
-            unchanged.append(target)
-            state = "未变化"
-        elif target.exists() and not force:
-            would_change.append(target)
-            state = "内容有变化,未覆盖"
-        else:
+    done = 0
+
+    def advance() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    to_draw: list[tuple[int, UnitPlan, str, Path]] = []  # (place in the listing, plan, version, file)
+
+    def planned() -> Iterator[tuple[UnitPlan, str]]:
+        """Plan unit after unit; hand over each workbook to write (drawn while the next is planned)."""
+        for unit in order:
+            plan = plan_unit(register, rnd, unit, by_unit[unit], style, previous, has_previous, index)
+            version = template_version(plan, style_digest)
+            target = ws.template_file(round_id, unit)
+            if target in claimed:
+                # Two names that only differ in characters a file name cannot hold (`/`, `:` …).
+                warnings.append(f"单位「{unit}」与「{claimed[target]}」的文件名相同({target.name}),"
+                                f"未为「{unit}」生成填报表。请在任务登记表中修改其中一个单位名称。")
+                advance()
+                continue
+            claimed[target] = unit
+            # The version digests everything the unit would see, so an equal version on disk means
+            # an identical workbook: no need to render it again.
+            old = existing_identity(target) if target.exists() else None
+            if old is not None and (old.kind, old.unit, old.round_id, old.template_version) == \
+                    ("report", unit, round_id, version):
+                unchanged.append(target)
+                listing.append((unit, target, plan, "未变化"))
+                advance()
+            elif target.exists() and not force:
+                would_change.append(target)
+                listing.append((unit, target, plan, "内容有变化,未覆盖"))
+                advance()
+            else:
+                to_draw.append((len(listing), plan, version, target))
+                listing.append((unit, target, plan, ""))  # its state once written
+                yield plan, version
+
+    with synced_together():
+        for k, data in enumerate(draw(planned(), style, generated_at, key, len(order))):
+            place, plan, _, target = to_draw[k]
             existed = target.exists()
-            data, _ = render_unit(plan, style, version, generated_at, key)
             try:
                 atomic_write_bytes(target, data)
                 written.append(target)
@@ -147,9 +187,8 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
             except OSError as exc:
                 warnings.append(f"无法写入 {target}(可能正在被 Excel 或 WPS 打开):{exc.strerror or exc}")
                 state = "写入失败"
-        listing.append((unit, target, plan, state))
-        if progress is not None:
-            progress(done, total)
+            listing[place] = (plan.unit, target, plan, state)
+            advance()
 
     dist: Path | None = ws.distribution_list(round_id)
     try:

@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Literal
 
 from excelflow.errors import RoundError
-from excelflow.notice.clauses import clauses
+from excelflow.notice.clauses import Clause, clauses
 from excelflow.notice.issuer import office_for
 from excelflow.notice.units import group_key, is_group, is_relevant_group, normalize_name
 from excelflow.wording import day, round_with_id
@@ -151,7 +151,9 @@ class Register:
             email=s.get("邮箱") or s.get("督查室邮箱") or "",
         )
 
-    # Look-ups built once per register (it is frozen): expanding groups runs for every entry.
+    # Look-ups built once per register (it is frozen, so they never go stale): a collect pass of a
+    # thousand units asks them millions of times, and a scan of every task or unit each time made
+    # the pass quadratic in the register's size (issue 13's profile: `lead_units` 6 million calls).
     @cached_property
     def _unit_names(self) -> frozenset[str]:
         return frozenset(u.name for u in self.units)
@@ -164,23 +166,74 @@ class Register:
                 members.setdefault(group, []).append(unit.name)
         return {group: tuple(names) for group, names in members.items()}
 
-    def unit(self, name: str) -> Unit | None:
+    @cached_property
+    def _units_by_name(self) -> Mapping[str, Unit]:
+        out: dict[str, Unit] = {}
         for unit in self.units:
-            if unit.name == name:
-                return unit
-        return None
+            out.setdefault(unit.name, unit)  # the first of a repeated name, as a scan would find
+        return out
+
+    @cached_property
+    def _tasks_by_id(self) -> Mapping[int, Task]:
+        out: dict[int, Task] = {}
+        for task in self.tasks:
+            out.setdefault(task.id, task)
+        return out
+
+    @cached_property
+    def _rounds_by_id(self) -> Mapping[str, Round]:
+        out: dict[str, Round] = {}
+        for rnd in self.rounds:
+            out.setdefault(rnd.id, rnd)
+        return out
+
+    @cached_property
+    def _milestones_by_key(self) -> Mapping[tuple[int, str], Milestone]:
+        out: dict[tuple[int, str], Milestone] = {}
+        for m in self.milestones:
+            out.setdefault((m.task_id, m.round_id), m)
+        return out
+
+    @cached_property
+    def _roles_cache(self) -> dict[Task, tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Lead and co units per task (by value: a task passed in need not be this register's own)."""
+        return {}
+
+    @cached_property
+    def _clauses(self) -> dict[str, tuple[Clause, ...]]:
+        return {}
+
+    @cached_property
+    def _led_by_unit(self) -> Mapping[str, tuple[Task, ...]]:
+        led: dict[str, list[Task]] = {}
+        for task in self.tasks:
+            for unit in self.lead_units(task):
+                led.setdefault(unit, []).append(task)
+        return {unit: tuple(tasks) for unit, tasks in led.items()}
+
+    @cached_property
+    def _expected(self) -> tuple[ExpectedEntry, ...]:
+        entries: list[ExpectedEntry] = []
+        for task in self.tasks:
+            entries.extend(ExpectedEntry(task.id, u, "lead") for u in self.lead_units(task))
+            entries.extend(ExpectedEntry(task.id, u, "co") for u in self.co_units(task))
+        return tuple(entries)
+
+    @cached_property
+    def _entries_by_unit(self) -> Mapping[str, tuple[ExpectedEntry, ...]]:
+        out: dict[str, list[ExpectedEntry]] = {}
+        for entry in self._expected:
+            out.setdefault(entry.unit, []).append(entry)
+        return {unit: tuple(entries) for unit, entries in out.items()}
+
+    def unit(self, name: str) -> Unit | None:
+        return self._units_by_name.get(name)
 
     def task(self, task_id: int) -> Task | None:
-        for task in self.tasks:
-            if task.id == task_id:
-                return task
-        return None
+        return self._tasks_by_id.get(task_id)
 
     def round(self, round_id: str) -> Round | None:
-        for rnd in self.rounds:
-            if rnd.id == round_id:
-                return rnd
-        return None
+        return self._rounds_by_id.get(round_id)
 
     def require_round(self, round_id: str) -> Round:
         """The round `round_id`, or a RoundError naming the rounds the register has."""
@@ -203,10 +256,7 @@ class Register:
         return self._members.get(normalize_name(group), ())
 
     def milestone(self, task_id: int, round_id: str) -> Milestone | None:
-        for m in self.milestones:
-            if m.task_id == task_id and m.round_id == round_id:
-                return m
-        return None
+        return self._milestones_by_key.get((task_id, round_id))
 
     # -- groups and entries -----------------------------------------------------------------
     def expand(self, names: Iterable[str], task: Task) -> tuple[str, ...]:
@@ -231,12 +281,21 @@ class Register:
         return tuple(out)
 
     def lead_units(self, task: Task) -> tuple[str, ...]:
-        return self.expand(task.lead, task)
+        return self._roles(task)[0]
 
     def co_units(self, task: Task) -> tuple[str, ...]:
         """Co-units of a task, without any unit that also leads it (it reports once, as lead)."""
-        leads = set(self.lead_units(task))
-        return tuple(u for u in self.expand(task.co, task) if u not in leads)
+        return self._roles(task)[1]
+
+    def _roles(self, task: Task) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        cache = self._roles_cache
+        found = cache.get(task)
+        if found is None:
+            leads = self.expand(task.lead, task)
+            lead_set = set(leads)
+            found = (leads, tuple(u for u in self.expand(task.co, task) if u not in lead_set))
+            cache[task] = found
+        return found
 
     def waiting_groups(self, task: Task) -> tuple[str, ...]:
         """The groups of a task that ask nobody yet: a `相关…` group the clerk has not chosen for,
@@ -260,7 +319,9 @@ class Register:
     def own_clauses(self, task: Task, unit: str) -> tuple[str, ...]:
         """For a task of clauses each with its own units, the clauses that name `unit` (by name,
         alias or a group it belongs to); () for any other task."""
-        found = clauses(task.text, self.settings.get("层级") or None)
+        found = self._clauses.get(task.text)
+        if found is None:  # a task's text is split once, not once per unit and entry that shows it
+            found = self._clauses[task.text] = clauses(task.text, self.settings.get("层级") or None)
         if not found:
             return ()
         record = self.unit(unit)
@@ -281,30 +342,22 @@ class Register:
 
     def expected_entries(self) -> tuple[ExpectedEntry, ...]:
         """Every (task, unit, role) a round expects; the same for every round of the register."""
-        entries: list[ExpectedEntry] = []
-        for task in self.tasks:
-            entries.extend(ExpectedEntry(task.id, u, "lead") for u in self.lead_units(task))
-            entries.extend(ExpectedEntry(task.id, u, "co") for u in self.co_units(task))
-        return tuple(entries)
+        return self._expected
 
     def entries_of(self, unit: str) -> tuple[ExpectedEntry, ...]:
-        return tuple(e for e in self.expected_entries() if e.unit == unit)
+        return self._entries_by_unit.get(unit, ())
 
     def led_tasks(self, unit: str) -> tuple[Task, ...]:
         """The tasks `unit` leads, in register order."""
-        return tuple(t for t in self.tasks if unit in self.lead_units(t))
+        return self._led_by_unit.get(unit, ())
 
     def leads_in_task_order(self) -> tuple[str, ...]:
         """Every unit that leads a task, in the order of its first led task (rollups, chase lists)."""
-        out: dict[str, None] = {}
-        for task in self.tasks:
-            for unit in self.lead_units(task):
-                out.setdefault(unit)
-        return tuple(out)
+        return tuple(self._led_by_unit)  # built in task order: a unit's first led task first
 
     def leads_in_unit_order(self) -> tuple[str, ...]:
         """Every unit that leads a task, in the order of the 单位 sheet (plan workbooks)."""
-        leading = {u for t in self.tasks for u in self.lead_units(t)}
+        leading = self._led_by_unit
         return tuple(u.name for u in self.units if u.name in leading)
 
 

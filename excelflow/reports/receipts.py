@@ -116,6 +116,20 @@ class Receipt:
     problems: tuple[tuple[str, ...], ...]
 
 
+def receipt_to_json(receipt: Receipt) -> dict[str, Any]:
+    """The receipt as JSON, for drawing it in a worker process (`receipt_from_json` gives it back equal)."""
+    return {"action": receipt.action, "title": receipt.title, "facts": receipt.facts,
+            "entries": receipt.entries, "problems": receipt.problems}
+
+
+def receipt_from_json(d: Mapping[str, Any]) -> Receipt:
+    def rows(items: Any) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(str(v) for v in row) for row in items)
+
+    facts = tuple((str(label), str(value)) for label, value in d["facts"])
+    return Receipt(str(d["action"]), str(d["title"]), facts, rows(d["entries"]), rows(d["problems"]))
+
+
 ENTRY_HEADERS = ("序号", "任务", "身份", "完成状态", "完成进度(%)", "是否按时", "处理结果")
 PROBLEM_HEADERS = ("级别", "说明", "工作表", "单元格", "序号")
 

@@ -18,7 +18,7 @@ rewritten (`files.publish_bytes`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -131,9 +131,22 @@ LAYOUT_VERSION = 2  # bump when the rollup's look changes, so every rollup is re
 def rollup_digest(register: Register, round_: Round, unit: str, states: Mapping[Key, EntryState],
                   as_of: datetime) -> str:
     """Digest of everything `build_rollup` draws: equal digests give equal bytes (no need to render)."""
-    rows = rollup_rows(register, unit, states)
+    return rows_digest(round_, unit, as_of, rollup_rows(register, unit, states))
+
+
+def rows_digest(round_: Round, unit: str, as_of: datetime, rows: Sequence[RollupRow]) -> str:
+    """`rollup_digest` of rows already made (a pass makes them once, for the digest and the drawing)."""
     text = repr((LAYOUT_VERSION, round_, unit, as_of.isoformat(), [(r.role, r.task_id, r.values, r.state) for r in rows]))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def rows_to_json(rows: Sequence[RollupRow]) -> list[list[Any]]:
+    """Rows as JSON, for drawing the rollup in a worker process (`rows_from_json` gives them back equal)."""
+    return [[r.role, r.task_id, list(r.values), r.state] for r in rows]
+
+
+def rows_from_json(items: Sequence[Sequence[Any]]) -> list[RollupRow]:
+    return [RollupRow(str(role), int(task_id), tuple(values), str(state)) for role, task_id, values, state in items]
 
 
 def template_version(register: Register, round_: Round, unit: str) -> str:
@@ -149,7 +162,12 @@ def build_rollup(register: Register, round_: Round, unit: str, states: Mapping[K
     `as_of` is the time of the latest data the rollup shows; it goes into the document
     properties and the identity sheet, so the same inputs give the same bytes.
     """
-    rows = rollup_rows(register, unit, states)
+    return render_rollup(register, round_, unit, rollup_rows(register, unit, states), as_of, key)
+
+
+def render_rollup(register: Register, round_: Round, unit: str, rows: Sequence[RollupRow], as_of: datetime,
+                  key: CampaignKey | None = None) -> bytes:
+    """`build_rollup` from its rows (drawn in a worker process: the rows travel, not the states)."""
     buffer = BytesIO()
     workbook = new_workbook(buffer)
     workbook.set_properties({"title": f"{round_name(round_)}重点工作牵头汇总表({unit})", "author": "excelflow",

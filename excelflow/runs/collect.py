@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING
 
 from excelflow.files import remove_stale_temp_files
 from excelflow.intake.records import Submission
-from excelflow.intake.scan import Candidate, scan
-from excelflow.register.model import Register, Round, choose_round, no_round_started
+from excelflow.intake.scan import Candidate, InboxScan, scan
+from excelflow.register.model import Register, Round, RoundChoice, choose_round, no_round_started
 from excelflow.reports.ledger import EntryState, unidentified
 from excelflow.runs.pass_report import CollectReport
 from excelflow.runs.snapshot import from_snapshot, make_snapshot
@@ -42,16 +42,19 @@ from excelflow.store.pass_cache import PassCache
 from excelflow.wording import round_with_id
 from excelflow.workspace import Workspace
 
-if TYPE_CHECKING:  # the full pass's module, imported only when a pass takes files in (see run_pass)
+if TYPE_CHECKING:  # the full pass's modules, imported by `run_pass` only when it needs them
+    from excelflow.forms.campaign_key import CampaignKey
     from excelflow.runs.ingest import Ingested
+    from excelflow.runs.workers import WorkerPool
 
 
 def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
-             progress: Callable[[int, int], None] | None = None) -> CollectReport:
+             progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> CollectReport:
     """Collect what is new in `ws.inbox` and bring the round's outputs up to date.
 
     `progress(done, total)` is called after each new file (a progress bar; the crash tests slow
-    a real pass down through it).
+    a real pass down through it). `workers` is the number of worker processes (default: one per
+    core); with one, this process draws the outputs itself (no core to spare for another).
     """
     # Temporary files an earlier, killed writer left in the collector's own folder (whose owner is
     # known gone); this pass's own are inside its lock folder.
@@ -72,10 +75,23 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     # Imported only now: parsing (python-calamine) and rendering (xlsxwriter, python-docx) are the
     # full pass's job, and a pass with nothing new, answered above, must not pay for loading them.
     from excelflow.forms.campaign_key import ensure_key
+    from excelflow.runs.ingest import death_logger
+    from excelflow.runs.workers import WorkerPool
+
+    key = ensure_key(ws)  # identities are verified against it, rollups signed with it
+    # One pool of worker processes for the pass (started only when a file or many outputs need
+    # one): it parses the new files, then draws the outputs.
+    with WorkerPool(register, campaign=key, workers=workers, on_death=death_logger(ws, now)) as pool:
+        return _full_pass(ws, cache, register, choice, found, now, progress, key, pool)
+
+
+def _full_pass(ws: Workspace, cache: PassCache, register: Register, choice: RoundChoice | None, found: InboxScan,
+               now: datetime,
+               progress: Callable[[int, int], None] | None, key: CampaignKey, pool: WorkerPool) -> CollectReport:
     from excelflow.runs.ingest import ingest
     from excelflow.runs.round_outputs import bring_round_up_to_date
 
-    key = ensure_key(ws)  # identities are verified against it, rollups signed with it
+    candidates = found.candidates
     archive = Archive(ws)
     fresh = []
     for c in candidates:
@@ -84,7 +100,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
             fresh.append(c)
     fresh.sort(key=lambda c: (c.mtime_ns, c.path))
 
-    took = ingest(ws, archive, register, fresh, now, progress, campaign=key)
+    took = ingest(ws, archive, register, fresh, now, progress, pool=pool)
     took.unreadable[:0] = found.unreadable
 
     known_rounds = {r.id for r in register.rounds}
@@ -109,7 +125,8 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     complete: list[tuple[Round, list[EntryState]]] = []
     others = sorted((register.require_round(r) for r in touched if r is not None), key=lambda r: r.lead_deadline)
     for rnd in [chosen, *others]:
-        done = bring_round_up_to_date(ws, cache, register, rnd, all_subs, now, archive, campaign=key)
+        done = bring_round_up_to_date(ws, cache, register, rnd, all_subs, now, archive, campaign=key,
+                                      pool=pool if pool.size > 1 else None)
         outputs += done.written
         fallbacks += done.fallbacks
         rendered = rendered or done.rendered

@@ -1,4 +1,5 @@
-"""The process that parses returns for a pass: `python -m excelflow.runs.parse_worker LIMIT_BYTES`.
+"""The process that parses returns for a pass, and draws its outputs:
+`python -m excelflow.runs.parse_worker LIMIT_BYTES`.
 
 Started by `workers.WorkerPool`, it confines itself first (address space limited to LIMIT_BYTES,
 no core files), then reads its setup (the register, the campaign's identity key) and answers one
@@ -9,7 +10,9 @@ this process; the parent sees the pipe close and decides what to do with the fil
 
 Frames: 8 bytes of big-endian length, then the payload. Requests: a JSON header
 (`id`, `path`, `received_at`, `stale`), then the file's bytes. Replies: JSON (`id`,
-`submission` or `error`).
+`submission` or `error`). A request to draw an output has the header `id`, `render` (its kind)
+and the output's data as JSON for payload; its reply is JSON (`id`, `size`) followed by a frame
+holding the output's bytes.
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ import os
 import struct
 import sys
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from excelflow.forms.campaign_key import CampaignKey
+    from excelflow.register.model import Register
 
 _LENGTH = struct.Struct(">Q")
 
@@ -61,6 +68,28 @@ def confine(limit: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def render(kind: str, args: dict[str, Any], register: Register, campaign: CampaignKey | None) -> bytes:
+    """Draw one output from its data as JSON (what `runs/round_outputs.py` sends): the same bytes
+    as drawing it in the parent, which is what `workers.render_in_process` does."""
+    if kind == "receipt":
+        from excelflow.reports.receipts import build_receipt, receipt_from_json
+
+        return build_receipt(receipt_from_json(args), datetime.fromisoformat(args["received_at"]))
+    if kind == "rollup":
+        from excelflow.reports.rollup import render_rollup, rows_from_json
+
+        return render_rollup(register, register.require_round(args["round"]), args["unit"],
+                             rows_from_json(args["rows"]), datetime.fromisoformat(args["as_of"]), campaign)
+    if kind == "unit":  # a unit's reporting workbook (`excelflow generate`)
+        from excelflow.forms.plan_json import plan_from_json, style_from_json
+        from excelflow.forms.render import render_unit
+
+        drawn, _ = render_unit(plan_from_json(args["plan"]), style_from_json(args["style"]), args["version"],
+                               args["generated_at"], campaign)
+        return drawn
+    raise ValueError(f"unknown output kind {kind!r}")
+
+
 def main(argv: list[str]) -> int:
     limit = int(argv[1]) if len(argv) > 1 else 0
     # The protocol owns standard output; anything a library prints goes to standard error.
@@ -71,15 +100,17 @@ def main(argv: list[str]) -> int:
     if setup_frame is None:
         return 0
     # Imported after the frame arrives, before confinement: the imports' own memory is not the
-    # file's, and a worker that gets no work costs no import.
+    # file's, and a worker that gets no work costs no import. A worker that only draws (`generate`'s
+    # workbooks: the setup says `parses: false`) never loads the readers.
     import json
 
     from excelflow.files import json_dumps
-    from excelflow.intake.read import read_return
     from excelflow.store.archive_format import submission_to_json
     from excelflow.store.pass_cache import register_from_json
 
     setup: dict[str, Any] = json.loads(setup_frame)
+    if setup.get("parses", True):
+        from excelflow.intake.read import read_return  # noqa: F401 - loaded now, not with a file
     register = register_from_json(setup["register"])
     key = setup.get("campaign")
     campaign = None
@@ -98,7 +129,22 @@ def main(argv: list[str]) -> int:
         if data is None:
             return 0
         header = json.loads(head)
+        if "render" in header:
+            try:
+                drawn = render(str(header["render"]), json.loads(data), register, campaign)
+            except MemoryError:
+                write_frame(replies, json_dumps({"id": header["id"], "error": "memory"}).encode("utf-8"))
+            except Exception as exc:  # noqa: BLE001 - excelflow's own fault: the parent says so
+                write_frame(replies, json_dumps({"id": header["id"], "error": f"{type(exc).__name__}: {exc}"}
+                                                ).encode("utf-8"))
+            else:
+                write_frame(replies, json_dumps({"id": header["id"], "size": len(drawn)}).encode("utf-8"))
+                write_frame(replies, drawn)
+            replies.flush()
+            continue
         try:
+            from excelflow.intake.read import read_return
+
             sub = read_return(data, header["path"], datetime.fromisoformat(header["received_at"]), register,
                               stale_pending=bool(header["stale"]), campaign=campaign)
             reply: dict[str, Any] = {"id": header["id"], "submission": submission_to_json(sub)}

@@ -85,7 +85,11 @@ def from_snapshot(ws: Workspace, cache: PassCache, register: Register, rnd: Roun
     if not set(snap.get("receipts") or ()) <= receipts_present:
         return None
     rollups = ws.rollup_paths(rnd.id, register.leads_in_task_order()).values()
-    if not ws.state_file(rnd.id).exists() or not all(p.exists() for p in rollups):
+    try:
+        rollups_present = set(os.listdir(ws.rollups_dir(rnd.id)))  # one listing, not a stat per rollup
+    except FileNotFoundError:
+        rollups_present = set()
+    if not ws.state_file(rnd.id).exists() or not all(p.name in rollups_present or p.exists() for p in rollups):
         return None
     try:
         states = [state_from_json(v) for v in snap["states"]]

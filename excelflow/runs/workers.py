@@ -10,10 +10,23 @@ never read again), and the pass goes on with the next file.
 `parse_many` takes the jobs lazily and yields one `Submission` per job in the jobs' order, so
 the outputs are the same as a single process's whatever the number of workers; a job whose
 `ready` result is already known (a file judged without a reader) passes straight through. At
-most `workers + 1` jobs are held at once, so the parent's memory stays bounded by a few files.
+most `workers × DEPTH + 1` jobs are held at once, so the parent's memory stays bounded by a few
+files.
+
+The same workers then draw the pass's receipts and rollups (`render_many`: the data of each
+output as JSON in, the workbook's bytes out, in the jobs' order), so a pass with a thousand
+returns uses every core for its outputs too. Drawing is fed from a thread of this process, so
+this process makes what it alone makes (the state file, the comparison) while the workers draw. Drawing is deterministic: the bytes are those one
+process draws (`render_in_process`; tested). A worker that dies while drawing is replaced and the
+output drawn again; a second death is an error of excelflow (`RenderFailed`), not of a file.
+
+Each worker is given up to `DEPTH` jobs at a time, so it starts the next as soon as it answers
+while this process is busy with the answer (archiving, writing an output): a worker never waits
+for the parent. A worker that dies answers for its oldest job only; the ones queued behind it
+go to a fresh worker without counting against them.
 
 Measured here (2 cores, `benchmarks/bench_workers.py`): starting a worker costs ~0.2 s once per
-pass with new files; each file then costs ~1 ms more than parsing it in the parent (sending its
+pass with new files; each file then costs ~0.5 ms more than parsing it in the parent (sending its
 bytes, the JSON of its parse back).
 """
 
@@ -50,11 +63,24 @@ from excelflow.store.pass_cache import register_to_json
 MEMORY_LIMIT = 1024 * 1024 * 1024
 TIMEOUT = 120.0  # seconds one file may take in a worker (a 30 MB workbook parses in a few)
 ATTEMPTS = 2  # a file that ends its worker this many times is quarantined
+DEPTH = 2  # jobs handed to a worker at once: it never waits while this process handles an answer
+# Outputs handed to a drawing worker at once: its feeder thread waits for this process's other
+# work to let it run (up to Python's 5 ms switch interval), so a worker holds a few outputs more.
+RENDER_DEPTH = 4
+QUEUED_BYTES = 48 * 1024  # a job queued behind another must fit in the pipe (64 KiB on Linux)
 _STDERR_TAIL = 4096
 
 
 class WorkerStartError(ExcelflowError):
     """A worker process could not even start (the installation, not a file, is at fault)."""
+
+
+class RenderFailed(ExcelflowError):
+    """Drawing an output failed in a worker (excelflow's own data: a fault of excelflow)."""
+
+
+class _PoolClosed(Exception):
+    """The pool was closed while a thread was still feeding it (the caller gave up)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +92,19 @@ class ParseJob:
     received_at: datetime
     stale_pending: bool = False
     ready: Submission | None = None
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One output to draw in a worker: `kind` (`receipt`, `rollup`: see `parse_worker.render`)
+    and its data as JSON; the answer is the workbook's bytes."""
+
+    kind: str
+    args: dict[str, Any]
+    name: str = ""  # what the output is, for an error message
+
+
+Job = ParseJob | RenderJob
 
 
 @dataclass(frozen=True)
@@ -115,8 +154,8 @@ class _Worker:
                  replies: queue.Queue[tuple[_Worker, dict[str, Any] | None]]) -> None:
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env)
-        self.job: int | None = None
-        self.deadline = 0.0
+        self.jobs: deque[int] = deque()  # sent, not answered yet; the worker works on the first
+        self.deadline = 0.0  # for the first job
         self.stderr = bytearray()
         self.dead = False
         self.ready = False  # it loaded the register and confined itself: a death now is a file's doing
@@ -146,8 +185,14 @@ class _Worker:
                 replies.put((self, None))
                 return
             try:
-                replies.put((self, json.loads(frame)))
-            except ValueError:
+                reply = json.loads(frame)
+                if isinstance(reply, dict) and isinstance(reply.get("size"), int):
+                    data = read_frame(stream)  # a drawn output's bytes follow their answer
+                    if data is None or len(data) != reply["size"]:
+                        raise ValueError("cut output")
+                    reply["data"] = data
+                replies.put((self, reply))
+            except (ValueError, OSError):
                 replies.put((self, None))
                 return
 
@@ -201,9 +246,9 @@ class _Worker:
 
 @dataclass
 class _Slot:
-    job: ParseJob
+    job: Job
     deaths: list[WorkerDeath] = field(default_factory=list)
-    result: Submission | None = None
+    result: Submission | bytes | None = None
 
 
 class WorkerPool:
@@ -216,15 +261,16 @@ class WorkerPool:
     def __init__(self, register: Register, *, campaign: CampaignKey | None = None, workers: int | None = None,
                  memory_limit: int = MEMORY_LIMIT, timeout: float = TIMEOUT,
                  program: list[str] | None = None,
-                 on_death: Callable[[ParseJob, WorkerDeath], None] | None = None) -> None:
-        """`program` runs a worker (the memory limit is its last argument); tests give their own."""
+                 on_death: Callable[[ParseJob, WorkerDeath], None] | None = None, parses: bool = True) -> None:
+        """`program` runs a worker (the memory limit is its last argument); tests give their own.
+        `parses=False`: the workers only draw (they do not load the readers)."""
         self.register = register
         self.size = max(1, workers if workers is not None else (os.cpu_count() or 1))
         self.timeout = timeout
         self.on_death = on_death
         self.memory_limit = memory_limit
         self._command = [*(program or [sys.executable, "-m", "excelflow.runs.parse_worker"]), str(memory_limit)]
-        setup: dict[str, Any] = {"register": register_to_json(register)}
+        setup: dict[str, Any] = {"register": register_to_json(register), "parses": parses}
         if campaign is not None:
             setup["campaign"] = campaign.to_json()
         self._setup = json_dumps(setup).encode("utf-8")
@@ -236,6 +282,8 @@ class WorkerPool:
         self._replies: queue.Queue[tuple[_Worker, dict[str, Any] | None]] = queue.Queue()
         self._workers: list[_Worker] = []
         self.started = 0  # worker processes started (a measure of overhead, and of deaths)
+        self._closed = False
+        self._feeder: threading.Thread | None = None
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -244,27 +292,80 @@ class WorkerPool:
         self.close()
 
     def close(self) -> None:
-        for worker in self._workers:
+        self._closed = True  # a feeding thread still running starts no other worker
+        for worker in list(self._workers):
             worker.close()
+        if self._feeder is not None:
+            self._feeder.join(timeout=30)
+            self._feeder = None
         self._workers.clear()
 
     def parse_many(self, jobs: Iterable[ParseJob]) -> Iterator[Submission]:
         """One `Submission` per job, in the jobs' order (see the module's note)."""
+        for result in self._ordered(jobs):
+            assert isinstance(result, Submission)
+            yield result
+
+    def render_many(self, jobs: Iterable[RenderJob]) -> Iterator[bytes]:
+        """The bytes of each output, in the jobs' order (see the module's note).
+
+        The workers start drawing at once, fed by a thread of this process, while the caller does
+        other work; the pool is not used for anything else until the bytes are all taken."""
+        results: queue.Queue[tuple[str, Any]] = queue.Queue()
+        stop = threading.Event()
+
+        def feed() -> None:
+            try:
+                for result in self._ordered(jobs, RENDER_DEPTH, stop):
+                    results.put(("drawn", result))
+                results.put(("end", None))
+            except _PoolClosed:
+                results.put(("end", None))
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                results.put(("error", exc))
+
+        self._feeder = threading.Thread(target=feed, name="excelflow-drawing", daemon=True)
+        self._feeder.start()
+        return self._taken(results, stop)
+
+    def _taken(self, results: queue.Queue[tuple[str, Any]], stop: threading.Event) -> Iterator[bytes]:
+        try:
+            while True:
+                kind, value = results.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                assert isinstance(value, bytes)
+                yield value
+        finally:
+            stop.set()  # the caller stopped taking (an error): feed no more
+            feeder, self._feeder = self._feeder, None
+            if feeder is not None:
+                feeder.join()
+
+    def _ordered(self, jobs: Iterable[Job], depth: int = DEPTH,
+                 stop: threading.Event | None = None) -> Iterator[Submission | bytes]:
         source = iter(jobs)
         slots: dict[int, _Slot] = {}
         todo: deque[int] = deque()  # slots waiting for a worker (retries first)
         next_in = next_out = 0
         exhausted = False
         while True:
-            # Take jobs while a worker could use one, keeping at most size + 1 in hand.
-            while not exhausted and len(slots) <= self.size:
+            if stop is not None and stop.is_set():
+                for worker in [w for w in self._workers if w.jobs]:
+                    worker.stop()  # answers nobody will take must not reach a later call
+                return
+            # Take jobs while a worker could use one, keeping at most size × depth + 1 in hand.
+            while not exhausted and len(slots) <= self.size * depth:
                 try:
                     job = next(source)
                 except StopIteration:
                     exhausted = True
                     break
-                slots[next_in] = _Slot(job, result=job.ready)
-                if job.ready is None:
+                ready = job.ready if isinstance(job, ParseJob) else None
+                slots[next_in] = _Slot(job, result=ready)
+                if ready is None:
                     todo.append(next_in)
                 next_in += 1
             while next_out in slots and slots[next_out].result is not None:
@@ -275,40 +376,53 @@ class WorkerPool:
                 continue
             if exhausted and not slots:
                 return
-            self._dispatch(slots, todo)
-            if not any(w.job is not None for w in self._workers):
+            self._dispatch(slots, todo, depth)
+            if not any(w.jobs for w in self._workers):
                 continue  # nothing running: the next round takes more jobs or yields
             self._collect(slots, todo)
 
-    def _dispatch(self, slots: dict[int, _Slot], todo: deque[int]) -> None:
+    def _dispatch(self, slots: dict[int, _Slot], todo: deque[int], depth: int) -> None:
         while todo:
-            worker = self._idle_worker()
+            worker = self._idle_worker(depth)
             if worker is None:
                 return
             index = todo.popleft()
             job = slots[index].job
-            head = json_dumps({"id": index, "path": job.path, "received_at": job.received_at.isoformat(),
-                               "stale": job.stale_pending}).encode("utf-8")
-            worker.job = index
-            worker.deadline = time.monotonic() + self.timeout
-            if not worker.send(head, job.data):
+            if isinstance(job, ParseJob):
+                head = json_dumps({"id": index, "path": job.path, "received_at": job.received_at.isoformat(),
+                                   "stale": job.stale_pending}).encode("utf-8")
+                payload = job.data
+            else:
+                head = json_dumps({"id": index, "render": job.kind}).encode("utf-8")
+                payload = json_dumps(job.args).encode("utf-8")
+            if worker.jobs and len(payload) > QUEUED_BYTES:
+                todo.appendleft(index)  # a big file waits for an idle worker: its bytes would fill
+                return                  # the pipe and hold this process until the worker reads them
+            if not worker.jobs:
+                worker.deadline = time.monotonic() + self.timeout
+            worker.jobs.append(index)
+            if not worker.send(head, payload):
                 pass  # the reader thread reports the death; the job is retried from there
 
-    def _idle_worker(self) -> _Worker | None:
+    def _idle_worker(self, depth: int) -> _Worker | None:
+        """A worker with room for one more job: the least busy, or a new one while there is none."""
+        if self._closed:
+            raise _PoolClosed
         self._workers = [w for w in self._workers if not w.dead]
-        for worker in self._workers:
-            if worker.job is None:
-                return worker
+        free = [w for w in self._workers if not w.jobs]
+        if free:
+            return free[0]
         if len(self._workers) < self.size:
             worker = _Worker(self._command, self._env, self._setup, self._replies)
             self.started += 1
             self._workers.append(worker)
             return worker
-        return None
+        queued = [w for w in self._workers if len(w.jobs) < depth]
+        return min(queued, key=lambda w: len(w.jobs)) if queued else None
 
     def _collect(self, slots: dict[int, _Slot], todo: deque[int]) -> None:
         """Wait for one reply, death or timeout, and record what it means."""
-        busy = [w for w in self._workers if w.job is not None]
+        busy = [w for w in self._workers if w.jobs]
         wait = max(min(w.deadline for w in busy) - time.monotonic(), 0.0)
         try:
             worker, reply = self._replies.get(timeout=wait)
@@ -327,34 +441,49 @@ class WorkerPool:
             raise WorkerStartError(
                 f"无法启动读取进程(退出码 {death.returncode}),本次收集未读取任何新文件。请检查 excelflow 的安装"
                 f"(详见日志)。{shown(death.stderr.strip().splitlines()[-1]) if death.stderr.strip() else ''}")
-        if worker.job is None:
+        if not worker.jobs:
             return  # idle and exiting
         if reply is None:
             self._lost(worker, slots, todo, worker.death(timed_out=False))
             return
-        index = worker.job
-        worker.job = None
+        index = worker.jobs[0]
         slot = slots.get(index)
         if slot is None or reply.get("id") != index:
             self._lost(worker, slots, todo, worker.death(timed_out=False))
             return
-        sub = self._submission(reply, slot.job)
-        if sub is None:  # no parse (the worker ran out of memory in Python): like a death, in a fresh worker
-            worker.job = index
+        result = self._result(reply, slot.job)
+        if result is None:  # no answer (the worker ran out of memory in Python): like a death, in a fresh worker
             death = worker.death(timed_out=False)
             if reply.get("error") == "memory":
                 death = replace(death, stderr=death.stderr + "\nMemoryError")
+            elif isinstance(reply.get("error"), str):
+                death = replace(death, stderr=death.stderr + "\n" + reply["error"])
             self._lost(worker, slots, todo, death)
             return
-        slot.result = sub
+        worker.jobs.popleft()
+        if worker.jobs:
+            worker.deadline = time.monotonic() + self.timeout  # the next job starts now
+        slot.result = result
 
     def _lost(self, worker: _Worker, slots: dict[int, _Slot], todo: deque[int], death: WorkerDeath) -> None:
+        """`worker` died (or was stopped): its oldest job counts a death; the jobs queued behind it
+        did nothing wrong and go back first in line."""
         death = replace(death, limit=self.memory_limit, timeout=self.timeout)
-        index, worker.job = worker.job, None
-        if index is None or index not in slots:
+        queued, worker.jobs = list(worker.jobs), deque()
+        if not queued:
+            return
+        index, innocent = queued[0], [i for i in queued[1:] if i in slots]
+        todo.extendleft(reversed(innocent))
+        if index not in slots:
             return
         slot = slots[index]
         slot.deaths.append(death)
+        if isinstance(slot.job, RenderJob):
+            if len(slot.deaths) >= ATTEMPTS:
+                raise RenderFailed(f"生成输出文件{slot.job.name}时处理进程 {len(slot.deaths)} 次异常退出"
+                                   f"({death.describe()})。请把日志交给技术支持。")
+            todo.appendleft(index)
+            return
         if self.on_death is not None:
             self.on_death(slot.job, death)
         if len(slot.deaths) >= ATTEMPTS:
@@ -363,6 +492,13 @@ class WorkerPool:
             slot.result = attribute_rejected(quarantined(slot.job, slot.deaths), self.register)
         else:
             todo.appendleft(index)  # a second try, in a fresh worker
+
+    @classmethod
+    def _result(cls, reply: dict[str, Any], job: Job) -> Submission | bytes | None:
+        if isinstance(job, ParseJob):
+            return cls._submission(reply, job)
+        data = reply.get("data")
+        return data if isinstance(data, bytes) else None
 
     @staticmethod
     def _submission(reply: dict[str, Any], job: ParseJob) -> Submission | None:
@@ -375,6 +511,15 @@ class WorkerPool:
             return None
         # The worker answers for these very bytes and this path, nothing else.
         return replace(sub, path=job.path, size=len(job.data), received_at=job.received_at)
+
+
+def render_in_process(register: Register, jobs: Iterable[RenderJob], campaign: CampaignKey | None = None
+                      ) -> Iterator[bytes]:
+    """What `render_many` yields, drawn in this process (few outputs: not worth starting workers)."""
+    from excelflow.runs.parse_worker import render
+
+    for job in jobs:
+        yield render(job.kind, job.args, register, campaign)
 
 
 def parse_in_process(register: Register, jobs: Iterable[ParseJob], campaign: CampaignKey | None = None

@@ -21,21 +21,29 @@ rounds that changed. The index names each segment's token; a segment whose token
 are read from the per-record files instead. If the index is lost or damaged it is rebuilt by
 walking the per-record files, which are the truth.
 
-What is synced: the blob and the record (the truth) are fsynced before their rename; the parse,
-the sightings, the journal, the index and the segments can all be derived again from the truth
-and are written atomically without a sync.
+What is synced: the blob and the record (the truth). A pass taking in many returns *stages* them
+(`stage`): each blob is written and renamed into place, and `commit_staged` then syncs all the
+staged blobs together, writes their records, and syncs the records together, so a record never
+reaches the disk before its blob; a parse is saved (`save_submission`) and the index rewritten
+(`compact`) only after the records they follow are committed (both commit what is staged
+first). `store` is `stage` and `commit_staged` of one return. The parse, the sightings, the
+journal, the index and the segments can all be derived again from the truth and are written
+atomically without a sync. A kill before `commit_staged` leaves stray blobs (written again, same
+name, same bytes); a power cut before it loses at most the staged returns, still in the inbox,
+taken in again by the next pass.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from excelflow.files import atomic_write_bytes, atomic_write_text, remove_stale_temp_files
+from excelflow.files import SyncBatch, atomic_write_bytes, atomic_write_text, remove_stale_temp_files, syncing_with
 from excelflow.intake.records import Submission, SubmissionHead
 from excelflow.store import archive_format as fmt
 from excelflow.store.archive_format import INDEX_VERSION, OLD_INDEX_VERSION, ArchiveRecord, PathSighting, round_key
@@ -63,6 +71,12 @@ class Archive:
         self._loaded = False
         self._needs_compact = False
         self._unjournaled: set[str] = set()
+        self._staged: list[tuple[str, ArchiveRecord]] = []  # blobs written, records not yet committed
+        self._staged_blobs = SyncBatch()
+        self._journal_count = 0  # shas journal/ names (counted, not listed, on every write)
+        self._journaled: set[str] = set()  # shas journal/ names
+        self._journaled_here: set[str] = set()  # entries this object wrote: what they name is in memory
+        self._hold = 0  # while > 0, compaction waits for the end of `holding_compaction`
 
     # -- reading ------------------------------------------------------------------------------
     def get(self, sha256: str) -> ArchiveRecord | None:
@@ -140,6 +154,15 @@ class Archive:
         A new path for known bytes is noted (see `paths`), nothing else changes. `mtime_ns`, if
         given, lets `lookup_path` recognise the unchanged inbox file next pass without reading it.
         """
+        record = self.stage(data, original_path, received_at, mtime_ns)
+        self.commit_staged()
+        return record
+
+    def stage(self, data: bytes, original_path: str, received_at: datetime,
+              mtime_ns: int | None = None) -> ArchiveRecord:
+        """`store` without its commit: the blob is written, its record (the commit point) waits
+        for `commit_staged`, which syncs many returns together. Until then the record is known to
+        this object only; known bytes return their committed record as `store` does."""
         sha = hashlib.sha256(data).hexdigest()
         # A run killed while writing these bytes' files left a temporary file here; this run
         # redoes that write (only the lock holder writes, so nothing else is writing here).
@@ -153,8 +176,41 @@ class Archive:
         if self._needs_compact or not (self._dir / "index.json").exists():
             self.compact()  # from now on a missing index means a lost one (rebuilt by a full walk)
         blob = fmt.blob_path(self._dir, sha, original_path)
-        _write_bytes_once(blob, data)
-        return self._commit(sha, len(data), original_path, received_at, blob, mtime_ns)
+        with syncing_with(self._staged_blobs):
+            _write_bytes_once(blob, data)
+        record = self._record(sha, len(data), original_path, received_at, blob, mtime_ns)
+        self._staged.append((sha, record))
+        return record
+
+    def commit_staged(self) -> None:
+        """Commit every staged return: sync their blobs together, then write their records and sync
+        those together (a record never reaches the disk before its blob), then journal them."""
+        if not self._staged:
+            return
+        self._staged_blobs.commit()
+        staged, self._staged = self._staged, []
+        records = SyncBatch()
+        with syncing_with(records):
+            for sha, record in staged:
+                atomic_write_text(fmt.record_path(self._dir, sha),  # commit point, synced just below
+                                  fmt.dumps(fmt.record_to_json(record, self._mtimes.get(sha))))
+        records.commit()
+        self._journal_many([sha for sha, _ in staged])
+
+    @contextmanager
+    def holding_compaction(self) -> Iterator[None]:
+        """Inside, the index is not rewritten however long the journal grows; once, at the end, if
+        due. A pass taking in a thousand returns would otherwise rewrite the index and its round's
+        segment (all its parses) every `COMPACT_AFTER` returns: quadratic in the returns."""
+        self._hold += 1
+        try:
+            yield
+        finally:
+            self._hold -= 1
+        if self._hold == 0:
+            self.commit_staged()
+            if self._needs_compact or self._journal_count >= COMPACT_AFTER:
+                self.compact()
 
     def store_chunks(self, chunks: Iterable[bytes], sha256: str, size: int, original_path: str,
                      received_at: datetime, mtime_ns: int | None = None) -> ArchiveRecord:
@@ -171,25 +227,30 @@ class Archive:
         if self._needs_compact or not (self._dir / "index.json").exists():
             self.compact()
         blob = fmt.blob_path(self._dir, sha256, original_path)
-        atomic_write_bytes(blob, chunks)
-        return self._commit(sha256, size, original_path, received_at, blob, mtime_ns)
+        atomic_write_bytes(blob, chunks)  # synced on its own: a big file is stored alone
+        record = self._record(sha256, size, original_path, received_at, blob, mtime_ns)
+        self._staged.append((sha256, record))
+        self.commit_staged()
+        return record
 
-    def _commit(self, sha: str, size: int, original_path: str, received_at: datetime, blob: Path,
+    def _record(self, sha: str, size: int, original_path: str, received_at: datetime, blob: Path,
                 mtime_ns: int | None) -> ArchiveRecord:
+        """The record of new bytes, known in memory (written by `commit_staged`)."""
         record = ArchiveRecord(
             sha256=sha, path=original_path, size=size, received_at=received_at,
             blob=blob.relative_to(self._ws.root).as_posix(),
         )
-        atomic_write_text(fmt.record_path(self._dir, sha), fmt.dumps(fmt.record_to_json(record, mtime_ns)))  # commit point
         self._records[sha] = record
         self._mtimes[sha] = mtime_ns
         self._by_path[original_path] = (record.size, mtime_ns, sha)
-        self._journal(sha)
         return record
 
     def save_submission(self, sub: Submission) -> None:
-        """Keep intake's result for `sub.sha256` beside its blob (replacing an earlier parse)."""
+        """Keep intake's result for `sub.sha256` beside its blob (replacing an earlier parse).
+
+        The staged records are committed first: a parse is never saved before its record."""
         self._load()
+        self.commit_staged()
         path = fmt.submission_path(self._dir, sub.sha256)
         remove_stale_temp_files(path.parent)  # left by a run killed while writing this parse
         # A cache, not the truth (the blob can be parsed again): no fsync, but still atomic.
@@ -207,10 +268,13 @@ class Archive:
         which is simply not used.
         """
         self._load()
+        self.commit_staged()  # the index names committed records only
         self._merge_index(fmt.read_json(self._dir / "index.json"), tokens_from_disk=True)
         done = self._journal_entries()
         for name in done:
-            self._adopt(name)
+            if name not in self._journaled_here:  # ours are in memory already: no need to read them back
+                for sha in fmt.journal_shas(self._dir / "journal", name):
+                    self._adopt(sha)
         self._reindex_paths()
         live = {round_key(m.round_id) for m in self._meta.values()}
         for key in sorted((self._dirty_rounds | (live - set(self._segments))) & live):
@@ -226,6 +290,9 @@ class Archive:
         self._needs_compact = False
         self._dirty_rounds.clear()
         self._unjournaled.clear()
+        self._journal_count = 0
+        self._journaled.clear()
+        self._journaled_here.clear()
         for name in done:  # after the index: a crash here only leaves entries merged twice
             try:
                 os.unlink(self._dir / "journal" / name)
@@ -247,7 +314,10 @@ class Archive:
             self._rebuild()
             return
         for name in self._journal_entries():
-            self._adopt(name)
+            for sha in fmt.journal_shas(self._dir / "journal", name):
+                self._journaled.add(sha)
+                self._adopt(sha)
+        self._journal_count = len(self._journaled)
         self._reindex_paths()
 
     def _merge_index(self, index: Any, tokens_from_disk: bool = False) -> bool:
@@ -438,12 +508,25 @@ class Archive:
             return []
 
     def _journal(self, sha: str) -> None:
-        marker = self._dir / "journal" / sha
-        if not marker.exists():
-            # Only its existence matters; if lost, `get` still finds the record on disk.
-            _write_hint(marker, "")
-        self._unjournaled.discard(sha)
-        if self._needs_compact or len(self._journal_entries()) >= COMPACT_AFTER:
+        self._journal_many([sha])
+
+    def _journal_many(self, shas: list[str]) -> None:
+        """Name `shas` in the journal: one marker for one, a batch entry for many (a commit of 32
+        returns writes one file, not 32). Only the entry's existence matters; if it is lost, `get`
+        still finds each record on disk when the bytes are met again."""
+        new = [sha for sha in dict.fromkeys(shas) if sha not in self._journaled]
+        if len(new) == 1:
+            name = new[0]
+            _write_hint(self._dir / "journal" / name, "")
+        elif new:
+            name = fmt.JOURNAL_BATCH + hashlib.sha256("\n".join(new).encode("ascii")).hexdigest()[:16]
+            _write_hint(self._dir / "journal" / name, "\n".join(new) + "\n")
+        if new:
+            self._journaled.update(new)
+            self._journaled_here.add(name)
+            self._journal_count += len(new)
+        self._unjournaled.difference_update(shas)
+        if self._hold == 0 and (self._needs_compact or self._journal_count >= COMPACT_AFTER):
             self.compact()
 
     def _note_path(self, sha: str, path: str, size: int, mtime_ns: int | None) -> None:

@@ -9,6 +9,7 @@ sighting or a parse is written to and read from JSON, and where each file lives.
     archive/<sha[:2]>/<sha>.paths.json         other inbox paths the same bytes arrived under, with their stat
     archive/<sha[:2]>/<sha>.submission.json    intake's parsed result (`Submission`), so nothing is re-read
     archive/journal/<sha>                      empty marker: "this sha changed since the index was written"
+    archive/journal/batch-<16 hex>             the same for many shas at once, one a line (a batch committed together)
     archive/index.json                         cache: every record, sighting and parse head; segment tokens
     archive/segments/<round key>.json          cache: one round's parses in full, named by a digest of the round id
 
@@ -17,6 +18,10 @@ version 1 index (every parse in full under `submissions`) is still read and is r
 version 2 by the next write. A segment carries the version and the token the index names. The
 per-record files carry no version: their keys only ever grow, and readers ignore keys they do not
 know (a newer version's), so an archive written by any version stays readable.
+
+A journal entry of either kind names shas whose per-record files are newer than the index; readers
+of an earlier excelflow know only the first kind (they find the others' records when they meet
+the same bytes again, and the next compaction by any version folds them in).
 
 Key order in every JSON object is fixed here (not taken from the dataclasses), so the bytes on
 disk do not change when a record class gains or reorders a field.
@@ -180,3 +185,17 @@ def _from_fields(cls: Any, d: dict[str, Any]) -> Any:
         return cls(**d)  # the usual case: written by this version
     except TypeError:  # written by another version: keep the fields this one knows
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+JOURNAL_BATCH = "batch-"  # the name of a journal entry listing many shas starts with this
+
+
+def journal_shas(folder: Path, name: str) -> list[str]:
+    """The shas a journal entry names: itself, or a batch's lines (none if it cannot be read)."""
+    if not name.startswith(JOURNAL_BATCH):
+        return [name]
+    try:
+        text = (folder / name).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [line for line in text.split("\n") if len(line) == 64 and all(c in "0123456789abcdef" for c in line)]
