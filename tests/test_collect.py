@@ -441,6 +441,25 @@ def test_receipt_leads_with_what_the_unit_must_do(ws: Workspace, tmp_path: Path,
     assert workbook_values(text.with_suffix(".xlsx"))["回执"][0][0] == first_line
 
 
+def test_a_receipt_asks_for_the_entries_a_return_left_out(ws: Workspace, tmp_path: Path):
+    """A row deleted from the form: the receipt's first line names that task as owed, and only it."""
+    from python_calamine import CalamineWorkbook
+
+    from excelflow.forms.identity import IDENTITY_SHEET, read_identity
+
+    source = ws.template_file(ROUND, "区科技局")
+    identity = read_identity(CalamineWorkbook.from_path(str(source)).get_sheet_by_name(IDENTITY_SHEET).to_python())
+    gone = identity.rows[-1]  # the last entry row of its sheet: deleting it moves no other row
+    filled = fill(ws, "区科技局", tmp_path / "a.xlsx")
+    book = openpyxl.load_workbook(filled)
+    book[gone.sheet].delete_rows(gone.row)
+    book.save(filled)
+    drop(ws, filled, "区科技局.xlsx")
+    collect(ws, "2021-06-14T10:00")
+    [text] = list(ws.receipts_dir(ROUND).glob("回执-区科技局-*.txt"))
+    assert text.read_text(encoding="utf-8").splitlines()[0] == f"第{gone.task_id}项未报,请补报"
+
+
 def test_a_rollup_row_that_starts_a_printed_page_names_the_task_it_continues(ws: Workspace):
     import re
     import zipfile

@@ -83,8 +83,13 @@ def action_line(sub: Submission, register: Register, states: Mapping[Key, EntryS
     incomplete = [e.task_id for e in sub.entries if entry_result(sub, e) == INCOMPLETE]
     present = {(e.task_id, e.role) for e in sub.entries}
     kinds = ("lead",) if sub.kind == "rollup" else ("lead", "co")
-    owed = [s.task_id for (task, unit, role), s in states.items()
-            if unit == sub.unit and role in kinds and (task, role) not in present and s.state == "missing"]
+    # The unit's own expected entries (indexed by the register), not every state of the round: a
+    # scan of all states per receipt was quadratic (2 ms a receipt for a city's 10,000 entries).
+    owed = []
+    for e in register.entries_of(sub.unit):
+        state = states.get((e.task_id, e.unit, e.role))
+        if e.role in kinds and (e.task_id, e.role) not in present and state is not None and state.state == "missing":
+            owed.append(e.task_id)
     todo = []
     if invalid:
         todo.append(f"{_ids(invalid)}无效")
