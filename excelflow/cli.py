@@ -461,7 +461,7 @@ def collect_command(round_id: str | None, root: Path, now: datetime | None, wait
                                          "excelflow status --round 2021-H1 --json --now 2021年6月28日"))
 @round_option
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 打印每个条目的状态(round、as_of、entries)。")
-@click.option("--all", "all_units", is_flag=True, help="列出每个单位(默认只列有缺漏的单位)。")
+@click.option("--all", "all_units", is_flag=True, help="列出每个单位(默认只列有缺漏的单位,最多 80 个,从最缺的列起)。")
 @root_option
 @now_option
 @click.option("--check", is_flag=True, help=CHECK_HELP)

@@ -321,6 +321,7 @@ def _attention_units(sheet: Worksheet, fmt: _Formats, cols: _Columns, c: Compari
         sheet.write_string(row, col, head, fmt.header)
     sheet.set_row(row, 30)
     first = row + 1
+    contacts = _contacts(c)
     for u in units:
         row += 1
         sheet.write_string(row, 0, u.mark, fmt.fill(MARK_COLOURS, u.mark))
@@ -331,18 +332,20 @@ def _attention_units(sheet: Worksheet, fmt: _Formats, cols: _Columns, c: Compari
         for i, state in enumerate(ATTENTION_STATES):
             sheet.write_number(row, 5 + i, u.tally.count(state), fmt.integer)
         sheet.write_string(row, 10, f"{u.rank}/{u.group_size}", fmt.center)
-        contact = _contact(c, u.unit)
+        contact = contacts.get(u.unit, "")
         sheet.write_string(row, 11, contact, fmt.text)
         sheet.set_row(row, row_height([(u.unit, cols.widths[1]), (u.group, cols.widths[2]), (u.reason, cols.widths[3]),
                                        (contact, cols.widths[11])], font_size=FONT_SIZE))
     return row + 1, (first, row)
 
 
-def _contact(c: Comparison, unit: str) -> str:
+def _contacts(c: Comparison) -> dict[str, str]:
+    """Each chased unit's contact and phone, from its first chase row (looked up per unit below:
+    a scan of the chase list for each of a thousand units was quadratic)."""
+    out: dict[str, str] = {}
     for r in c.chase:
-        if r.unit == unit:
-            return " ".join(x for x in (r.contact, r.phone) if x)
-    return ""
+        out.setdefault(r.unit, " ".join(x for x in (r.contact, r.phone) if x))
+    return out
 
 
 def _attention_tasks(sheet: Worksheet, fmt: _Formats, cols: _Columns, c: Comparison, row: int) -> int:
@@ -494,9 +497,10 @@ def _attention_chart(book: Workbook, sheet: Worksheet, c: Comparison, cols: _Col
     first, last = unit_rows
     last = min(last, first + CHART_MAX_UNITS - 1)
     chart = book.add_chart({"type": "bar", "subtype": "percent_stacked"})
+    units = c.attention_units  # sorted each time it is asked for: asked once
     for i, state in enumerate(ATTENTION_STATES):
         col = 5 + i
-        counts = [c.attention_units[r - first].tally.count(state) for r in range(first, last + 1)]
+        counts = [units[r - first].tally.count(state) for r in range(first, last + 1)]
         chart.add_series({
             "name": STATE_NAMES[state],
             "categories": ["总览", first, 1, last, 1],
@@ -508,7 +512,7 @@ def _attention_chart(book: Workbook, sheet: Worksheet, c: Comparison, cols: _Col
                             "custom": [{"delete": True} if n == 0 else {} for n in counts]},
         })
     shown = last - first + 1
-    more = f"（只画最需关注的{shown}个，全部见上表）" if shown < len(c.attention_units) else ""
+    more = f"（只画最需关注的{shown}个，全部见上表）" if shown < len(units) else ""
     chart.set_title({"name": f"需要关注的单位：各状态条目数（条）{more}", "name_font": {"size": CHART_FONT + 1, "bold": True}})
     chart.set_y_axis({"reverse": True, "num_font": {"size": CHART_FONT}})
     chart.set_x_axis({"num_font": {"size": CHART_FONT}, "num_format": "0%",

@@ -23,6 +23,11 @@ from excelflow.wording import STATE_NAMES, full_moment, moment, role_name, state
 COLUMNS = ("应报", *(STATE_NAMES[s] for s in ("on_time", "late", "missing", "incomplete", "invalid")))
 STATE_ORDER = ("on_time", "late", "missing", "incomplete", "invalid")
 LIST_FILES_UP_TO = 8  # per output folder; beyond that the folder and the count are shown
+# Units listed one a line in the terminal (the worst first): a city's office has a thousand units,
+# and a summary of two thousand lines is not read. The rest are counted in one line pointing to
+# `status --all` and the comparison workbook, which list every unit.
+UNITS_SHOWN = 80  # a district's every unit (the shipped example has 79)
+LATE_UNITS_SHOWN = 30
 
 
 def width(text: str) -> int:
@@ -56,17 +61,23 @@ def unit_counts(states: Iterable[EntryState]) -> list[UnitCounts]:
     return sorted(rows, key=lambda r: (-(r.counts["missing"] + r.counts["invalid"]), -r.gaps, order[r.unit]))
 
 
-def unit_table(states: Sequence[EntryState], *, all_units: bool = False) -> list[str]:
-    """The per-unit table (entries, 条) with a 合计 line, CJK-aligned: the units with a gap, then
-    one line for the units with everything on time (every unit with `all_units`)."""
+def unit_table(states: Sequence[EntryState], *, all_units: bool = False, most: int | None = None) -> list[str]:
+    """The per-unit table (entries, 条) with a 合计 line, CJK-aligned: the units with a gap (the
+    `most` worst of them, the others counted in one line), then one line for the units with
+    everything on time (every unit with `all_units`)."""
     rows = unit_counts(states)
-    listed = rows if all_units else [r for r in rows if r.gaps]
-    fine = [r for r in rows if r not in listed]
+    gaps = rows if all_units else [r for r in rows if r.gaps]
+    listed = gaps if most is None else gaps[:most]
+    hidden = gaps[len(listed):]
+    fine = [] if all_units else [r for r in rows if not r.gaps]
     name_width = max([width("单位"), *(width(r.unit) for r in listed), width("合计")]) + 2
     lines = [pad("单位", name_width) + "".join(pad(c, 8, right=True) for c in COLUMNS) + "  (条)"]
     for r in listed:
         values = [r.expected, *(r.counts[s] for s in STATE_ORDER)]
         lines.append(pad(r.unit, name_width) + "".join(pad(str(v), 8, right=True) for v in values))
+    if hidden:
+        lines.append(f"…… 另有 {len(hidden)} 个单位有缺漏(共 {sum(r.gaps for r in hidden)} 条未按时),"
+                     "逐个单位见 excelflow status --all 或对比通报表「单位对比」。")
     if fine:
         lines.append(f"其余 {len(fine)} 个单位全部按时报送(共 {sum(r.expected for r in fine)} 条)。")
     totals = [len(states), *(sum(r.counts[s] for r in rows) for s in STATE_ORDER)]
@@ -139,14 +150,17 @@ def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool =
                      "请在登记表「任务」表的相关单位列或「单位」表的分组列中填写后重新收集。")
     lines.append("")
 
-    lines += unit_table(report.states)
+    lines += unit_table(report.states, most=UNITS_SHOWN)
     reporting, on_time = rates(report.states)
     lines.append(f"报送率 {reporting:.1%},按时报送率 {on_time:.1%}(均按应报条目计)。")
 
     late = [s for s in report.states if s.state == "late"]
     if late:
         lines += ["", f"逾期报送({len(late)} 条):"]
-        lines += late_lines(late)
+        per_unit = late_lines(late)
+        lines += per_unit[:LATE_UNITS_SHOWN]
+        if len(per_unit) > LATE_UNITS_SHOWN:
+            lines.append(f"  …… 另有 {len(per_unit) - LATE_UNITS_SHOWN} 个单位逾期报送,见各单位回执和对比通报表")
     bad = [s for s in report.states if s.state in ("incomplete", "invalid")]
     if bad:
         lines += ["", f"不完整或无效({len(bad)} 条,详见各单位回执):"]
@@ -217,7 +231,7 @@ def status_lines(round_text: str, now: datetime, states: Sequence[EntryState], r
     lines = round_line(f"{round_text},截至 {full_moment(now)}(按已收集的报送计算;收集新文件请运行 excelflow collect)",
                        reason)
     lines.append("")
-    lines += unit_table(states, all_units=all_units)
+    lines += unit_table(states, all_units=all_units, most=None if all_units else UNITS_SHOWN)
     reporting, on_time = rates(states)
     lines.append(f"报送率 {reporting:.1%},按时报送率 {on_time:.1%}。")
     return [shown(line) for line in lines]
