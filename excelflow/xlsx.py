@@ -300,8 +300,9 @@ def auto_height_rows(data: bytes, sheet_rows: Mapping[int, Iterable[int]]) -> by
     wanted = {f"xl/worksheets/sheet{n}.xml": {r + 1 for r in rows} for n, rows in sheet_rows.items()}
     changed: dict[str, bytes] = {}
     with zipfile.ZipFile(BytesIO(data)) as src:
+        present = set(src.namelist())
         for name, rows in wanted.items():
-            if not rows:
+            if not rows or name not in present:
                 continue
 
             def strip(match: re.Match[bytes], rows: set[int] = rows) -> bytes:
@@ -346,7 +347,7 @@ def _replace_in_place(data: bytes, changed: Mapping[str, bytes]) -> bytes:
     if end < 0 or end + _END.size > len(data):
         raise _Unexpected
     sig, disk, disk_dir, _, count, dir_size, dir_offset, comment_len = _END.unpack_from(data, end)
-    if disk or disk_dir or dir_offset + dir_size != end or 0xFFFF in (count,) or 0xFFFFFFFF in (dir_size, dir_offset):
+    if disk or disk_dir or dir_offset + dir_size != end or count == 0xFFFF or 0xFFFFFFFF in (dir_size, dir_offset):
         raise _Unexpected
     out = bytearray()
     central = bytearray()
