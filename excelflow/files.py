@@ -296,6 +296,19 @@ def synced_together() -> Iterator[SyncBatch]:
         _BATCH.reset(token)
 
 
+def ensure_synced(path: Path) -> None:
+    """A file this writer relies on but did not write (a killed run left it, whole): synced with
+    the current batch, or at once outside one. Its bytes may still be only in the operating
+    system's cache, and what is written next must not reach the disk before them."""
+    batch = _BATCH.get()
+    if batch is not None:
+        batch.add(path)
+        return
+    failure = _sync_path(path)
+    if failure is not None:
+        raise failure
+
+
 @contextmanager
 def syncing_with(batch: SyncBatch) -> Iterator[SyncBatch]:
     """Durable writes inside join `batch` (kept by the caller, committed when it chooses)."""

@@ -264,6 +264,29 @@ def test_a_staged_return_is_committed_only_by_its_commit_and_then_like_a_stored_
     assert Archive(ws).lookup_path("单位1.xlsx", len(CLEAN) + 4, 1) == records[1]
 
 
+def test_a_blob_a_killed_run_left_is_synced_before_the_record_that_names_it(tmp_path, monkeypatch):
+    """The blob's bytes may still be only in the operating system's cache (its writer was killed
+    before its batch's sync): committing its record syncs it first, as if this run had written it."""
+    from excelflow import files
+    from excelflow.store import archive_format as fmt
+
+    ws = Workspace(tmp_path)
+    first = Archive(ws)
+    [data] = _returns(1)
+    blob = tmp_path / first.stage(data, "单位0.xlsx", T0).blob  # staged, never committed: a killed run
+    synced: list[Path] = []
+    real = files._sync_path
+    monkeypatch.setattr(files, "_sync_path", lambda p: synced.append(Path(p)) or real(p))
+    again = Archive(ws)
+    record = again.stage(data, "单位0.xlsx", T0)
+    assert tmp_path / record.blob == blob
+    assert blob not in synced  # not yet: with its batch
+    again.commit_staged()
+    record_file = fmt.record_path(tmp_path / "archive", record.sha256)
+    assert record_file.exists() and blob in synced and record_file in synced
+    assert synced.index(blob) < synced.index(record_file)
+
+
 def test_a_batch_committed_together_is_journaled_in_one_entry_that_readers_follow(tmp_path):
     ws = Workspace(tmp_path)
     archive = Archive(ws)

@@ -43,7 +43,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from excelflow.files import SyncBatch, atomic_write_bytes, atomic_write_text, remove_stale_temp_files, syncing_with
+from excelflow.files import (
+    SyncBatch,
+    atomic_write_bytes,
+    atomic_write_text,
+    ensure_synced,
+    remove_stale_temp_files,
+    syncing_with,
+)
 from excelflow.intake.records import Submission, SubmissionHead
 from excelflow.store import archive_format as fmt
 from excelflow.store.archive_format import INDEX_VERSION, OLD_INDEX_VERSION, ArchiveRecord, PathSighting, round_key
@@ -553,6 +560,7 @@ def _write_bytes_once(path: Path, data: bytes) -> None:
     """Write a blob unless the same bytes are already there (left by a run that was killed)."""
     try:
         if path.stat().st_size == len(data) and hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
+            ensure_synced(path)  # the killed run may not have synced it; its record is about to be
             return
     except OSError:
         pass
