@@ -412,6 +412,29 @@ def header_footer_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
+def write_record_sheet(sheet: Worksheet, fmt: Formats, title: str, headers: Sequence[str],
+                       rows: Sequence[Sequence[str | int]], styles: Sequence[Any], *, maximum: float,
+                       footer: str) -> None:
+    """A record the clerk reads row by row and filters (the mail fetch and send records): the
+    title over the columns, the header row, one row per record (numbers centred, text in that
+    row's style from `styles`), widths fitted, the header frozen and filtered, printed with it
+    repeated on every page."""
+    sheet.merge_range(0, 0, 0, len(headers) - 1, title, fmt.title)
+    sheet.set_row(0, 28)
+    sheet.write_row(1, 0, headers, fmt.header)
+    for r, (row, style) in enumerate(zip(rows, styles), start=2):
+        for c, value in enumerate(row):
+            if isinstance(value, int):
+                sheet.write_number(r, c, value, fmt.locked_center)
+            else:
+                sheet.write_string(r, c, value, style)
+    fit_widths(sheet, [headers, *rows], minimum=6, maximum=maximum)
+    sheet.freeze_panes(2, 0)
+    if rows:
+        sheet.autofilter(1, 0, len(rows) + 1, len(headers) - 1)
+    setup_print(sheet, repeat_rows=(1, 1), footer_left=footer)
+
+
 def setup_print(sheet: Worksheet, *, landscape: bool = True, repeat_rows: tuple[int, int] | None = None,
                 footer_left: str = "", fit_width: bool = True) -> None:
     """A4, landscape by default, one page wide, page numbers in the footer, narrow margins."""

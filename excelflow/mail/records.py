@@ -16,7 +16,7 @@ from pathlib import Path
 from excelflow.files import publish_bytes
 from excelflow.mail.fetch import FetchedMessage
 from excelflow.workspace import Workspace
-from excelflow.xlsx import DEFAULT_FONTS, fit_widths, new_workbook, setup_print, standard_formats
+from excelflow.xlsx import DEFAULT_FONTS, new_workbook, standard_formats, write_record_sheet
 
 
 def write_fetch_record(ws: Workspace, messages: Sequence[FetchedMessage]) -> Path | None:
@@ -32,27 +32,14 @@ def write_fetch_record(ws: Workspace, messages: Sequence[FetchedMessage]) -> Pat
     headers = ["序号", "收到时间(服务器)", "发件人", "主题", "处理结果", "保存到 inbox/ 的文件", "未保存的附件及原因"]
     listed = sum(1 for m in messages if not m.usable)
     title = f"邮件收取记录(共 {len(messages)} 封" + (f",其中 {listed} 封需要人工查看,底色标出" if listed else "") + ")"
-    sheet.merge_range(0, 0, 0, len(headers) - 1, title, fmt.title)
-    sheet.set_row(0, 28)
-    sheet.write_row(1, 0, headers, fmt.header)
     rows: list[list[str | int]] = []
     for i, m in enumerate(messages, start=1):
         at = datetime.fromisoformat(m.received_at)
         who = f"{m.sender_name} <{m.sender}>" if m.sender_name else m.sender
         rows.append([i, f"{at:%Y-%m-%d %H:%M:%S}", who, m.subject, m.outcome, "\n".join(m.saved),
                      "\n".join(f"{name}:{reason}" for name, reason in m.skipped)])
-    for r, (row, message) in enumerate(zip(rows, messages), start=2):
-        style = fmt.locked if message.usable else attention
-        for c, value in enumerate(row):
-            if isinstance(value, int):
-                sheet.write_number(r, c, value, fmt.locked_center)
-            else:
-                sheet.write_string(r, c, value, style)
-    fit_widths(sheet, [headers, *rows], minimum=6, maximum=50)
-    sheet.freeze_panes(2, 0)
-    if rows:
-        sheet.autofilter(1, 0, len(rows) + 1, len(headers) - 1)
-    setup_print(sheet, repeat_rows=(1, 1), footer_left="邮件收取记录")
+    write_record_sheet(sheet, fmt, title, headers, rows, [fmt.locked if m.usable else attention for m in messages],
+                       maximum=50, footer="邮件收取记录")
     book.close()
     return publish_bytes(ws.fetch_record, buffer.getvalue())
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from excelflow.files import publish_bytes, safe_filename
 from excelflow.mail.compose import KIND_NAMES
 from excelflow.workspace import Workspace
-from excelflow.xlsx import DEFAULT_FONTS, fit_widths, new_workbook, setup_print, standard_formats
+from excelflow.xlsx import DEFAULT_FONTS, new_workbook, standard_formats, write_record_sheet
 
 SENT_FOLDER = "sent"
 RESULT_NAMES = {"sent": "已发送", "failed": "未发出"}
@@ -99,24 +99,11 @@ def write_send_record(ws: Workspace, round_id: str) -> Path | None:
     sent = sum(1 for r in last_results(records).values() if r.result == "sent")
     failed = sum(1 for r in last_results(records).values() if r.result != "sent")
     title = f"{round_id} 邮件发送记录(已发送 {sent} 封" + (f",未发出 {failed} 封,重新运行会再试" if failed else "") + ")"
-    sheet.merge_range(0, 0, 0, len(headers) - 1, title, fmt.title)
-    sheet.set_row(0, 28)
-    sheet.write_row(1, 0, headers, fmt.header)
     rows: list[list[str | int]] = []
     for i, r in enumerate(records, start=1):
         at = datetime.fromisoformat(r.at)
         rows.append([i, KIND_NAMES.get(r.kind, r.kind), r.unit, r.address, f"{at:%Y-%m-%d %H:%M:%S}",
                      RESULT_NAMES.get(r.result, r.result), r.detail, r.subject, r.attachments, r.message_id])
-    for row_index, row in enumerate(rows, start=2):
-        for col, value in enumerate(row):
-            if isinstance(value, int):
-                sheet.write_number(row_index, col, value, fmt.locked_center)
-            else:
-                sheet.write_string(row_index, col, value, line)
-    fit_widths(sheet, [headers, *rows], minimum=6, maximum=40)
-    sheet.freeze_panes(2, 0)
-    if rows:
-        sheet.autofilter(1, 0, len(rows) + 1, len(headers) - 1)
-    setup_print(sheet, repeat_rows=(1, 1), footer_left=title)
+    write_record_sheet(sheet, fmt, title, headers, rows, [line] * len(rows), maximum=40, footer=title)
     book.close()
     return publish_bytes(ws.send_record(round_id), buffer.getvalue())

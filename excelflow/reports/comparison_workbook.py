@@ -501,16 +501,8 @@ def _attention_chart(book: Workbook, sheet: Worksheet, c: Comparison, cols: _Col
     for i, state in enumerate(ATTENTION_STATES):
         col = 5 + i
         counts = [units[r - first].tally.count(state) for r in range(first, last + 1)]
-        chart.add_series({
-            "name": STATE_NAMES[state],
-            "categories": ["总览", first, 1, last, 1],
-            "values": ["总览", first, col, last, col],
-            "fill": {"color": STATE_CHART_COLOURS[state]},
-            "border": {"color": "#FFFFFF"},
-            "gap": 50,
-            "data_labels": {"value": True, "font": {"size": CHART_FONT, "color": "#000000"},
-                            "custom": [{"delete": True} if n == 0 else {} for n in counts]},
-        })
+        chart.add_series(_bar_series(STATE_NAMES[state], ["总览", first, 1, last, 1], ["总览", first, col, last, col],
+                                     STATE_CHART_COLOURS[state], counts))
     shown = last - first + 1
     more = f"（只画最需关注的{shown}个，全部见上表）" if shown < len(units) else ""
     chart.set_title({"name": f"需要关注的单位：各状态条目数（条）{more}", "name_font": {"size": CHART_FONT + 1, "bold": True}})
@@ -524,6 +516,21 @@ def _attention_chart(book: Workbook, sheet: Worksheet, c: Comparison, cols: _Col
     return row + height // 20 + 2
 
 
+def _bar_series(name: Any, categories: list[Any], values: list[Any], colour: str,
+                counts: Sequence[int]) -> dict[str, Any]:
+    """A bar series of the 总览 charts: white borders, its counts on the bars (none on a zero)."""
+    return {
+        "name": name,
+        "categories": categories,
+        "values": values,
+        "fill": {"color": colour},
+        "border": {"color": "#FFFFFF"},
+        "gap": 50,
+        "data_labels": {"value": True, "font": {"size": CHART_FONT, "color": "#000000"},
+                        "custom": [{"delete": True} if n == 0 else {} for n in counts]},
+    }
+
+
 def _chapter_chart(book: Workbook, sheet: Worksheet, c: Comparison, cols: _Columns,
                    rows: tuple[int, int, int], row: int) -> None:
     """Tasks by chapter and status (项), stacked, with the counts on the bars."""
@@ -534,16 +541,8 @@ def _chapter_chart(book: Workbook, sheet: Worksheet, c: Comparison, cols: _Colum
     for i, bucket in enumerate(_chart_buckets(c)):
         col = 4 + i
         counts = [c.by_chapter[ch][bucket] for ch in c.chapters]
-        chart.add_series({
-            "name": ["总览", header_row, col],
-            "categories": ["总览", first, 0, last, 0],
-            "values": ["总览", first, col, last, col],
-            "fill": {"color": CHART_COLOURS[bucket]},
-            "border": {"color": "#FFFFFF"},
-            "gap": 50,
-            "data_labels": {"value": True, "font": {"size": CHART_FONT, "color": "#000000"},
-                            "custom": [{"delete": True} if n == 0 else {} for n in counts]},
-        })
+        chart.add_series(_bar_series(["总览", header_row, col], ["总览", first, 0, last, 0],
+                                     ["总览", first, col, last, col], CHART_COLOURS[bucket], counts))
     chart.set_title({"name": f"各章节任务完成状态（项，共{len(c.tasks)}项）", "name_font": {"size": CHART_FONT + 1, "bold": True}})
     chart.set_y_axis({"reverse": True, "num_font": {"size": CHART_FONT}})
     chart.set_x_axis({"num_font": {"size": CHART_FONT}, "min": 0,
