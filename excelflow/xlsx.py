@@ -48,6 +48,9 @@ def new_workbook(target: Path | BytesIO | str, *, in_memory: bool = True) -> Wor
     """An xlsxwriter workbook that never turns a unit's text into a formula, link or number."""
     options: dict[str, Any] = dict(SAFE_OPTIONS)
     options["in_memory"] = in_memory
+    from excelflow.xlsx_fast import ENABLED, FastWorkbook
+    if ENABLED:
+        return FastWorkbook(target if isinstance(target, BytesIO) else str(target), options)
     return xlsxwriter.Workbook(target if isinstance(target, BytesIO) else str(target), options)
 
 
@@ -285,6 +288,23 @@ def page_starts(heights: Sequence[float], landscape: bool, repeated: float = 0.0
             used = 0.0
         used += h
     return starts
+
+
+def close_with_growing_rows(workbook: Workbook, buffer: BytesIO, sheet_rows: Mapping[int, Iterable[int]]) -> bytes:
+    """Close `workbook` (written into `buffer`) and return its bytes, the given rows' heights not
+    marked as set by hand (`auto_height_rows`). A fast workbook's sheets write them so at once;
+    any other workbook's bytes are changed after."""
+    from excelflow.xlsx_fast import FastWorksheet
+
+    sheets = workbook.worksheets()
+    rows = {n: set(r) for n, r in sheet_rows.items()}
+    if all(0 < n <= len(sheets) and isinstance(sheets[n - 1], FastWorksheet) for n in rows):
+        for n, wanted in rows.items():
+            sheets[n - 1].auto_height_rows.update(wanted)
+        workbook.close()
+        return buffer.getvalue()
+    workbook.close()
+    return auto_height_rows(buffer.getvalue(), rows)
 
 
 def auto_height_rows(data: bytes, sheet_rows: Mapping[int, Iterable[int]]) -> bytes:

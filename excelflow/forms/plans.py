@@ -26,7 +26,7 @@ from excelflow.forms.campaign_key import CampaignKey, ensure_key
 from excelflow.register.model import Register, Round
 from excelflow.workspace import Workspace
 from excelflow.wording import round_name
-from excelflow.xlsx import auto_height_rows, fit_page_width, new_workbook, protect, row_height, setup_print
+from excelflow.xlsx import close_with_growing_rows, fit_page_width, new_workbook, protect, row_height, setup_print
 
 PLAN_SHEET = "落实方案"
 TASK_ID, TASK_TEXT, CO_UNITS = "序号", "任务内容", "协办单位"
@@ -126,9 +126,8 @@ def plan_bytes(register: Register, unit: str, generated_at: datetime, key: Campa
         kind="plan", unit=unit, round_id=rounds[0].id if rounds else "",
         template_version=digest, generated_at=generated_at.isoformat(timespec="seconds"),
         rows=tuple(entry_rows)), key)
-    book.close()
     # Rows where the lead unit writes its goals grow with the text in Excel and WPS.
-    return auto_height_rows(buffer.getvalue(), {1: input_rows})
+    return close_with_growing_rows(book, buffer, {1: input_rows})
 
 
 def generate_plans(ws: Workspace, register: Register, now: datetime) -> list[Path]:

@@ -36,7 +36,7 @@ from excelflow.forms.template_style import TemplateStyle
 from excelflow.register import statuses
 from excelflow.register.model import Role, government_of
 from excelflow.wording import role_name
-from excelflow.xlsx import auto_height_rows, fit_page_width, new_workbook, protect, row_height, setup_print, standard_formats
+from excelflow.xlsx import close_with_growing_rows, fit_page_width, new_workbook, protect, row_height, setup_print, standard_formats
 
 INSTRUCTIONS_SHEET = "填报说明"
 HEADER_BLOCK_LABELS: tuple[str, ...] = ("填报单位", "填报人", "联系电话", "分管领导", "填报日期")
@@ -76,14 +76,13 @@ def render_unit(plan: UnitPlan, style: TemplateStyle, version: str, generated_at
     )
     identity = ident.write_identity(workbook, identity, key)  # signed with the campaign's key
     workbook.worksheets()[0].activate()
-    workbook.close()
     # Entry rows keep the height computed for their pre-filled text but are automatic rows for
     # Excel and WPS, which make them taller as the unit types a long answer (printed in full).
     sheet_number = {name: i for i, name in enumerate(names, start=1)}
     grow: dict[int, list[int]] = {}
     for sheet, _, row, _, _ in entry_rows:
         grow.setdefault(sheet_number[sheet], []).append(row - 1)
-    return auto_height_rows(buffer.getvalue(), grow), identity
+    return close_with_growing_rows(workbook, buffer, grow), identity
 
 
 def _block_layout(widths: Sequence[float], needs: Sequence[float]) -> list[tuple[int, int, int, int]]:

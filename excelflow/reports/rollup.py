@@ -32,7 +32,7 @@ from excelflow.register.model import Register, Round
 from excelflow.reports.ledger import EntryState, Key
 from excelflow.wording import STATE_NAMES, moment, round_name, short_day
 from excelflow.xlsx import (
-    auto_height_rows,
+    close_with_growing_rows,
     fit_page_width,
     fit_widths,
     list_source,
@@ -257,9 +257,8 @@ def render_rollup(register: Register, round_: Round, unit: str, rows: Sequence[R
         template_version=template_version(register, round_, unit),
         generated_at=as_of.isoformat(timespec="seconds"), rows=tuple(entry_rows),
     ), key)
-    workbook.close()
     # The lead's own rows are where it types: rows Excel and WPS grow as the text gets longer.
-    return auto_height_rows(buffer.getvalue(), {1: input_rows})
+    return close_with_growing_rows(workbook, buffer, {1: input_rows})
 
 
 CONTINUED_CHARS = 12  # the start of a task's text on a row that continues it on a new page

@@ -1,0 +1,396 @@
+"""Faster paths through xlsxwriter for the workbooks excelflow draws by the thousand.
+
+A city's first collect draws a receipt for each of 1,000 returns and a rollup for each of 1,000
+lead units, and `generate` a workbook for each unit. xlsxwriter spends most of such a small
+workbook writing each cell through general code (attribute escaping for integers, a function
+call per attribute) and deflating the package's parts that are the same in every workbook of a
+kind (the theme, the styles, the relationships). Two subclasses change how, never what:
+
+- `FastWorksheet` writes the rows of string, number and blank cells with one string template
+  each, as `Worksheet._write_rows` writes them (anything else — formulas, comments, Excel 2010
+  row attributes — goes through xlsxwriter's own code);
+- `FastWorkbook` zips the parts as `zipfile` does, reusing the deflated bytes of a part already
+  deflated in this process (the same bytes deflate to the same bytes).
+
+The bytes are xlsxwriter's: `tests/test_xlsx_fast.py` draws receipts, rollups and reporting
+workbooks both ways and compares them member by member, and a version of xlsxwriter this was not
+checked with (`CHECKED_VERSIONS`) gets xlsxwriter's own code.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import zipfile
+import zlib
+from io import StringIO
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.packager import Packager
+from xlsxwriter.styles import Styles
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
+from xlsxwriter.xmlwriter import XMLwriter
+
+CHECKED_VERSIONS = ("3.3.",)
+ENABLED = xlsxwriter.__version__.startswith(CHECKED_VERSIONS)
+
+_COLUMNS = [xl_col_to_name(c) for c in range(256)]
+
+
+class FastWorksheet(Worksheet):
+    """A worksheet whose cells are stored and whose rows are written with fewer calls (same XML)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Rows whose height is computed for their pre-filled text but not marked as set by hand, so
+        # Excel and WPS grow them as a unit types (`xlsx.auto_height_rows` does the same afterwards
+        # to any workbook; here it costs nothing).
+        self.auto_height_rows: set[int] = set()
+
+    # The cell writers excelflow calls thousands of times a workbook, for integer coordinates: what
+    # `write_string` and friends do after their argument conversion, without the general path's
+    # calls. Anything else (A1 notation, constant memory) goes the general way.
+    def write_string(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) in (3, 4) and not kwargs:
+            row, col, string = args[:3]
+            if (type(row) is int and type(col) is int and type(string) is str and not self.constant_memory
+                    and len(string) <= 16383 and self._claim(row, col)):
+                cell_format = args[3] if len(args) == 4 else None
+                self.table[row][col] = CellStringTuple(self.str_table._get_shared_string_index(string), cell_format)
+                return 0
+        return super().write_string(*args, **kwargs)
+
+    def write_number(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) in (3, 4) and not kwargs:
+            row, col, number = args[:3]
+            if (type(row) is int and type(col) is int and type(number) in (int, float) and not self.constant_memory
+                    and not math.isnan(number) and not math.isinf(number) and self._claim(row, col)):
+                self.table[row][col] = CellNumberTuple(number, args[3] if len(args) == 4 else None)
+                return 0
+        return super().write_number(*args, **kwargs)
+
+    def write_blank(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 4 and not kwargs:
+            row, col, _, cell_format = args
+            if (type(row) is int and type(col) is int and cell_format is not None and not self.constant_memory
+                    and self._claim(row, col)):
+                self.table[row][col] = CellBlankTuple(cell_format)
+                return 0
+        return super().write_blank(*args, **kwargs)
+
+    def _claim(self, row: int, col: int) -> bool:
+        """`_check_dimensions` for a cell inside the sheet's limits: the used range grown to hold
+        it. False (nothing changed) for a cell outside, which the general path reports."""
+        if not (0 <= row < self.xls_rowmax and 0 <= col < self.xls_colmax):
+            return False
+        if self.dim_rowmin is None:
+            self.dim_rowmin = self.dim_rowmax = row
+        elif row < self.dim_rowmin:
+            self.dim_rowmin = row
+        elif row > self.dim_rowmax:
+            self.dim_rowmax = row
+        if self.dim_colmin is None:
+            self.dim_colmin = self.dim_colmax = col
+        elif col < self.dim_colmin:
+            self.dim_colmin = col
+        elif col > self.dim_colmax:
+            self.dim_colmax = col
+        return True
+
+    def _write_rows(self) -> None:
+        table = self.table
+        if self.comments or self.excel_version == 2010 or self.dim_colmax is None or self.dim_colmax >= 256:
+            self._general_rows()
+            return
+        row_info = self.row_info
+        col_info = self.col_info
+        lo, hi = self.dim_rowmin, self.dim_rowmax
+        rows = sorted(r for r in set(row_info).union(r for r, cells in table.items() if cells) if lo <= r <= hi)
+        spans = _spans(table, rows, hi)
+        auto = self.auto_height_rows
+        original = self.original_row_height
+        default = self.default_row_height
+        out: list[str] = []
+        add = out.append
+        for r in rows:
+            info = row_info.get(r)
+            row_format = info.row_format if info is not None else None
+            height = info.height if info is not None and info.height is not None else default
+            tag = f'<row r="{r + 1}"'
+            span = spans.get(r // 16)
+            if span:
+                tag += f' spans="{span}"'
+            if row_format:
+                xf = row_format._get_xf_index()
+                if xf:
+                    tag += f' s="{xf}"'
+                tag += ' customFormat="1"'
+            custom = height != original or height != default
+            if custom and r not in auto:
+                tag += f' ht="{height * 0.75:.16g}"'
+            if info is not None and info.hidden:
+                tag += ' hidden="1"'
+            if custom and r not in auto:
+                tag += ' customHeight="1"'
+            if info is not None and info.level:
+                tag += f' outlineLevel="{info.level}"'
+            if info is not None and info.collapsed:
+                tag += ' collapsed="1"'
+            cells = table.get(r)
+            if not cells:
+                add(tag + "/>")
+                continue
+            add(tag + ">")
+            number = r + 1
+            for c in sorted(cells):
+                cell = cells[c]
+                fmt = cell.format
+                if fmt:
+                    style = f' s="{fmt._get_xf_index()}"'
+                elif row_format:
+                    style = f' s="{row_format._get_xf_index()}"'
+                elif c in col_info and col_info[c].column_format is not None:
+                    style = f' s="{col_info[c].column_format._get_xf_index()}"'
+                else:
+                    style = ""
+                kind = type(cell)
+                if kind is CellStringTuple:
+                    add(f'<c r="{_COLUMNS[c]}{number}"{style} t="s"><v>{cell.string}</v></c>')
+                elif kind is CellNumberTuple:
+                    add(f'<c r="{_COLUMNS[c]}{number}"{style}><v>{cell.number:.16G}</v></c>')
+                elif kind is CellBlankTuple:
+                    add(f'<c r="{_COLUMNS[c]}{number}"{style}/>')
+                else:  # a formula, a rich string, a boolean…: all the rows the general way
+                    self._general_rows()
+                    return
+            add("</row>")
+        self.fh.write("".join(out))
+
+
+    def _general_rows(self) -> None:
+        """xlsxwriter's own `_write_rows`, then the growing rows' hand-set marks taken out."""
+        if not self.auto_height_rows:
+            super()._write_rows()
+            return
+        target, self.fh = self.fh, StringIO()
+        try:
+            super()._write_rows()
+            written = self.fh.getvalue()
+        finally:
+            self.fh = target
+        auto = {r + 1 for r in self.auto_height_rows}
+
+        def strip(match: re.Match[str]) -> str:
+            tag = match.group(0)
+            return tag.replace(' customHeight="1"', "") if int(match.group(1)) in auto else tag
+
+        target.write(_ROW_TAG.sub(strip, written))
+
+
+_ROW_TAG = re.compile(r'<row r="(\d+)"[^>]*>')
+
+
+def _spans(table: Any, rows: list[int], last: int) -> dict[int, str]:
+    """The `spans` of each block of 16 rows: the first and last column with a cell in it."""
+    bounds: dict[int, tuple[int, int]] = {}
+    for r in rows:
+        cells = table.get(r)
+        if not cells:
+            continue
+        block = r // 16
+        low, high = min(cells), max(cells)
+        known = bounds.get(block)
+        bounds[block] = (low, high) if known is None else (min(known[0], low), max(known[1], high))
+    return {block: f"{low + 1}:{high + 1}" for block, (low, high) in bounds.items()}
+
+
+# -- the package ------------------------------------------------------------------------------------
+# Parts that are the same in many workbooks (a few variants each: the styles of a receipt with and
+# without its red action line, the relationships of a one-sheet and a four-sheet workbook) are
+# deflated once per process; the rest (sheets, strings, the title and date) each time.
+_SHARED_PARTS = frozenset({
+    "[Content_Types].xml", "_rels/.rels", "docProps/app.xml", "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml", "xl/theme/theme1.xml", "xl/workbook.xml",
+})
+_CACHE_LIMIT = 256  # variants kept per process (each a few KiB)
+_packed: dict[bytes, tuple[int, bytes]] = {}
+_styles: dict[tuple[Any, ...], str] = {}
+_format_models: dict[tuple[Any, ...], Format] = {}
+
+
+def _deflate(data: bytes) -> tuple[int, bytes]:
+    """CRC and raw deflate of `data`, as `zipfile` compresses a ZIP_DEFLATED member."""
+    packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return zlib.crc32(data), packer.compress(data) + packer.flush()
+
+
+def _deflated(name: str, data: bytes) -> tuple[int, bytes]:
+    if name not in _SHARED_PARTS:
+        return _deflate(data)
+    known = _packed.get(data)
+    if known is None:
+        if len(_packed) >= _CACHE_LIMIT:
+            _packed.clear()
+        known = _packed[data] = _deflate(data)
+    return known
+
+
+def _write_member(zip_file: zipfile.ZipFile, name: str, data: bytes) -> None:
+    """What `zip_file.writestr(ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)` writes for a
+    ZIP_DEFLATED zip in a seekable buffer, header for header, with the compressed bytes from
+    `_deflated`. `zipfile` writes the central directory from the infos when it closes."""
+    info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.CRC, packed = _deflated(name, data)
+    info.file_size = len(data)
+    info.compress_size = len(packed)
+    info.flag_bits = 0
+    info.external_attr = 0o600 << 16
+    fp = zip_file.fp
+    assert fp is not None
+    info.header_offset = fp.tell()
+    zip_file._writecheck(info)  # type: ignore[attr-defined]
+    zip_file._didModify = True  # type: ignore[attr-defined]
+    fp.write(info.FileHeader(False))
+    fp.write(packed)
+    zip_file.start_dir = fp.tell()  # type: ignore[attr-defined]
+    zip_file.filelist.append(info)
+    zip_file.NameToInfo[name] = info
+
+
+class FastPackager(Packager):
+    """xlsxwriter's packager with the shared strings written in one pass and the styles of a set
+    of formats assembled once per process."""
+
+    def _write_shared_strings_file(self) -> None:
+        table = self.workbook.str_table
+        if not table.count:
+            return
+        self._filename("xl/sharedStrings.xml").write(shared_strings_xml(table))
+
+    def _write_styles_file(self) -> None:
+        book = self.workbook
+        key = (tuple(_format_key(f) for f in book.xf_formats), tuple(_format_key(f) for f in book.dxf_formats),
+               tuple(book.palette), book.font_count, tuple(book.num_formats), book.border_count, book.fill_count,
+               tuple(book.custom_colors), book.has_comments)
+        xml = _styles.get(key)
+        if xml is None:
+            buffer = StringIO()
+            styles = Styles()
+            styles._set_style_properties([book.xf_formats, book.palette, book.font_count, book.num_formats,
+                                          book.border_count, book.fill_count, book.custom_colors,
+                                          book.dxf_formats, book.has_comments])
+            styles._set_xml_writer(buffer)
+            styles._assemble_xml_file()
+            if len(_styles) >= _CACHE_LIMIT:
+                _styles.clear()
+            xml = _styles[key] = buffer.getvalue()
+        self._filename("xl/styles.xml").write(xml)
+
+
+_OWN = frozenset({"xf_format_indices", "dxf_format_indices"})
+
+
+def _format_key(fmt: Format) -> tuple[Any, ...]:
+    """Everything the styles part reads of a format (its attributes, the indices the workbook gave
+    it among them), but not the workbook's tables it points to."""
+    attributes = dict(vars(fmt))
+    for name in _OWN:
+        attributes.pop(name, None)
+    return (repr(attributes),)
+
+
+def shared_strings_xml(table: Any) -> str:
+    """The sharedStrings part of `table` (an xlsxwriter `SharedStringTable`): what
+    `SharedStrings._assemble_xml_file` writes, string by string."""
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{table.count}" '
+           f'uniqueCount="{table.unique_count}">']
+    add = out.append
+    for string in table.string_array:
+        if "_x" in string or _CONTROL.search(string) or "\ufffe" in string or "\uffff" in string:
+            string = XMLwriter._escape_control_characters(string)
+        if string.startswith("<r>") and string.endswith("</r>"):
+            add(f"<si>{string}</si>")  # a rich string, already XML
+            continue
+        space = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
+        if _ESCAPES.search(string):
+            string = string.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        add(f"<si><t{space}>{string}</t></si>")
+    add("</sst>")
+    return "".join(out)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+_ESCAPES = re.compile('["&<>\n]')
+
+
+class FastWorkbook(Workbook):
+    """An in-memory xlsxwriter workbook with `FastWorksheet` sheets, formats copied from a model
+    made once per process, the `FastPackager`, and its shared parts deflated once."""
+
+    def __init__(self, filename: Any, options: dict[str, Any]) -> None:
+        super().__init__(filename, options)
+        self.worksheet_class = FastWorksheet
+
+    def add_format(self, properties: dict[str, Any] | None = None) -> Format:
+        """`Workbook.add_format`: a copy of a format made once per process from the same properties
+        (a format's constructor sets some forty attributes one method call at a time)."""
+        try:
+            # The type too: 16 and 16.0 are equal keys, but a font of 16.0 points is written "16.0".
+            key = tuple(sorted((name, type(value), value) for name, value in (properties or {}).items()))
+            hash(key)
+        except TypeError:
+            return super().add_format(properties)
+        model = _format_models.get(key)
+        if model is None:
+            if len(_format_models) >= _CACHE_LIMIT:
+                _format_models.clear()
+            model = _format_models[key] = super().add_format(properties)
+            self.formats.pop()
+        made = copy.copy(model)
+        made.xf_format_indices = self.xf_format_indices
+        made.dxf_format_indices = self.dxf_format_indices
+        self.formats.append(made)
+        return made
+
+    def _get_packager(self) -> Packager:
+        return FastPackager()
+
+    def _store_workbook(self) -> None:
+        """`Workbook._store_workbook` for an in-memory workbook, its parts zipped by `_write_member`."""
+        if not self.in_memory:
+            super()._store_workbook()
+            return
+        packager = self._get_packager()
+        if not self.worksheets():
+            self.add_worksheet()
+        if self.worksheet_meta.activesheet == 0:
+            self.worksheets_objs[0].selected = 1
+            self.worksheets_objs[0].hidden = 0
+        for sheet in self.worksheets():
+            if sheet.index == self.worksheet_meta.activesheet:
+                sheet.active = 1
+        if self.vba_project:
+            for sheet in self.worksheets():
+                if sheet.vba_codename is None:
+                    sheet.set_vba_name()
+        self._prepare_sst_string_data()
+        self._prepare_vml()
+        self._prepare_defined_names()
+        self._prepare_drawings()
+        self._add_chart_data()
+        self._prepare_tables()
+        self._prepare_metadata()
+        packager._add_workbook(self)
+        packager._set_tmpdir(self.tmpdir)
+        packager._set_in_memory(True)
+        with zipfile.ZipFile(self.filename, "w", compression=zipfile.ZIP_DEFLATED,
+                             allowZip64=self.allow_zip64) as zip_file:
+            for data, name, is_binary in packager._create_package():
+                _write_member(zip_file, name, data.getvalue() if is_binary else data.getvalue().encode("utf-8"))

@@ -1,0 +1,160 @@
+"""The fast paths through xlsxwriter (`excelflow/xlsx_fast.py`) write xlsxwriter's bytes.
+
+Every workbook excelflow draws goes through them; these tests draw the same workbooks with
+xlsxwriter's own code (`xlsx_fast.ENABLED` off) and compare the files byte for byte: the demo's
+whole office (reporting workbooks, returns read back, receipts, rollups, the comparison workbook),
+and random sheets with the cells a unit's text can hold (control characters, spaces at either
+end, `_x0041_`, markup, emoji, numbers of every size).
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import shutil
+import zipfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from excelflow import xlsx_fast
+from excelflow.demo import ROUND, run_demo
+from excelflow.forms.generate import generate_round
+from excelflow.register.load import load_register
+from excelflow.runs.collect import run_pass
+from excelflow.workspace import Workspace
+from excelflow.xlsx import close_with_growing_rows, new_workbook
+
+pytestmark = pytest.mark.skipif(not xlsx_fast.ENABLED, reason="xlsxwriter version not checked: the fast paths are off")
+
+
+def _both_ways(monkeypatch: pytest.MonkeyPatch, draw: Callable[[], bytes]) -> tuple[bytes, bytes]:
+    fast = draw()
+    monkeypatch.setattr(xlsx_fast, "ENABLED", False)
+    plain = draw()
+    monkeypatch.setattr(xlsx_fast, "ENABLED", True)
+    return fast, plain
+
+
+def _first_difference(fast: bytes, plain: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(fast)) as a, zipfile.ZipFile(io.BytesIO(plain)) as b:
+        if a.namelist() != b.namelist():
+            return f"members {a.namelist()} vs {b.namelist()}"
+        for name in a.namelist():
+            x, y = a.read(name), b.read(name)
+            if x != y:
+                at = next((i for i in range(min(len(x), len(y))) if x[i] != y[i]), min(len(x), len(y)))
+                return f"{name} at {at}: {x[max(0, at - 80):at + 80]!r} vs {y[max(0, at - 80):at + 80]!r}"
+    return "same members, different zip records"
+
+
+TEXTS = ["进展顺利", "", " 前后有空格 ", "\t制表", "换行\n第二行", "_x0041_ 像转义", "a\x01b\x1fc", "<r>像富文本</r>",
+         "<b>&amp; \"引号\" 'x'", "😀 表情", "=SUM(A1)", "http://example.com", "0012", "x" * 300,
+         "\ufffe\uffff", "牵头单位:区发改委、区财政局"]
+NUMBERS = [0, 1, -1, 3.5, 1e20, 1e-7, 123456789012345678, 0.1 + 0.2, -0.0, 2.0]
+
+
+def _random_workbook(rng: random.Random) -> bytes:
+    buffer = io.BytesIO()
+    book = new_workbook(buffer)
+    book.set_properties({"title": "测试", "created": datetime(2021, 6, 1, 9, 0)})
+    formats = [None] + [book.add_format(props) for props in (
+        {"bold": True}, {"font_size": 16}, {"font_size": 16.0}, {"bg_color": "#F2F2F2", "border": 1},
+        {"text_wrap": True, "locked": False}, {"num_format": "0.0"}, {"bold": True},
+    )]
+    grow: dict[int, list[int]] = {}
+    for n in range(rng.randint(1, 3)):
+        sheet = book.add_worksheet(f"表{n + 1}")
+        merged: set[int] = set()
+        if rng.random() < 0.3:
+            sheet.set_column(0, 3, 12, rng.choice(formats))
+        for _ in range(rng.randint(0, 60)):
+            row, col = rng.randint(0, 40), rng.randint(0, 12)
+            kind = rng.random()
+            fmt = rng.choice(formats)
+            if kind < 0.55:
+                sheet.write_string(row, col, rng.choice(TEXTS), fmt)
+            elif kind < 0.75:
+                sheet.write_number(row, col, rng.choice(NUMBERS), fmt)
+            elif kind < 0.82:
+                sheet.write_blank(row, col, None, fmt)
+            elif kind < 0.87 and row not in merged:
+                merged.add(row)
+                sheet.merge_range(row, 14, row, 16, rng.choice(TEXTS), fmt or formats[1])
+            elif kind < 0.95:
+                sheet.set_row(row, rng.choice([None, 15, 30.5, 409]), rng.choice(formats),
+                              {"hidden": rng.random() < 0.2, "level": rng.choice([0, 0, 1])})
+            else:
+                sheet.write_formula(row, col, "=1+1", fmt, 2)  # the general path for the whole sheet
+        if rng.random() < 0.4:
+            grow[n + 1] = [rng.randint(0, 40) for _ in range(5)]
+    return close_with_growing_rows(book, buffer, grow)
+
+
+def test_random_sheets_are_written_as_xlsxwriter_writes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    seed = random.randrange(1 << 30)
+    print(f"seed {seed}")
+    for case in range(60):
+        fast, plain = _both_ways(monkeypatch, lambda: _random_workbook(random.Random(seed + case)))
+        assert fast == plain, f"seed {seed + case}: {_first_difference(fast, plain)}"
+
+
+def test_a_cell_outside_the_sheet_is_refused_as_xlsxwriter_refuses_it() -> None:
+    book = new_workbook(io.BytesIO())
+    sheet = book.add_worksheet()
+    assert sheet.write_string(1_048_576, 0, "x") == -1
+    assert sheet.write_number(0, 16_384, 1) == -1
+    assert sheet.write_blank(-1, 0, None, book.add_format({"bold": True})) == -1
+    assert sheet.dim_rowmin is None
+    assert sheet.write_string("B3", "a1 notation") == 0 and (sheet.dim_rowmin, sheet.dim_colmin) == (2, 1)
+    with pytest.raises(TypeError):
+        sheet.write_number(0, 0, float("nan"))  # as xlsxwriter: NaN needs the nan_inf_to_errors option
+    book.close()
+
+
+FINAL_PASS = datetime(2021, 6, 28, 9, 0)
+
+
+def _outputs_drawn_again(base: Path, root: Path) -> dict[str, bytes]:
+    """The demo office `base` copied to `root`, its unit workbooks and round outputs drawn again
+    from the same register, archive and campaign key (in this process: no worker processes)."""
+    shutil.copytree(base, root)
+    ws = Workspace(root)
+    shutil.rmtree(ws.root / "outbox")
+    shutil.rmtree(ws.root / ".excelflow")  # the pass cache: nothing is known to be up to date
+    register = load_register(ws.require_register())
+    generate_round(ws, register, ROUND, force=True, now=datetime(2021, 6, 1, 9, 0))
+    run_pass(ws, round_id=ROUND, now=FINAL_PASS, workers=1)
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.xlsx"))
+            if p.parts[len(root.parts)] in ("outbox", "workbooks")}
+
+
+def test_the_demo_office_draws_the_same_workbooks_either_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run_demo(tmp_path / "demo", echo=lambda line: None)
+    fast = _outputs_drawn_again(tmp_path / "demo", tmp_path / "fast")
+    monkeypatch.setattr(xlsx_fast, "ENABLED", False)
+    plain = _outputs_drawn_again(tmp_path / "demo", tmp_path / "plain")
+    assert sorted(fast) == sorted(plain)
+    folders = {name.split("/")[-2] for name in fast}
+    assert {"receipts", "rollups", "workbooks"} <= folders, folders
+    assert len(fast) > 150
+    different = [name for name in fast if fast[name] != plain[name]]
+    assert not different, f"{len(different)} differ, first {different[0]}: " \
+                          f"{_first_difference(fast[different[0]], plain[different[0]])}"
+
+
+def test_shared_parts_are_deflated_once_and_still_written_whole() -> None:
+    def draw() -> Any:
+        buffer = io.BytesIO()
+        book = new_workbook(buffer)
+        book.add_worksheet().write_string(0, 0, "同一份样式")
+        book.close()
+        return zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+
+    first, second = draw(), draw()
+    assert first.testzip() is None and second.testzip() is None
+    assert first.read("xl/theme/theme1.xml") == second.read("xl/theme/theme1.xml")
+    assert b"\xe5\x90\x8c" in first.read("xl/sharedStrings.xml")
