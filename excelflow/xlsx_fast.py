@@ -131,7 +131,7 @@ class FastWorksheet(Worksheet):
                     tag += f' s="{xf}"'
                 tag += ' customFormat="1"'
             custom = height != original or height != default
-            if custom and r not in auto:
+            if custom:
                 tag += f' ht="{height * 0.75:.16g}"'
             if info is not None and info.hidden:
                 tag += ' hidden="1"'
