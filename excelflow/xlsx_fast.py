@@ -31,9 +31,9 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.packager import Packager
 from xlsxwriter.styles import Styles
-from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name, xl_range
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
+from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, RowInfo, Worksheet
 from xlsxwriter.xmlwriter import XMLwriter
 
 CHECKED_VERSIONS = ("3.3.",)
@@ -82,6 +82,56 @@ class FastWorksheet(Worksheet):
                 self.table[row][col] = CellBlankTuple(cell_format)
                 return 0
         return super().write_blank(*args, **kwargs)
+
+    def set_row(self, *args: Any, **kwargs: Any) -> Any:
+        """`Worksheet.set_row(row, height, cell_format)` without options, as `set_row_pixels` does it."""
+        if kwargs or not 1 <= len(args) <= 3 or type(args[0]) is not int or self.constant_memory:
+            return super().set_row(*args, **kwargs)
+        row = args[0]
+        height = args[1] if len(args) > 1 else None
+        if height is not None and type(height) not in (int, float):
+            return super().set_row(*args, **kwargs)
+        if not self._claim(row, self.dim_colmin if self.dim_colmin is not None else 0):
+            return super().set_row(*args, **kwargs)
+        pixels = int(height * 4.0 / 3.0 + 0.5) if height is not None else self.default_row_height
+        hidden = pixels == 0
+        if hidden:
+            pixels = self.default_row_height
+        self.row_info[row] = RowInfo(height=pixels, row_format=args[2] if len(args) > 2 else None, hidden=hidden,
+                                     level=0, collapsed=False)
+        self.row_sizes[row] = [pixels, hidden]
+        return 0
+
+    def merge_range(self, *args: Any, **kwargs: Any) -> Any:
+        """`Worksheet.merge_range` of text over integer coordinates, as it does it: the first cell
+        holds the text, the others are blanks in the same format."""
+        if kwargs or len(args) not in (5, 6) or self.write_handlers or self.strings_to_formulas \
+                or self.strings_to_urls or self.strings_to_numbers or self.constant_memory:
+            return super().merge_range(*args, **kwargs)
+        first_row, first_col, last_row, last_col, data = args[:5]
+        cell_format = args[5] if len(args) == 6 else None
+        if (any(type(v) is not int for v in (first_row, first_col, last_row, last_col)) or type(data) is not str
+                or not data or len(data) > 16383 or (first_row, first_col) == (last_row, last_col)):
+            return super().merge_range(*args, **kwargs)
+        first_row, last_row = min(first_row, last_row), max(first_row, last_row)
+        first_col, last_col = min(first_col, last_col), max(first_col, last_col)
+        cells = [(r, c) for r in range(first_row, last_row + 1) for c in range(first_col, last_col + 1)]
+        if (not (0 <= last_row < self.xls_rowmax and 0 <= last_col < self.xls_colmax and first_row >= 0
+                 and first_col >= 0)
+                or any(cell in self.merged_cells or cell in self.table_cells for cell in cells)):
+            return super().merge_range(*args, **kwargs)  # out of the sheet, or overlapping: its answer
+        self._claim(first_row, first_col)
+        self._claim(last_row, last_col)
+        cell_range = xl_range(first_row, first_col, last_row, last_col)
+        for cell in cells:
+            self.merged_cells[cell] = cell_range
+        self.merge.append([first_row, first_col, last_row, last_col])
+        table = self.table
+        table[first_row][first_col] = CellStringTuple(self.str_table._get_shared_string_index(data), cell_format)
+        if cell_format is not None:
+            for r, c in cells[1:]:
+                table[r][c] = CellBlankTuple(cell_format)
+        return 0
 
     def _claim(self, row: int, col: int) -> bool:
         """`_check_dimensions` for a cell inside the sheet's limits: the used range grown to hold
@@ -298,11 +348,14 @@ _OWN = frozenset({"xf_format_indices", "dxf_format_indices"})
 
 def _format_key(fmt: Format) -> tuple[Any, ...]:
     """Everything the styles part reads of a format (its attributes, the indices the workbook gave
-    it among them), but not the workbook's tables it points to."""
-    attributes = dict(vars(fmt))
-    for name in _OWN:
-        attributes.pop(name, None)
-    return (repr(attributes),)
+    it among them), but not the workbook's tables it points to. A colour is an object compared
+    by identity: a copy of a model shares the model's, another equal colour only misses."""
+    key = tuple(item for item in vars(fmt).items() if item[0] not in _OWN)
+    try:
+        hash(key)
+    except TypeError:
+        return (repr(key),)
+    return key
 
 
 def shared_strings_xml(table: Any) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from xlsxwriter.exceptions import OverlappingRange
 
 from excelflow import xlsx_fast
 from excelflow.demo import ROUND, run_demo
@@ -81,9 +82,12 @@ def _random_workbook(rng: random.Random) -> bytes:
                 sheet.write_number(row, col, rng.choice(NUMBERS), fmt)
             elif kind < 0.82:
                 sheet.write_blank(row, col, None, fmt)
-            elif kind < 0.87 and row not in merged:
-                merged.add(row)
-                sheet.merge_range(row, 14, row, 16, rng.choice(TEXTS), fmt or formats[1])
+            elif kind < 0.87 and row not in merged and row + 1 not in merged:
+                merged.update((row, row + 1))
+                bottom = row + rng.choice([0, 1])  # across, or across and down
+                sheet.merge_range(row, 14, bottom, 16 if bottom == row else 15, rng.choice(TEXTS), fmt)
+            elif kind < 0.91:
+                sheet.set_row(row, rng.choice([None, 0, 15, 30.5, 409]), rng.choice(formats))
             elif kind < 0.95:
                 sheet.set_row(row, rng.choice([None, 15, 30.5, 409]), rng.choice(formats),
                               {"hidden": rng.random() < 0.2, "level": rng.choice([0, 0, 1])})
@@ -112,6 +116,10 @@ def test_a_cell_outside_the_sheet_is_refused_as_xlsxwriter_refuses_it() -> None:
     assert sheet.write_string("B3", "a1 notation") == 0 and (sheet.dim_rowmin, sheet.dim_colmin) == (2, 1)
     with pytest.raises(TypeError):
         sheet.write_number(0, 0, float("nan"))  # as xlsxwriter: NaN needs the nan_inf_to_errors option
+    assert sheet.merge_range(0, 0, 0, 2, "合并") == 0
+    with pytest.raises(OverlappingRange):
+        sheet.merge_range(0, 1, 1, 1, "重叠")
+    assert sheet.merge_range(5, 0, 5, 16_384, "超出") == -1 and sheet.set_row(1_048_576, 20) == -1
     book.close()
 
 
