@@ -226,6 +226,7 @@ def _this_host_tag() -> str:
 
 # -- syncing many files together ---------------------------------------------------------------
 SYNC_THREADS = 16  # concurrent fsyncs: the file system commits them together (measured: 16 ≈ 64 ≫ 1)
+SYNC_EVERY = 128  # files a long run of writes leaves unsynced at most (`SyncBatch.commit_if_due`)
 
 
 class SyncBatch:
@@ -239,6 +240,13 @@ class SyncBatch:
 
     def __len__(self) -> int:
         return len(self._paths)
+
+    def commit_if_due(self, count: int = SYNC_EVERY) -> None:
+        """`commit` once `count` files wait: a long run of writes (a city's 1,000 workbooks) syncs
+        as it goes, while the workers draw the next ones, instead of all at its end. Syncing
+        sooner is never less safe."""
+        if len(self._paths) >= count:
+            self.commit()
 
     def commit(self) -> None:
         """Sync every file written since the last commit, then the folders that name them (so a

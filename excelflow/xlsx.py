@@ -31,6 +31,8 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from excelflow import xlsx_fast
+
 SAFE_OPTIONS: dict[str, bool] = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
@@ -48,10 +50,9 @@ def new_workbook(target: Path | BytesIO | str, *, in_memory: bool = True) -> Wor
     """An xlsxwriter workbook that never turns a unit's text into a formula, link or number."""
     options: dict[str, Any] = dict(SAFE_OPTIONS)
     options["in_memory"] = in_memory
-    from excelflow.xlsx_fast import ENABLED, FastWorkbook
-    if ENABLED:
-        return FastWorkbook(target if isinstance(target, BytesIO) else str(target), options)
-    return xlsxwriter.Workbook(target if isinstance(target, BytesIO) else str(target), options)
+    # The fast paths (same bytes) unless this xlsxwriter is a version they were not checked with.
+    make = xlsx_fast.FastWorkbook if xlsx_fast.ENABLED else xlsxwriter.Workbook
+    return make(target if isinstance(target, BytesIO) else str(target), options)
 
 
 @lru_cache(maxsize=65536)
@@ -294,11 +295,9 @@ def close_with_growing_rows(workbook: Workbook, buffer: BytesIO, sheet_rows: Map
     """Close `workbook` (written into `buffer`) and return its bytes, the given rows' heights not
     marked as set by hand (`auto_height_rows`). A fast workbook's sheets write them so at once;
     any other workbook's bytes are changed after."""
-    from excelflow.xlsx_fast import FastWorksheet
-
     sheets = workbook.worksheets()
     rows = {n: set(r) for n, r in sheet_rows.items()}
-    if all(0 < n <= len(sheets) and isinstance(sheets[n - 1], FastWorksheet) for n in rows):
+    if all(0 < n <= len(sheets) and isinstance(sheets[n - 1], xlsx_fast.FastWorksheet) for n in rows):
         for n, wanted in rows.items():
             sheets[n - 1].auto_height_rows.update(wanted)
         workbook.close()

@@ -2,15 +2,21 @@
 
 A city's first collect draws a receipt for each of 1,000 returns and a rollup for each of 1,000
 lead units, and `generate` a workbook for each unit. xlsxwriter spends most of such a small
-workbook writing each cell through general code (attribute escaping for integers, a function
-call per attribute) and deflating the package's parts that are the same in every workbook of a
-kind (the theme, the styles, the relationships). Two subclasses change how, never what:
+workbook in general code: each cell through argument conversion and dimension checks, each
+attribute of each XML element escaped, forty setter calls per format, and the parts that are the
+same in every workbook of a kind (the theme, the styles, the relationships) assembled and
+deflated again. Three subclasses change how, never what:
 
-- `FastWorksheet` writes the rows of string, number and blank cells with one string template
-  each, as `Worksheet._write_rows` writes them (anything else — formulas, comments, Excel 2010
-  row attributes — goes through xlsxwriter's own code);
-- `FastWorkbook` zips the parts as `zipfile` does, reusing the deflated bytes of a part already
-  deflated in this process (the same bytes deflate to the same bytes).
+- `FastWorksheet` stores string, number and blank cells, rows and merged text over integer
+  coordinates directly, and writes the rows of such cells with one string template each, as
+  `Worksheet._write_rows` writes them (anything else — A1 notation, formulas, comments, Excel
+  2010 row attributes — goes through xlsxwriter's own code); rows that grow with their text
+  (`auto_height_rows`) are written without the hand-set mark at once;
+- `FastWorkbook` copies each format from a model made once per process, and zips the parts as
+  `zipfile` does, reusing the deflated bytes of a shared part already deflated in this process
+  (the same bytes deflate to the same bytes);
+- `FastPackager` writes the shared strings in one pass and the styles of a set of formats once
+  per process.
 
 The bytes are xlsxwriter's: `tests/test_xlsx_fast.py` draws receipts, rollups and reporting
 workbooks both ways and compares them member by member, and a version of xlsxwriter this was not
@@ -42,8 +48,15 @@ ENABLED = xlsxwriter.__version__.startswith(CHECKED_VERSIONS)
 _COLUMNS = [xl_col_to_name(c) for c in range(256)]
 
 
-class FastWorksheet(Worksheet):
+class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no type information
     """A worksheet whose cells are stored and whose rows are written with fewer calls (same XML)."""
+
+    # xlsxwriter's own attributes this class reads and sets (declared for the type checker).
+    dim_rowmin: Any
+    dim_rowmax: Any
+    dim_colmin: Any
+    dim_colmax: Any
+    fh: Any
 
     def __init__(self) -> None:
         super().__init__()
@@ -153,6 +166,8 @@ class FastWorksheet(Worksheet):
         return True
 
     def _write_rows(self) -> None:
+        """The `<row>` and `<c>` elements of the used rows, as `Worksheet._write_rows` writes
+        them (formats numbered in the same order of first use)."""
         table = self.table
         if self.comments or self.excel_version == 2010 or self.dim_colmax is None or self.dim_colmax >= 256:
             self._general_rows()
@@ -161,7 +176,7 @@ class FastWorksheet(Worksheet):
         col_info = self.col_info
         lo, hi = self.dim_rowmin, self.dim_rowmax
         rows = sorted(r for r in set(row_info).union(r for r, cells in table.items() if cells) if lo <= r <= hi)
-        spans = _spans(table, rows, hi)
+        spans = _spans(table, rows)
         auto = self.auto_height_rows
         original = self.original_row_height
         default = self.default_row_height
@@ -221,7 +236,6 @@ class FastWorksheet(Worksheet):
             add("</row>")
         self.fh.write("".join(out))
 
-
     def _general_rows(self) -> None:
         """xlsxwriter's own `_write_rows`, then the growing rows' hand-set marks taken out."""
         if not self.auto_height_rows:
@@ -245,7 +259,7 @@ class FastWorksheet(Worksheet):
 _ROW_TAG = re.compile(r'<row r="(\d+)"[^>]*>')
 
 
-def _spans(table: Any, rows: list[int], last: int) -> dict[int, str]:
+def _spans(table: Any, rows: list[int]) -> dict[int, str]:
     """The `spans` of each block of 16 rows: the first and last column with a cell in it."""
     bounds: dict[int, tuple[int, int]] = {}
     for r in rows:
@@ -308,12 +322,12 @@ def _write_member(zip_file: zipfile.ZipFile, name: str, data: bytes) -> None:
     zip_file._didModify = True  # type: ignore[attr-defined]
     fp.write(info.FileHeader(False))
     fp.write(packed)
-    zip_file.start_dir = fp.tell()  # type: ignore[attr-defined]
+    zip_file.start_dir = fp.tell()
     zip_file.filelist.append(info)
     zip_file.NameToInfo[name] = info
 
 
-class FastPackager(Packager):
+class FastPackager(Packager):  # type: ignore[misc]
     """xlsxwriter's packager with the shared strings written in one pass and the styles of a set
     of formats assembled once per process."""
 
@@ -383,7 +397,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _ESCAPES = re.compile('["&<>\n]')
 
 
-class FastWorkbook(Workbook):
+class FastWorkbook(Workbook):  # type: ignore[misc]
     """An in-memory xlsxwriter workbook with `FastWorksheet` sheets, formats copied from a model
     made once per process, the `FastPackager`, and its shared parts deflated once."""
 
@@ -396,7 +410,8 @@ class FastWorkbook(Workbook):
         (a format's constructor sets some forty attributes one method call at a time)."""
         try:
             # The type too: 16 and 16.0 are equal keys, but a font of 16.0 points is written "16.0".
-            key = tuple(sorted((name, type(value), value) for name, value in (properties or {}).items()))
+            key = (tuple(sorted((name, type(value), value) for name, value in (properties or {}).items())),
+                   tuple(sorted(self.default_format_properties.items())))
             hash(key)
         except TypeError:
             return super().add_format(properties)

@@ -5,12 +5,13 @@ What each workbook shows is planned by `plan.py` and drawn by `render.py`; this 
 round: it plans every unit, skips workbooks whose content is unchanged, refuses to overwrite one
 that would change (it may have been sent already) unless forced, and reports what it did.
 
-Drawing is nearly all of generate's cost (~7 ms a workbook, xlsxwriter writing XML): the units
+Drawing is nearly all of generate's cost (~5 ms a workbook, xlsxwriter writing XML): the units
 are planned one after another and each workbook to write is handed to `draw` (a `Drawer`) as soon
 as it is planned, which gives the bytes back in the units' order. Without one they are drawn
 here; the command passes the worker processes' (`runs/prepare.py`: one per core, drawing while
 this process plans the next units; the same bytes, tested). The workbooks are written as they
-come and synced together at the end (`files.synced_together`).
+come and synced together (`files.synced_together`), a hundred or so at a time while the workers
+draw the next ones.
 """
 
 from __future__ import annotations
@@ -176,8 +177,9 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
                 listing.append((unit, target, plan, ""))  # its state once written
                 yield plan, version
 
-    with synced_together():
+    with synced_together() as batch:
         for k, data in enumerate(draw(planned(), style, generated_at, key, len(order))):
+            batch.commit_if_due()
             place, plan, _, target = to_draw[k]
             existed = target.exists()
             try:

@@ -12,8 +12,9 @@ next pass writes the original again.
 
 Receipts and rollups are drawn by the pass's worker processes when there are enough of them
 (`workers.render_many`, the same bytes in the same order as one process draws them), and written
-here as they come. Every output of the round is synced together at the end (`files.synced_together`),
-before the pass cache that says what they were made from.
+here as they come. The outputs of the round are synced together (`files.synced_together`), a
+hundred or so at a time while the workers draw and the rest at the end, before the pass cache
+that says what they were made from.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from excelflow import __version__
-from excelflow.files import fallback_path, publish_bytes, remove_stale_temp_files, synced_together
+from excelflow.files import SyncBatch, fallback_path, publish_bytes, remove_stale_temp_files, synced_together
 from excelflow.forms.campaign_key import CampaignKey
 from excelflow.intake.records import Submission
 from excelflow.register.model import Register, Round
@@ -64,13 +65,13 @@ def bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register, 
     """States of `rnd`; outputs rendered only where their inputs changed or the file is missing.
 
     `pool` (the pass's workers) draws the receipts and rollups; without, this process does."""
-    with synced_together():  # every output of the round synced at once, before the cache names them
-        return _bring_up_to_date(ws, cache, register, rnd, all_subs, now, archive, campaign, pool)
+    with synced_together() as batch:  # every output of the round synced before the cache names them
+        return _bring_up_to_date(ws, cache, register, rnd, all_subs, now, archive, campaign, pool, batch)
 
 
 def _bring_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: Round,
                       all_subs: Sequence[Submission], now: datetime, archive: Archive | None,
-                      campaign: CampaignKey | None, pool: WorkerPool | None) -> RoundOutputs:
+                      campaign: CampaignKey | None, pool: WorkerPool | None, batch: SyncBatch) -> RoundOutputs:
     subs = [s for s in all_subs if s.received_at <= now]
     states = round_states(register, rnd.id, subs, now)
     mine = [s for s in subs if s.round_id == rnd.id]
@@ -147,6 +148,7 @@ def _bring_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: 
         if not beside:  # else the key stays old, so the next pass tries the original again
             cache.set_output_key(f"{rnd.id}:comparison", comparison_key)
     for (path, twin, rollup_digest), data in zip(after, drawn):
+        batch.commit_if_due()  # synced as they come, while the workers draw the next ones
         if twin is not None:  # a receipt: the workbook, then its text
             publish(path, data)
             publish(*twin)
