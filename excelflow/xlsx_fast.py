@@ -97,21 +97,27 @@ class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no typ
         return super().write_blank(*args, **kwargs)
 
     def set_row(self, *args: Any, **kwargs: Any) -> Any:
-        """`Worksheet.set_row(row, height, cell_format)` without options, as `set_row_pixels` does it."""
-        if kwargs or not 1 <= len(args) <= 3 or type(args[0]) is not int or self.constant_memory:
+        """`Worksheet.set_row(row, height, cell_format, options)`, as `set_row_pixels` does it."""
+        if kwargs or not 1 <= len(args) <= 4 or type(args[0]) is not int or self.constant_memory:
             return super().set_row(*args, **kwargs)
         row = args[0]
         height = args[1] if len(args) > 1 else None
-        if height is not None and type(height) not in (int, float):
+        options = args[3] if len(args) > 3 else None
+        if ((height is not None and type(height) not in (int, float))
+                or (options is not None and (type(options) is not dict or not set(options) <= _ROW_OPTIONS))):
             return super().set_row(*args, **kwargs)
         if not self._claim(row, self.dim_colmin if self.dim_colmin is not None else 0):
             return super().set_row(*args, **kwargs)
+        options = options or {}
         pixels = int(height * 4.0 / 3.0 + 0.5) if height is not None else self.default_row_height
-        hidden = pixels == 0
-        if hidden:
+        hidden = options.get("hidden", False)
+        if pixels == 0:
+            hidden = True
             pixels = self.default_row_height
+        level = min(max(options.get("level", 0), 0), 7)
+        self.outline_row_level = max(self.outline_row_level, level)
         self.row_info[row] = RowInfo(height=pixels, row_format=args[2] if len(args) > 2 else None, hidden=hidden,
-                                     level=0, collapsed=False)
+                                     level=level, collapsed=options.get("collapsed", False))
         self.row_sizes[row] = [pixels, hidden]
         return 0
 
@@ -257,6 +263,7 @@ class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no typ
 
 
 _ROW_TAG = re.compile(r'<row r="(\d+)"[^>]*>')
+_ROW_OPTIONS = frozenset({"hidden", "level", "collapsed"})
 
 
 def _spans(table: Any, rows: list[int]) -> dict[int, str]:

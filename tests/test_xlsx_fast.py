@@ -90,7 +90,8 @@ def _random_workbook(rng: random.Random) -> bytes:
                 sheet.set_row(row, rng.choice([None, 0, 15, 30.5, 409]), rng.choice(formats))
             elif kind < 0.95:
                 sheet.set_row(row, rng.choice([None, 15, 30.5, 409]), rng.choice(formats),
-                              {"hidden": rng.random() < 0.2, "level": rng.choice([0, 0, 1])})
+                              {"hidden": rng.random() < 0.2, "level": rng.choice([0, 0, 1, 9]),
+                               "collapsed": rng.random() < 0.1})
             else:
                 sheet.write_formula(row, col, "=1+1", fmt, 2)  # the general path for the whole sheet
         if rng.random() < 0.4:
