@@ -57,6 +57,7 @@ class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no typ
     dim_colmin: Any
     dim_colmax: Any
     fh: Any
+    outline_row_level: Any
 
     def __init__(self) -> None:
         super().__init__()
