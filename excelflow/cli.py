@@ -248,7 +248,6 @@ def init_command(directory: Path, force: bool, example: bool) -> None:
 @click.option("--plan", "plan", is_flag=True, help="改为生成落实方案表:每个牵头单位一份,outbox/落实方案/<单位>-落实方案.xlsx。")
 def generate_command(round_id: str | None, root: Path, force: bool, now: datetime | None, plan: bool) -> None:
     """为每个单位生成本轮填报表:outbox/轮次/templates/<单位>.xlsx,以及分发清单。"""
-    from excelflow.forms.campaign_key import ensure_key
     from excelflow.forms.generate import generate_round
     from excelflow.forms.plans import generate_plans
     from excelflow.register.load import load_register
@@ -271,10 +270,8 @@ def generate_command(round_id: str | None, root: Path, force: bool, now: datetim
         def advance(done: int, total: int) -> None:
             bar.update(done - bar.pos)
 
-        # The workers start now, with the key the workbooks are signed with (made here if new).
-        with drawing_in_workers(register, campaign=ensure_key(ws)) as draw:
-            report = generate_round(ws, register, round_id, force=force, previous=previous,
-                                    now=_now(now), progress=advance, draw=draw)
+        report = generate_round(ws, register, round_id, force=force, previous=previous,
+                                now=_now(now), progress=advance, draw=drawing_in_workers(register))
     for warning in report.warnings:
         click.echo(f"提示:{warning}", err=True)
     if not register.office.contact_line():

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +20,6 @@ from excelflow.forms.plan import NOT_REPORTED, entry_fingerprint
 from excelflow.forms.render import HEADER_BLOCK_LABELS
 from excelflow.intake.records import EntryReport
 from excelflow.register import statuses
-from excelflow.register.model import Register, Task, Unit
 from excelflow.register.write import write_register
 from excelflow.workspace import Workspace
 from excelflow.xlsx import display_width, list_source, new_workbook
@@ -401,44 +398,6 @@ def test_workbooks_drawn_in_worker_processes_are_the_bytes_one_process_draws(ws:
         assert ours.name == theirs.name and ours.read_bytes() == theirs.read_bytes()
     assert parallel.distribution_list and alone.distribution_list
     assert parallel.distribution_list.read_bytes() == alone.distribution_list.read_bytes()
-
-
-def _city_register(units: int) -> Register:
-    """A city's register: `units` departments, each leading one task with the next as co-unit."""
-    base = sample_register()
-    names = [f"市第{n:03d}局" for n in range(units)]
-    tasks = tuple(Task(n + 1, "一、重点任务", None, f"第{n + 1}项重点任务的内容。", (names[n],),
-                       (names[(n + 1) % units],)) for n in range(units))
-    return replace(base, units=tuple(Unit(name) for name in names), tasks=tasks, milestones=())
-
-
-def test_a_city_s_workers_start_before_drawing_and_draw_the_bytes_one_process_draws(ws: Workspace,
-                                                                                    tmp_path: Path) -> None:
-    from excelflow.forms.campaign_key import ensure_key
-    from excelflow.runs.prepare import WORKERS_FROM, drawing_in_workers
-
-    register = _city_register(WORKERS_FROM + 5)
-    key = ensure_key(ws)
-    single = Workspace(tmp_path / "一个进程")
-    single.campaign_key_path.parent.mkdir(parents=True)
-    single.campaign_key_path.write_bytes(ws.campaign_key_path.read_bytes())
-    with drawing_in_workers(register, campaign=key) as draw:
-        assert draw.started == 2 if (os.cpu_count() or 1) > 1 else draw.started == 0
-        parallel = generate_round(ws, register, "2021-H1", now=NOW, draw=draw)
-    alone = generate_round(single, register, "2021-H1", now=NOW)
-    assert len(parallel.written) == len(alone.written) == WORKERS_FROM + 5
-    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(parallel.written, alone.written))
-
-
-def test_workers_started_for_a_run_that_fails_before_drawing_are_stopped(ws: Workspace) -> None:
-    from excelflow.forms.campaign_key import ensure_key
-    from excelflow.runs.prepare import WORKERS_FROM, drawing_in_workers
-
-    with pytest.raises(RoundError):
-        with drawing_in_workers(_city_register(WORKERS_FROM), campaign=ensure_key(ws)) as draw:
-            processes = draw.processes()
-            generate_round(ws, _city_register(WORKERS_FROM), "2099-XX", now=NOW, draw=draw)
-    assert all(p.wait(timeout=10) is not None for p in processes)
 
 
 def test_a_plan_and_the_style_come_back_equal_from_the_json_a_worker_gets() -> None:

@@ -111,9 +111,6 @@ def main(argv: list[str]) -> int:
     setup: dict[str, Any] = json.loads(setup_frame)
     if setup.get("parses", True):
         from excelflow.intake.read import read_return  # noqa: F401 - loaded now, not with a file
-    else:  # a drawing worker (`generate`), started ahead of its first workbook: loaded meanwhile
-        from excelflow.forms.plan_json import plan_from_json  # noqa: F401
-        from excelflow.forms.render import render_unit  # noqa: F401
     register = register_from_json(setup["register"])
     key = setup.get("campaign")
     campaign = None

@@ -12,8 +12,6 @@ coming back in order: the bytes one process draws (tested).
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterable, Iterator
 
 from excelflow.forms.campaign_key import CampaignKey
@@ -45,58 +43,13 @@ def prepare_round(ws: Workspace, round_id: str) -> tuple[Register, PreviousRepor
     return register, previous
 
 
-def drawing_in_workers(register: Register, workers: int | None = None,
-                       campaign: CampaignKey | None = None) -> WorkerDrawer:
+def drawing_in_workers(register: Register, workers: int | None = None) -> Drawer:
     """A `Drawer` for `generate_round`: `workers` worker processes (default one per core) draw the
-    workbooks when there may be `WORKERS_FROM` or more, else this process does. Given the
-    campaign's key (`forms.campaign_key.ensure_key`), a city's workers are started at once."""
-    return WorkerDrawer(register, workers, campaign)
-
-
-class WorkerDrawer:
-    """A `Drawer` drawing in worker processes. For as many units as make the workers worth it
-    (default workers), they are started at once: each loads the register and the drawing modules
-    while this process reads the template and plans the first units (about a quarter of a second
-    of a city's `generate` that one core spent alone). Use it as a context manager so that
-    workers started for a run that fails before drawing are stopped; otherwise the pool stops
-    when the drawing ends."""
-
-    def __init__(self, register: Register, workers: int | None = None, campaign: CampaignKey | None = None) -> None:
-        self.register = register
-        self.workers = workers
-        self._pool: WorkerPool | None = None
-        if campaign is not None and workers is None and (os.cpu_count() or 1) > 1 \
-                and len({e.unit for e in register.expected_entries()}) >= WORKERS_FROM:
-            self._pool = WorkerPool(register, campaign=campaign, parses=False)
-            self._pool.start()
-
-    @property
-    def started(self) -> int:
-        """Worker processes started ahead of the drawing (0: none, or the drawing has begun)."""
-        return self._pool.started if self._pool is not None else 0
-
-    def processes(self) -> list[subprocess.Popen[bytes]]:
-        """The processes started ahead (for tests that see them stopped)."""
-        return self._pool.processes() if self._pool is not None else []
-
-    def __enter__(self) -> WorkerDrawer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
-
-    def __call__(self, todo: Iterable[tuple[UnitPlan, str]], style: TemplateStyle, generated_at: str,
-                 key: CampaignKey, at_most: int) -> Iterator[bytes]:
-        pool, self._pool = self._pool, None
-        if pool is not None and pool.campaign != key:
-            pool.close()  # started with another key (the folder's was replaced meanwhile)
-            pool = None
-        if pool is None:
-            pool = WorkerPool(self.register, campaign=key, workers=self.workers, parses=False)
-        if pool.size <= 1 or (self.workers is None and at_most < WORKERS_FROM):
-            pool.close()
+    workbooks when there may be `WORKERS_FROM` or more, else this process does."""
+    def draw(todo: Iterable[tuple[UnitPlan, str]], style: TemplateStyle, generated_at: str,
+             key: CampaignKey, at_most: int) -> Iterator[bytes]:
+        pool = WorkerPool(register, campaign=key, workers=workers, parses=False)
+        if pool.size <= 1 or (workers is None and at_most < WORKERS_FROM):
             yield from draw_here(todo, style, generated_at, key)
             return
         look = style_to_json(style)
@@ -104,3 +57,5 @@ class WorkerDrawer:
                                    "generated_at": generated_at}, plan.unit) for plan, version in todo)
         with pool:
             yield from pool.render_many(jobs)
+
+    return draw

@@ -271,7 +271,6 @@ class WorkerPool:
         self.memory_limit = memory_limit
         self._command = [*(program or [sys.executable, "-m", "excelflow.runs.parse_worker"]), str(memory_limit)]
         setup: dict[str, Any] = {"register": register_to_json(register), "parses": parses}
-        self.campaign = campaign
         if campaign is not None:
             setup["campaign"] = campaign.to_json()
         self._setup = json_dumps(setup).encode("utf-8")
@@ -300,17 +299,6 @@ class WorkerPool:
             self._feeder.join(timeout=30)
             self._feeder = None
         self._workers.clear()
-
-    def start(self) -> None:
-        """Start every worker now (each loads the register and its modules while this process
-        goes on), instead of as the first jobs arrive."""
-        while len(self._workers) < self.size and not self._closed:
-            self._workers.append(_Worker(self._command, self._env, self._setup, self._replies))
-            self.started += 1
-
-    def processes(self) -> list[subprocess.Popen[bytes]]:
-        """The live workers' processes."""
-        return [w.proc for w in self._workers if not w.dead]
 
     def parse_many(self, jobs: Iterable[ParseJob]) -> Iterator[Submission]:
         """One `Submission` per job, in the jobs' order (see the module's note)."""
