@@ -318,6 +318,9 @@ def _write_member(zip_file: zipfile.ZipFile, name: str, data: bytes) -> None:
     `_deflated`. `zipfile` writes the central directory from the infos when it closes."""
     info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
+    if len(data) * 1.05 > zipfile.ZIP64_LIMIT:  # a part of gigabytes: zipfile's own zip64 records
+        zip_file.writestr(info, data)
+        return
     info.CRC, packed = _deflated(name, data)
     info.file_size = len(data)
     info.compress_size = len(packed)
