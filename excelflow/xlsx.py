@@ -15,11 +15,8 @@ Hei or PingFang): the layout holds, the glyphs differ slightly.
 from __future__ import annotations
 
 import math
-import re
-import struct
 import unicodedata
 import zipfile
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -312,9 +309,9 @@ def auto_height_rows(data: bytes, sheet_rows: Mapping[int, Iterable[int]]) -> by
     `sheet_rows` maps a 1-based worksheet number (its order in the workbook) to 0-based rows. Such
     a row keeps the height computed for its pre-filled text, but Excel and WPS treat it as an
     automatic row and make it taller as the unit types a long answer (a row whose height was set
-    by hand keeps it and cuts the text in print). xlsxwriter can only write set-by-hand heights,
-    so the flag is taken out of the sheet XML; only the sheets changed are compressed again, the
-    other members are copied as they are (`replace_members`).
+    by hand keeps it and cuts the text in print). xlsxwriter can only write set-by-hand heights:
+    `xlsx_fast`'s sheets leave the mark out as they write (`close_with_growing_rows`); for any
+    other workbook it is taken out of the sheet XML here and the zip written again.
     """
     wanted = {f"xl/worksheets/sheet{n}.xml": {r + 1 for r in rows} for n, rows in sheet_rows.items()}
     changed: dict[str, bytes] = {}
@@ -323,95 +320,17 @@ def auto_height_rows(data: bytes, sheet_rows: Mapping[int, Iterable[int]]) -> by
         for name, rows in wanted.items():
             if not rows or name not in present:
                 continue
-
-            def strip(match: re.Match[bytes], rows: set[int] = rows) -> bytes:
-                number = int(match.group(1))
-                return match.group(0).replace(b' customHeight="1"', b"") if number in rows else match.group(0)
-
             body = src.read(name)
-            stripped = _ROW_TAG.sub(strip, body)
+            stripped = xlsx_fast.without_hand_set_heights(body.decode("utf-8"), rows).encode("utf-8")
             if stripped != body:
                 changed[name] = stripped
     return replace_members(data, changed) if changed else data
 
 
-# The zip records (APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16), as Python's zipfile writes them.
-_LOCAL = struct.Struct("<4s2B4HL2L2H")
-_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
-_END = struct.Struct("<4s4H2LH")
-
-
 def replace_members(data: bytes, changed: Mapping[str, bytes]) -> bytes:
-    """The zip `data` with the members named in `changed` holding the new bytes (deflated again);
-    every other member is copied compressed, as it is: re-zipping a whole workbook to change
-    one sheet cost a rollup a fifth of its drawing time.
-
-    Written as zipfile writes (a zip made by zipfile, the new members at its default level), so
-    the result is the bytes `zipfile` gives when it writes every member again. A zip this does
-    not expect (data descriptors, zip64, another compression, a member missing) is written
-    again whole with zipfile instead. A name in `changed` that the zip lacks is a KeyError.
-    """
-    try:
-        return _replace_in_place(data, changed)
-    except _Unexpected:
-        return _rewrite_whole(data, changed)
-
-
-class _Unexpected(Exception):
-    """A zip `_replace_in_place` does not copy member by member."""
-
-
-def _replace_in_place(data: bytes, changed: Mapping[str, bytes]) -> bytes:
-    end = data.rfind(b"PK\x05\x06")
-    if end < 0 or end + _END.size > len(data):
-        raise _Unexpected
-    sig, disk, disk_dir, _, count, dir_size, dir_offset, comment_len = _END.unpack_from(data, end)
-    if disk or disk_dir or dir_offset + dir_size != end or count == 0xFFFF or 0xFFFFFFFF in (dir_size, dir_offset):
-        raise _Unexpected
-    out = bytearray()
-    central = bytearray()
-    seen = set()
-    pos = dir_offset
-    for _ in range(count):
-        entry = list(_CENTRAL.unpack_from(data, pos))
-        name_len, extra_len, comment = entry[12], entry[13], entry[14]
-        name_bytes = data[pos + _CENTRAL.size:pos + _CENTRAL.size + name_len]
-        tail = data[pos + _CENTRAL.size:pos + _CENTRAL.size + name_len + extra_len + comment]
-        pos += _CENTRAL.size + name_len + extra_len + comment
-        flags, method, offset = entry[5], entry[6], entry[18]
-        if flags & 0x08 or 0xFFFFFFFF in (entry[10], entry[11], offset):
-            raise _Unexpected
-        local = list(_LOCAL.unpack_from(data, offset))
-        if local[0] != b"PK\x03\x04":
-            raise _Unexpected
-        header_end = offset + _LOCAL.size + local[10] + local[11]
-        name = name_bytes.decode("utf-8" if flags & 0x800 else "cp437")
-        entry[18] = len(out)
-        body = changed.get(name)
-        if body is None:
-            out += data[offset:header_end + entry[10]]
-        else:
-            if method != zipfile.ZIP_DEFLATED:
-                raise _Unexpected
-            seen.add(name)
-            packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-            packed = packer.compress(body) + packer.flush()
-            crc = zlib.crc32(body)
-            local[7:10] = [crc, len(packed), len(body)]
-            entry[9:12] = [crc, len(packed), len(body)]
-            out += _LOCAL.pack(*local) + data[offset + _LOCAL.size:header_end] + packed
-        central += _CENTRAL.pack(*entry) + tail
-    missing = set(changed) - seen
-    if missing:
-        raise KeyError(f"no member {sorted(missing)[0]!r} in the zip")
-    start = len(out)
-    out += central
-    out += _END.pack(sig, 0, 0, count, count, len(central), start, comment_len)
-    out += data[end + _END.size:end + _END.size + comment_len]
-    return bytes(out)
-
-
-def _rewrite_whole(data: bytes, changed: Mapping[str, bytes]) -> bytes:
+    """The zip `data` with the members named in `changed` holding the new bytes: every member
+    written again by `zipfile` (deflated at its default level, as xlsxwriter writes them), in the
+    same order with the same headers. A name in `changed` that the zip lacks is a KeyError."""
     out = BytesIO()
     with zipfile.ZipFile(BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         missing = set(changed) - set(src.namelist())
@@ -421,9 +340,6 @@ def _rewrite_whole(data: bytes, changed: Mapping[str, bytes]) -> bytes:
             body = changed.get(info.filename)
             dst.writestr(info, src.read(info.filename) if body is None else body)
     return out.getvalue()
-
-
-_ROW_TAG = re.compile(rb'<row r="(\d+)"[^>]*>')
 
 
 def header_footer_text(text: str) -> str:

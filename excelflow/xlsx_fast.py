@@ -254,13 +254,17 @@ class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no typ
             written = self.fh.getvalue()
         finally:
             self.fh = target
-        auto = {r + 1 for r in self.auto_height_rows}
+        target.write(without_hand_set_heights(written, {r + 1 for r in self.auto_height_rows}))
 
-        def strip(match: re.Match[str]) -> str:
-            tag = match.group(0)
-            return tag.replace(' customHeight="1"', "") if int(match.group(1)) in auto else tag
 
-        target.write(_ROW_TAG.sub(strip, written))
+def without_hand_set_heights(xml: str, rows: set[int]) -> str:
+    """Sheet XML with the `customHeight` mark taken out of the `<row>` tags of `rows` (1-based):
+    they keep their height, but Excel and WPS grow them with their text."""
+    def strip(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        return tag.replace(' customHeight="1"', "") if int(match.group(1)) in rows else tag
+
+    return _ROW_TAG.sub(strip, xml)
 
 
 _ROW_TAG = re.compile(r'<row r="(\d+)"[^>]*>')

@@ -1,4 +1,5 @@
-"""Changing one member of a workbook's zip copies the others as they are (`xlsx.replace_members`)."""
+"""Changing one member of a workbook's zip gives what writing the whole zip again gives (`xlsx.replace_members`,
+the fallback of rows that grow with their text when `xlsx_fast` is off)."""
 
 from __future__ import annotations
 

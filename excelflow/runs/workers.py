@@ -16,8 +16,8 @@ files.
 The same workers then draw the pass's receipts and rollups (`render_many`: the data of each
 output as JSON in, the workbook's bytes out, in the jobs' order), so a pass with a thousand
 returns uses every core for its outputs too. Drawing is fed from a thread of this process, so
-this process makes what it alone makes (the state file, the comparison) while the workers draw. Drawing is deterministic: the bytes are those one
-process draws (`render_in_process`; tested). A worker that dies while drawing is replaced and the
+this process makes what it alone makes (the state file, the comparison) while the workers draw.
+Drawing is deterministic: the bytes are those one process draws (`render_in_process`; tested). A worker that dies while drawing is replaced and the
 output drawn again; a second death is an error of excelflow (`RenderFailed`), not of a file.
 
 Each worker is given up to `DEPTH` jobs at a time, so it starts the next as soon as it answers
