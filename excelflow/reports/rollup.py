@@ -125,17 +125,13 @@ def rollup_rows(register: Register, unit: str, states: Mapping[Key, EntryState])
     return rows
 
 
-LAYOUT_VERSION = 2  # bump when the rollup's look changes, so every rollup is rendered again (2: signed identity)
-
-
-def rollup_digest(register: Register, round_: Round, unit: str, states: Mapping[Key, EntryState],
-                  as_of: datetime) -> str:
-    """Digest of everything `build_rollup` draws: equal digests give equal bytes (no need to render)."""
-    return rows_digest(round_, unit, as_of, rollup_rows(register, unit, states))
+LAYOUT_VERSION = 3  # bump when the rollup's look changes, so every rollup is rendered again (2: signed identity;
+#                    3: printed at 9 pt on A4, continued rows)
 
 
 def rows_digest(round_: Round, unit: str, as_of: datetime, rows: Sequence[RollupRow]) -> str:
-    """`rollup_digest` of rows already made (a pass makes them once, for the digest and the drawing)."""
+    """Digest of everything `render_rollup` draws from `rows`: equal digests give equal bytes (no
+    need to render). A pass makes the rows once, for the digest and the drawing."""
     text = repr((LAYOUT_VERSION, round_, unit, as_of.isoformat(), [(r.role, r.task_id, r.values, r.state) for r in rows]))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
