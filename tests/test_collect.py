@@ -426,19 +426,22 @@ def test_lead_units_whose_file_names_collide_get_a_rollup_each(tmp_path: Path):
     assert all(p.stem.startswith("区城投_集团-") for p in rollups)
 
 
-@pytest.mark.parametrize(("rows", "now", "first_line"), [
-    ({}, "2021-06-14T10:00", "全部收到,无需操作"),
-    ({}, "2021-06-18T09:00", "逾期3天,已收(3项逾期)"),  # its 3 co entries; its lead ones are not due yet
-    ({2: {"完成状态": "差不多吧", "进展情况": "写了"}}, "2021-06-14T10:00", "第2项无效,请改正后重报"),
-    ({2: {"完成状态": None, "进展情况": None}}, "2021-06-14T10:00", "第2项不完整,请补填后重报"),
+@pytest.mark.parametrize(("rows", "now", "first_line", "settled"), [
+    ({}, "2021-06-14T10:00", "全部收到,无需操作", True),
+    ({}, "2021-06-18T09:00", "逾期3天,已收(3项逾期)", True),  # its 3 co entries; its lead ones are not due yet
+    ({2: {"完成状态": "差不多吧", "进展情况": "写了"}}, "2021-06-14T10:00", "第2项无效,请改正后重报", False),
+    ({2: {"完成状态": None, "进展情况": None}}, "2021-06-14T10:00", "第2项不完整,请补填后重报", False),
 ])
 def test_receipt_leads_with_what_the_unit_must_do(ws: Workspace, tmp_path: Path, rows: dict, now: str,
-                                                 first_line: str):
+                                                 first_line: str, settled: bool):
     drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx", rows), "区科技局.xlsx")
     collect(ws, now)
     [text] = list(ws.receipts_dir(ROUND).glob("回执-区科技局-*.txt"))
     assert text.read_text(encoding="utf-8").splitlines()[0] == first_line
     assert workbook_values(text.with_suffix(".xlsx"))["回执"][0][0] == first_line
+    # Nothing left to do is green, anything to do red (a late but accepted return is settled).
+    fill_colour = openpyxl.load_workbook(text.with_suffix(".xlsx"))["回执"]["A1"].fill.fgColor.rgb
+    assert fill_colour.endswith("E2EFDA" if settled else "FFE0E0")
 
 
 def test_a_receipt_asks_for_the_entries_a_return_left_out(ws: Workspace, tmp_path: Path):

@@ -139,6 +139,10 @@ def test_a_returned_plan_is_collected_and_the_comparison_judges_against_it(tmp_p
          ws.inbox / "工信局方案.xlsx")
     collected = runner.invoke(main, ["collect", "--root", str(root), "--now", "2021-04-10T09:00", "--wait", "5"])
     assert collected.exit_code in (0, 3), collected.output
+    # Its receipt says nothing is owed, in green: a plan carries goals, not progress entries.
+    [receipt] = root.glob("outbox/*/receipts/回执-*.xlsx")
+    first = openpyxl.load_workbook(receipt)["回执"]["A1"]
+    assert first.value == "落实方案已收,无需操作" and first.fill.fgColor.rgb.endswith("E2EFDA")
     result = runner.invoke(main, ["compare", "--round", "2021-H1", "--now", "2021-06-28T09:00", "--root", str(root)])
     assert result.exit_code == 0, result.output
     book = CalamineWorkbook.from_path(str(ws.comparison_path("2021-H1")))

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
-from typing import Any
+from typing import Any, NamedTuple
 
 from excelflow.files import shown
 from excelflow.intake.records import LEVEL_NAMES, OUTCOME_NAMES, EntryReport, Submission
@@ -64,7 +64,14 @@ def _ids(ids: Sequence[int]) -> str:
     return "第" + "、".join(str(i) for i in sorted(dict.fromkeys(ids))) + "项"
 
 
-def action_line(sub: Submission, register: Register, states: Mapping[Key, EntryState]) -> str:
+class Action(NamedTuple):
+    """A receipt's first line, and whether it leaves the unit nothing to do (drawn green, else red)."""
+
+    text: str
+    settled: bool
+
+
+def action_line(sub: Submission, register: Register, states: Mapping[Key, EntryState]) -> Action:
     """What the unit must do about this return, first: correct, fill in, send the rest, or nothing.
 
     `第3项无效、第5项不完整,请改正后重报`; `第7项未报,请补报`; `逾期3天,已收`; `全部收到,无需操作`.
@@ -72,13 +79,15 @@ def action_line(sub: Submission, register: Register, states: Mapping[Key, EntryS
     are named too (a row deleted, a sheet left out).
     """
     if sub.unit is None or sub.round_id is None or register.round(sub.round_id) is None:
-        return "未能识别本文件属于哪个单位或哪一轮,未采用;请使用下发的填报表填写后重新报送"
+        return Action("未能识别本文件属于哪个单位或哪一轮,未采用;请使用下发的填报表填写后重新报送", False)
     if sub.outcome == "rejected":
         reason = next((p.message for p in sub.problems if p.level == "error"), "")
-        return "本文件未接收,请改正后重报" + (f"({reason.rstrip('。')})" if reason else "")
+        return Action("本文件未接收,请改正后重报" + (f"({reason.rstrip('。')})" if reason else ""), False)
     if sub.kind == "plan":  # a plan carries goals, not progress entries: nothing is owed through it
         errors = [p for p in sub.problems if p.level == "error"]
-        return "落实方案已收,无需操作" if not errors else f"落实方案已收,有 {len(errors)} 处须改正后重报(见下)"
+        if not errors:
+            return Action("落实方案已收,无需操作", True)
+        return Action(f"落实方案已收,有 {len(errors)} 处须改正后重报(见下)", False)
     invalid = [e.task_id for e in sub.entries if entry_result(sub, e) == INVALID]
     incomplete = [e.task_id for e in sub.entries if entry_result(sub, e) == INCOMPLETE]
     present = {(e.task_id, e.role) for e in sub.entries}
@@ -97,17 +106,18 @@ def action_line(sub: Submission, register: Register, states: Mapping[Key, EntryS
         todo.append(f"{_ids(incomplete)}不完整")
     if todo:
         tail = f";另有{_ids(owed)}未报,请一并补报" if owed else ""
-        return "、".join(todo) + (",请改正后重报" if invalid else ",请补填后重报") + tail
+        return Action("、".join(todo) + (",请改正后重报" if invalid else ",请补填后重报") + tail, False)
     if owed:
-        return f"{_ids(owed)}未报,请补报"
+        return Action(f"{_ids(owed)}未报,请补报", False)
     late = [states[(e.task_id, e.unit, e.role)].days_late for e in sub.entries
             if (e.task_id, e.unit, e.role) in states and states[(e.task_id, e.unit, e.role)].state == "late"
             and entry_result(sub, e) == ACCEPTED]
     if late:
-        return f"{late_text(max(late))},已收" + ("" if len(late) == len(sub.entries) else f"({len(late)}项逾期)")
+        return Action(f"{late_text(max(late))},已收" + ("" if len(late) == len(sub.entries) else f"({len(late)}项逾期)"),
+                      True)
     if not sub.entries:
-        return "本文件中没有可读取的填报行,未采用;请使用下发的填报表填写后重新报送"
-    return NOTHING_TO_DO
+        return Action("本文件中没有可读取的填报行,未采用;请使用下发的填报表填写后重新报送", False)
+    return Action(NOTHING_TO_DO, True)
 
 
 @dataclass(frozen=True)
@@ -119,12 +129,13 @@ class Receipt:
     facts: tuple[tuple[str, str], ...]
     entries: tuple[tuple[str, ...], ...]
     problems: tuple[tuple[str, ...], ...]
+    settled: bool = False  # nothing left for the unit to do: the first line is drawn green, else red
 
 
 def receipt_to_json(receipt: Receipt) -> dict[str, Any]:
     """The receipt as JSON, for drawing it in a worker process (`receipt_from_json` gives it back equal)."""
     return {"action": receipt.action, "title": receipt.title, "facts": receipt.facts,
-            "entries": receipt.entries, "problems": receipt.problems}
+            "entries": receipt.entries, "problems": receipt.problems, "settled": receipt.settled}
 
 
 def receipt_from_json(d: Mapping[str, Any]) -> Receipt:
@@ -132,7 +143,8 @@ def receipt_from_json(d: Mapping[str, Any]) -> Receipt:
         return tuple(tuple(str(v) for v in row) for row in items)
 
     facts = tuple((str(label), str(value)) for label, value in d["facts"])
-    return Receipt(str(d["action"]), str(d["title"]), facts, rows(d["entries"]), rows(d["problems"]))
+    return Receipt(str(d["action"]), str(d["title"]), facts, rows(d["entries"]), rows(d["problems"]),
+                   bool(d["settled"]))
 
 
 ENTRY_HEADERS = ("序号", "任务", "身份", "完成状态", "完成进度(%)", "是否按时", "处理结果")
@@ -170,7 +182,8 @@ def make_receipt(sub: Submission, register: Register, states: Mapping[Key, Entry
          "" if p.task_id is None else str(p.task_id))
         for p in sorted(sub.problems, key=lambda p: (p.level != "error", p.sheet or "", _cell_key(p.cell)))
     )
-    return Receipt(action_line(sub, register, states), title, tuple(facts), entries, problems)
+    action = action_line(sub, register, states)
+    return Receipt(action.text, title, tuple(facts), entries, problems, action.settled)
 
 
 def _counts(sub: Submission) -> str:
@@ -232,11 +245,10 @@ def build_receipt(receipt: Receipt, received_at: datetime) -> bytes:
     for c, w in enumerate(widths):
         sheet.set_column(c, c, w)
     last = len(widths) - 1
-    done = receipt.action == NOTHING_TO_DO or receipt.action.endswith(",已收")
     action = workbook.add_format({**DEFAULT_FONTS.title.properties(), "font_size": 14, "text_wrap": True,
                                   "valign": "vcenter", "align": "left", "locked": True,
-                                  "font_color": "#006100" if done else "#C00000",
-                                  "bg_color": "#E2EFDA" if done else "#FFE0E0", "border": 1})
+                                  "font_color": "#006100" if receipt.settled else "#C00000",
+                                  "bg_color": "#E2EFDA" if receipt.settled else "#FFE0E0", "border": 1})
     sheet.merge_range(0, 0, 0, last, receipt.action, action)
     sheet.set_row(0, row_height([(receipt.action, sum(widths))], font_size=14))
     sheet.merge_range(1, 0, 1, last, receipt.title, f.title)
@@ -266,9 +278,11 @@ def build_receipt(receipt: Receipt, received_at: datetime) -> bytes:
 
 def _write_table(sheet: Any, r: int, headers: Sequence[str], rows: Sequence[Sequence[str]], f: Any,
                  widths: Sequence[float], wrapped: Sequence[int]) -> int:
-    """A header row and its text rows from row `r`; rows are as tall as their `wrapped` columns."""
+    """A header row and its text rows from row `r`; rows are as tall as their `wrapped` columns,
+    the header as its longest name (`完成进度(%)` takes two lines in its narrow column)."""
     for c, header in enumerate(headers):
         sheet.write_string(r, c, header, f.header)
+    sheet.set_row(r, row_height(list(zip(headers, widths))))
     r += 1
     for row in rows:
         for c, value in enumerate(row):
