@@ -356,12 +356,6 @@ def short_chapter(chapter: str) -> str:
     return re.sub(r"[（(]\s*\d+\s*项\s*[)）]\s*$", "", chapter.strip())
 
 
-def chapter_count(chapter: str) -> int | None:
-    """The task count a chapter heading announces (`…(13项)` → 13), if any."""
-    match = re.search(r"[（(]\s*(\d+)\s*项\s*[)）]\s*$", chapter.strip())
-    return int(match.group(1)) if match else None
-
-
 def unit_group(unit: Unit | None) -> str:
     """The group a unit is compared within: its first register group, else `OTHER_GROUP`."""
     return unit.groups[0] if unit is not None and unit.groups else OTHER_GROUP
@@ -369,14 +363,13 @@ def unit_group(unit: Unit | None) -> str:
 
 @dataclass(frozen=True)
 class _Index:
-    """Look-ups built once per comparison (the register's own look-ups scan lists)."""
+    """The round's entries by task, built once per comparison (tasks, units and milestones the
+    register looks up itself)."""
 
-    tasks: Mapping[int, Task]
-    units: Mapping[str, Unit]
+    register: Register
+    round_id: str
     leads: Mapping[int, list[EntryState]]  # task → its lead entries, register order
     cos: Mapping[int, list[EntryState]]  # task → its co entries, register order
-    milestones: Mapping[int, Milestone]  # task → milestone of the round
-    office: str  # the supervision office, where lead units report
 
     @staticmethod
     def of(register: Register, round_id: str, states: Sequence[EntryState]) -> _Index:
@@ -384,13 +377,7 @@ class _Index:
         cos: dict[int, list[EntryState]] = {}
         for s in states:
             (leads if s.role == "lead" else cos).setdefault(s.task_id, []).append(s)
-        return _Index(
-            tasks={t.id: t for t in register.tasks},
-            units={u.name: u for u in register.units},
-            leads=leads, cos=cos,
-            milestones={m.task_id: m for m in register.milestones if m.round_id == round_id},
-            office=register.office.name,
-        )
+        return _Index(register, round_id, leads, cos)
 
 
 def compare(register: Register, round_id: str, states: Sequence[EntryState],
@@ -435,7 +422,7 @@ def compare(register: Register, round_id: str, states: Sequence[EntryState],
         groups=tuple(dict.fromkeys(u.group for u in units)),
         units=units,
         chase=_chase_rows(index, states, as_of),
-        has_milestones=bool(index.milestones),
+        has_milestones=any(m.round_id == round_id for m in register.milestones),
     )
 
 
@@ -467,7 +454,7 @@ def _task_rows(index: _Index, rnd: Round, tasks: Sequence[Task],
     for task in tasks:
         co_states = index.cos.get(task.id, [])
         gaps = tuple(_co_gap(s, as_of) for s in co_states if s.state not in ("on_time", "late"))
-        milestone = index.milestones.get(task.id)
+        milestone = index.register.milestone(task.id, index.round_id)
         leads: list[LeadReport] = []
         for state in index.leads.get(task.id, []):
             label = status_label(state)
@@ -543,7 +530,7 @@ def _unit_rows(index: _Index, states: Sequence[EntryState], as_of: date) -> tupl
         tally = Tally.of(ss)
         received = [s.received_at for s in ss if s.state in ("on_time", "late") and s.received_at is not None]
         drafts.append(UnitRow(
-            unit=unit, group=unit_group(index.units.get(unit)),
+            unit=unit, group=unit_group(index.register.unit(unit)),
             tasks_led=len({s.task_id for s in ss if s.role == "lead"}),
             tasks_co=len({s.task_id for s in ss if s.role == "co"}),
             tally=tally,
@@ -555,7 +542,7 @@ def _unit_rows(index: _Index, states: Sequence[EntryState], as_of: date) -> tupl
             rank=0, group_size=0, mark=_mark(ss, as_of), reasons=_reasons(ss, as_of),
             note=_lead_late_note(index, ss, as_of),
         ))
-    groups = list(dict.fromkeys(unit_group(u) for u in index.units.values() if u.name in per_unit))
+    groups = list(dict.fromkeys(unit_group(u) for u in index.register.units if u.name in per_unit))
     groups += [d.group for d in drafts if d.group not in groups]
     rows: list[UnitRow] = []
     for group in groups:
@@ -635,10 +622,10 @@ def _chase_rows(index: _Index, states: Sequence[EntryState],
     for s in states:
         if s.state in ("on_time", "late"):
             continue
-        task = index.tasks.get(s.task_id)
+        task = index.register.task(s.task_id)
         if task is None:
             continue
-        unit = index.units.get(s.unit)
+        unit = index.register.unit(s.unit)
         days = days_late(as_of, s.deadline)
         situation: Situation
         if s.state == "missing":
@@ -658,7 +645,7 @@ def _chase_rows(index: _Index, states: Sequence[EntryState],
             send_to=_send_to(index, task, s.role), reason=reason,
         ))
     # Phone-down order: the unit owing the longest first, then register order; tasks within it.
-    order = {name: i for i, name in enumerate(index.units)}
+    order = {u.name: i for i, u in enumerate(index.register.units)}
     worst: dict[str, int] = {}
     for r in rows:
         worst[r.unit] = max(worst.get(r.unit, 0), r.days_overdue)
@@ -671,5 +658,5 @@ def _send_to(index: _Index, task: Task, role: Role) -> str:
     """Whom an entry goes to: co-units report to the task's lead units (copying 督查室); a task
     without a lead unit has its co-units report to 督查室 directly."""
     if role == "lead":
-        return index.office
-    return "、".join(s.unit for s in index.leads.get(task.id, [])) or index.office
+        return index.register.office.name
+    return "、".join(s.unit for s in index.leads.get(task.id, [])) or index.register.office.name
