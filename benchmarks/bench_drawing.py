@@ -28,7 +28,7 @@ from pathlib import Path
 from excelflow import xlsx_fast
 from excelflow.forms.campaign_key import ensure_key
 from excelflow.forms.generate import load_style
-from excelflow.forms.plan import RoundIndex, plan_unit, template_version
+from excelflow.forms.plan import plan_unit, template_version
 from excelflow.forms.render import render_unit
 from excelflow.register.load import load_register
 from excelflow.reports.ledger import round_states, states_by_key
@@ -52,8 +52,7 @@ style, _ = load_style(ws)
 entries = {}
 for e in register.expected_entries():
     entries.setdefault(e.unit, []).append((e.task_id, e.role))
-index = RoundIndex.of(register, rnd)
-plans = [plan_unit(register, rnd, u, entries[u], style, None, False, index) for u in list(entries)[:count]]
+plans = [plan_unit(register, rnd, u, entries[u], style, None, False) for u in list(entries)[:count]]
 jobs = {
     "receipt": [lambda r=r, t=t: build_receipt(r, t) for r, t in receipts],
     "rollup": [lambda u=u, rows=rows: render_rollup(register, rnd, u, rows, now, key) for u, rows in rollups],

@@ -32,7 +32,7 @@ import openpyxl
 
 from excelflow.forms.default_template import SHIPPED_TEMPLATE
 from excelflow.forms.generate import generate_round
-from excelflow.forms.plan import RoundIndex, plan_unit, template_version
+from excelflow.forms.plan import plan_unit, template_version
 from excelflow.forms.render import render_unit
 from excelflow.forms.template_style import load_template_style
 from excelflow.register.model import Register, Round, Task, Unit
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         unchanged, unchanged_cpu = time.perf_counter() - t0, time.process_time() - c0
         assert len(rerun.unchanged) == args.units
 
-    index = RoundIndex.of(register, rnd)
+    tasks = {t.id: t for t in register.tasks}
     by_unit: dict[str, list] = {}
     for e in register.expected_entries():
         by_unit.setdefault(e.unit, []).append((e.task_id, e.role))
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     render_times = []
     for unit, unit_entries in by_unit.items():
         t0 = time.process_time()
-        plan = plan_unit(register, rnd, unit, unit_entries, style, None, False, index)
+        plan = plan_unit(register, rnd, unit, unit_entries, style, None, False)
         render_unit(plan, style, template_version(plan, digest), now.isoformat())
         render_times.append(time.process_time() - t0)
 
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     template = SHIPPED_TEMPLATE.read_bytes()
     baseline_times = []
     for unit in list(by_unit)[: args.baseline_units]:
-        rows = [(tid, index.tasks[tid].text, "、".join(index.tasks[tid].co), "2021年6月25日")
+        rows = [(tid, tasks[tid].text, "、".join(tasks[tid].co), "2021年6月25日")
                 for tid, _ in by_unit[unit]]
         t0 = time.process_time()
         openpyxl_fill(template, rows)

@@ -29,7 +29,7 @@ from excelflow.forms import identity as ident
 from excelflow.forms.campaign_key import CampaignKey, ensure_key
 from excelflow.forms.default_template import SHIPPED_TEMPLATE
 from excelflow.forms.distribution_list import write_distribution_list
-from excelflow.forms.plan import PreviousReports, RoundIndex, UnitPlan, plan_unit, template_version
+from excelflow.forms.plan import PreviousReports, UnitPlan, plan_unit, template_version
 from excelflow.forms.render import render_unit
 from excelflow.forms.template_style import TemplateStyle, load_template_style
 from excelflow.notice.units import is_relevant_group
@@ -128,7 +128,6 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
     skipped = tuple(u for u in known_units if u not in by_unit)
 
     key = ensure_key(ws)  # every workbook handed out is signed with the campaign's key
-    index = RoundIndex.of(register, rnd)
     style_digest = style.digest()
     generated_at = now.isoformat(timespec="seconds")
     written: list[Path] = []
@@ -150,7 +149,7 @@ def generate_round(ws: Workspace, register: Register, round_id: str, *, force: b
     def planned() -> Iterator[tuple[UnitPlan, str]]:
         """Plan unit after unit; hand over each workbook to write (drawn while the next is planned)."""
         for unit in order:
-            plan = plan_unit(register, rnd, unit, by_unit[unit], style, previous, has_previous, index)
+            plan = plan_unit(register, rnd, unit, by_unit[unit], style, previous, has_previous)
             version = template_version(plan, style_digest)
             target = ws.template_file(round_id, unit)
             if target in claimed:

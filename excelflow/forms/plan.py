@@ -124,25 +124,10 @@ def _sheet_headers(style: TemplateStyle, role: Role, *, milestones: bool, previo
     return tuple(headers)
 
 
-@dataclass(frozen=True)
-class RoundIndex:
-    """Look-ups built once per round: the register's own are linear scans."""
-
-    tasks: Mapping[int, Task]
-    milestones: Mapping[int, Milestone]
-
-    @classmethod
-    def of(cls, register: Register, rnd: Round) -> RoundIndex:
-        return cls({t.id: t for t in register.tasks},
-                   {m.task_id: m for m in register.milestones if m.round_id == rnd.id})
-
-
 def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple[int, Role]],
-              style: TemplateStyle, previous: PreviousReports | None, has_previous_round: bool,
-              index: RoundIndex | None = None) -> UnitPlan:
-    """Everything the unit's workbook shows, as data. Pass an `index` when planning many units."""
-    index = index or RoundIndex.of(register, rnd)
-    tasks = index.tasks
+              style: TemplateStyle, previous: PreviousReports | None, has_previous_round: bool) -> UnitPlan:
+    """Everything the unit's workbook shows, as data (`entries`: the unit's expected entries, from
+    the register: each names one of its tasks)."""
     year, label = round_parts(rnd)
     office, contact = register.office.name, register.office.contact_line()
     sheets = []
@@ -151,11 +136,13 @@ def plan_unit(register: Register, rnd: Round, unit: str, entries: Sequence[tuple
         if not ids:
             continue
         deadline = day(rnd.deadline(role))
-        milestones = {i: index.milestones.get(i) for i in ids}
+        milestones = {i: register.milestone(i, rnd.id) for i in ids}
         headers = _sheet_headers(style, role, milestones=any(milestones.values()), previous=has_previous_round)
         rows = []
         for task_id in ids:
-            task = tasks[task_id]
+            task = register.task(task_id)
+            if task is None:
+                raise KeyError(f"task {task_id} is not in the register")
             others = [u for u in register.lead_units(task) if u != unit]
             values: dict[str, str | int] = {
                 ID_HEADER: task_id,
