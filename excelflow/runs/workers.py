@@ -55,7 +55,7 @@ from excelflow.intake.records import Problem, Submission
 from excelflow.register.model import Register
 from excelflow.runs.parse_worker import read_frame, write_frame
 from excelflow.store.archive_format import submission_from_json
-from excelflow.store.pass_cache import register_to_json
+from excelflow.store.pass_cache import register_json
 
 # One file's parse may use at most this much address space. The declared-size checks keep any
 # file intake accepts to a few hundred MB (docs/hostile-input.md has the figures); this is the
@@ -270,7 +270,7 @@ class WorkerPool:
         self.on_death = on_death
         self.memory_limit = memory_limit
         self._command = [*(program or [sys.executable, "-m", "excelflow.runs.parse_worker"]), str(memory_limit)]
-        setup: dict[str, Any] = {"register": register_to_json(register), "parses": parses}
+        setup: dict[str, Any] = {"register": register_json(register), "parses": parses}
         if campaign is not None:
             setup["campaign"] = campaign.to_json()
         self._setup = json_dumps(setup).encode("utf-8")

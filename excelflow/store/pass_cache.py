@@ -42,6 +42,12 @@ CACHE_NAME = "collect-cache.json"
 SNAPSHOTS = "snapshots"  # folder beside it: one snapshot file per round
 CACHE_VERSION = 2
 
+# The register last loaded in this process, by file and key (size, modification time), with its
+# JSON form: a pass builds several caches (the mail fetch before it, the pass, the mail after
+# it), and loading a city's register.xlsx costs half a second, its JSON form a fifth, each time.
+# A Register is immutable, so the same one can serve them all.
+_LOADED: dict[Path, tuple[list[int], Register, dict[str, Any]]] = {}
+
 
 def _register_key(ws: Workspace) -> list[int]:
     st = ws.register_path.stat()
@@ -66,6 +72,14 @@ def register_to_json(register: Register) -> dict[str, Any]:
         "milestones": [plain(asdict(m)) for m in register.milestones],
         "settings": dict(register.settings),
     }
+
+
+def register_json(register: Register) -> dict[str, Any]:
+    """`register_to_json(register)`, made once for the register this process loaded."""
+    for _key, loaded, data in _LOADED.values():
+        if loaded is register:
+            return data
+    return register_to_json(register)
 
 
 def register_from_json(d: dict[str, Any]) -> Register:
@@ -124,17 +138,28 @@ class PassCache:
         self._ws.require_register()
         key = _register_key(self._ws)
         cached = self._data.get("register")
+        loaded = _LOADED.get(self._ws.register_path)
+        if loaded is not None and loaded[0] != key:
+            loaded = None
         if isinstance(cached, dict) and cached.get("key") == key:
+            if loaded is not None:
+                return loaded[1]
             try:
-                return register_from_json(cached["data"])
+                register = register_from_json(cached["data"])
             except (KeyError, TypeError, ValueError):
                 pass
-        # Imported only on a cache miss: the register is read with python-calamine, which a
-        # pass with nothing new (the register unchanged) must not load.
-        from excelflow.register.load import load_register
+            else:
+                _LOADED[self._ws.register_path] = (key, register, cached["data"])
+                return register
+        if loaded is None:
+            # Imported only on a cache miss: the register is read with python-calamine, which a
+            # pass with nothing new (the register unchanged) must not load.
+            from excelflow.register.load import load_register
 
-        register = load_register(self._ws.register_path)
-        self._data["register"] = {"key": key, "data": register_to_json(register)}
+            register = load_register(self._ws.register_path)
+            loaded = _LOADED[self._ws.register_path] = (key, register, register_to_json(register))
+        register = loaded[1]
+        self._data["register"] = {"key": key, "data": loaded[2]}
         self._data["outputs"] = {}  # outputs were made from another register
         self._data["files"] = {}
         # Snapshots name the register they were made with: the files left on disk no longer match.
