@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -257,13 +258,25 @@ class SyncBatch:
         if not paths:
             return
         folders = list(dict.fromkeys(p.parent for p in paths)) if os.name != "nt" else []
-        pool = _sync_pool()
-        for failure in pool.map(_sync_path, paths):
-            if failure is not None:
-                raise failure
-        for failure in pool.map(_sync_path, folders):
-            if failure is not None:
-                raise failure
+        for group in (paths, folders):
+            for failure in _sync_pool().map(_sync_paths, _spread(group, SYNC_THREADS)):
+                if failure is not None:
+                    raise failure
+
+
+def _spread(items: list[Path], ways: int) -> list[list[Path]]:
+    """`items` dealt into at most `ways` lists: one task per sync thread, not one per file (a
+    task's hand-over cost as much CPU as the fsync it ran)."""
+    return [items[i::ways] for i in range(min(ways, len(items)))]
+
+
+def _sync_paths(paths: list[Path]) -> WriteFailed | None:
+    """`_sync_path` of each, in turn; the first failure."""
+    for path in paths:
+        failure = _sync_path(path)
+        if failure is not None:
+            return failure
+    return None
 
 
 # One pool of sync threads per process, its threads started as needed and kept: a pass commits
@@ -365,16 +378,21 @@ def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes], *, durable: bo
     fence = _FENCE.get()
     if fence is not None:
         fence.check()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WriteFailed(path.parent, exc) from exc
+    _ensure_folder(path.parent)
     folder = fence.temp_dir if fence is not None else path.parent
     tag = fence.tag if fence is not None else _owner_tag()
     # The target's name and the owner are in the temporary one, so a sweep can tell whose it is.
     prefix = f".tmp-{path.name[:100]}.{tag}."
     try:
-        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=folder)
+        try:
+            fd, tmp = _new_temp_file(folder, prefix)
+        except FileNotFoundError:
+            if fence is not None:
+                raise
+            # The target's folder went since this process made sure of it: again, once.
+            _KNOWN_FOLDERS.discard(path.parent)
+            _ensure_folder(path.parent)
+            fd, tmp = _new_temp_file(folder, prefix)
     except FileNotFoundError as exc:
         if fence is not None:
             fence.check()  # the lock (and its folder) went: LockLost
@@ -383,16 +401,27 @@ def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes], *, durable: bo
         raise WriteFailed(path, exc) from exc
     try:
         try:
-            if os.name != "nt":
-                os.fchmod(fd, file_mode())
-            with os.fdopen(fd, "wb") as handle:
-                for chunk in ((data,) if isinstance(data, bytes) else data):
-                    handle.write(chunk)
-                if durable:
-                    handle.flush()
-                    os.fsync(handle.fileno())
+            if isinstance(data, bytes) and os.name != "nt":
+                _write_all(fd, data, durable)
+            else:
+                if os.name != "nt":
+                    os.fchmod(fd, file_mode())
+                with os.fdopen(fd, "wb") as handle:
+                    for chunk in ((data,) if isinstance(data, bytes) else data):
+                        handle.write(chunk)
+                    if durable:
+                        handle.flush()
+                        os.fsync(handle.fileno())
             try:
-                os.replace(tmp, path)
+                try:
+                    os.replace(tmp, path)
+                except FileNotFoundError:
+                    if not os.path.exists(tmp):
+                        raise
+                    # The target's folder went since this process made sure of it: again, once.
+                    _KNOWN_FOLDERS.discard(path.parent)
+                    _ensure_folder(path.parent)
+                    os.replace(tmp, path)
             except OSError as exc:
                 if exc.errno != errno.EXDEV or fence is None:
                     raise
@@ -417,6 +446,56 @@ def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes], *, durable: bo
         except OSError:
             pass
         raise
+
+
+# Folders this process made sure exist (a pass writes thousands of files into a few folders:
+# `mkdir` of an existing one raised and caught each time cost more than the write).
+_KNOWN_FOLDERS: set[Path] = set()
+
+
+def _ensure_folder(folder: Path) -> None:
+    if folder in _KNOWN_FOLDERS:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteFailed(folder, exc) from exc
+    if len(_KNOWN_FOLDERS) > 10_000:
+        _KNOWN_FOLDERS.clear()
+    _KNOWN_FOLDERS.add(folder)
+
+
+_TEMP_NAMES = itertools.count()
+
+
+def _new_temp_file(folder: Path, prefix: str) -> tuple[int, str]:
+    """A new temporary file in `folder` named `<prefix><unique>.part`, open for writing: what
+    `tempfile.mkstemp` makes, with the mode `open()` gives (0666 less the umask, so no chmod)
+    and a name from a counter (the prefix names the owner; a leftover of an earlier owner with
+    the same name is stepped over, as mkstemp steps over its random names)."""
+    if os.name == "nt":  # pragma: no cover - Windows: mkstemp's flags (binary, not inherited)
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=folder)
+        return fd, name
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        name = os.path.join(folder, f"{prefix}{next(_TEMP_NAMES):x}{os.urandom(3).hex()}.part")
+        try:
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
+
+
+def _write_all(fd: int, data: bytes, durable: bool) -> None:
+    """Write `data` to `fd` (closed after, synced first if `durable`)."""
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if durable:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_beside(path: Path, data: bytes, durable: bool) -> None:

@@ -66,3 +66,26 @@ def test_files_and_folders_are_made_with_the_users_umask_not_mkstemps_0600(tmp_p
         subprocess.run([sys.executable, "-c", code, str(target), f"{umask:o}"], check=True, cwd=ROOT)
         assert target.stat().st_mode & 0o777 == file_mode
         assert target.parent.stat().st_mode & 0o777 == dir_mode
+
+
+def test_a_write_into_a_folder_removed_since_the_last_write_makes_the_folder_again(tmp_path: Path) -> None:
+    import shutil
+
+    from excelflow.files import WriteFence, fenced
+
+    # This process remembers the folders it made; a clerk (or a test) may delete one between two
+    # passes of `watch`, and the next write must make it again, fenced or not.
+    folder = tmp_path / "outbox" / "2021-H1" / "receipts"
+    atomic_write_bytes(folder / "a.xlsx", b"1")
+    shutil.rmtree(folder)
+    atomic_write_bytes(folder / "b.xlsx", b"2")
+    assert (folder / "b.xlsx").read_bytes() == b"2"
+
+    work = tmp_path / "lock" / "w-token"
+    work.mkdir(parents=True)
+    with fenced(WriteFence(temp_dir=work, check=lambda: None, tag="token")):
+        atomic_write_bytes(folder / "c.xlsx", b"3")
+        shutil.rmtree(folder)
+        atomic_write_bytes(folder / "d.xlsx", b"4")
+    assert sorted(p.name for p in folder.iterdir()) == ["d.xlsx"]
+    assert list(work.iterdir()) == []
