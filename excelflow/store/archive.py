@@ -78,6 +78,8 @@ class Archive:
         self._loaded = False
         self._needs_compact = False
         self._unjournaled: set[str] = set()
+        self._saved: dict[str, tuple[Submission, dict[str, Any]]] = {}  # parses saved, with their JSON
+        self._swept: set[Path] = set()  # folders whose leftovers `_sweep` removed
         self._staged: list[tuple[str, ArchiveRecord]] = []  # blobs written, records not yet committed
         self._staged_blobs = SyncBatch()
         self._journal_count = 0  # shas journal/ names (counted, not listed, on every write)
@@ -173,7 +175,7 @@ class Archive:
         sha = hashlib.sha256(data).hexdigest()
         # A run killed while writing these bytes' files left a temporary file here; this run
         # redoes that write (only the lock holder writes, so nothing else is writing here).
-        remove_stale_temp_files(fmt.shard(self._dir, sha))
+        self._sweep(fmt.shard(self._dir, sha))
         existing = self.get(sha)
         if existing is not None:
             if sha in self._unjournaled:
@@ -224,7 +226,7 @@ class Archive:
         """`store` for a file too big to hold in memory: `chunks` are its bytes, whose SHA-256 and
         size the caller has read already; the chunks must raise if they differ this time (the
         file changed meanwhile), which abandons the write."""
-        remove_stale_temp_files(fmt.shard(self._dir, sha256))
+        self._sweep(fmt.shard(self._dir, sha256))
         existing = self.get(sha256)
         if existing is not None:
             if sha256 in self._unjournaled:
@@ -259,11 +261,21 @@ class Archive:
         self._load()
         self.commit_staged()
         path = fmt.submission_path(self._dir, sub.sha256)
-        remove_stale_temp_files(path.parent)  # left by a run killed while writing this parse
+        self._sweep(path.parent)  # left by a run killed while writing this parse
+        raw = fmt.submission_to_json(sub)
         # A cache, not the truth (the blob can be parsed again): no fsync, but still atomic.
-        _write_hint(path, fmt.dumps(fmt.submission_to_json(sub)))
+        _write_hint(path, fmt.dumps(raw))
         self._remember(sub)
+        self._saved[sub.sha256] = (sub, raw)  # its round's segment is written from the same JSON
         self._journal(sub.sha256)
+
+    def _sweep(self, folder: Path) -> None:
+        """`remove_stale_temp_files(folder)` once for this object: what a killed run left there is
+        gone after the first look, and this object's own writes leave nothing (a pass taking in a
+        thousand returns looked at each shard eight times)."""
+        if folder not in self._swept:
+            remove_stale_temp_files(folder)
+            self._swept.add(folder)
 
     def compact(self) -> None:
         """Rewrite `index.json` and the changed rounds' segments, and empty the journal.
@@ -469,7 +481,10 @@ class Archive:
             if round_key(meta.round_id) != key:
                 continue
             sub = self._subs.get(meta.sha256)
-            if sub is not None:
+            saved = self._saved.get(meta.sha256)
+            if sub is not None and saved is not None and saved[0] is sub:
+                items.append(saved[1])
+            elif sub is not None:
                 items.append(fmt.submission_to_json(sub))
             elif meta.sha256 in self._raw:
                 items.append(self._raw[meta.sha256])
