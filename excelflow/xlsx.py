@@ -77,6 +77,19 @@ def display_width(text: Any) -> int:
 
 def wrapped_lines(text: Any, width: float) -> int:
     """How many lines `text` takes in a wrapped cell `width` display columns wide (at least 1)."""
+    if isinstance(text, str):
+        return _wrapped_text_lines(text, width)
+    return _wrapped_lines(text, width)
+
+
+@lru_cache(maxsize=65536)
+def _wrapped_text_lines(text: str, width: float) -> int:
+    # Cached: a rollup asks about every cell of every row, and most of its texts (unit names,
+    # states, statuses) recur in every rollup of the round.
+    return _wrapped_lines(text, width)
+
+
+def _wrapped_lines(text: Any, width: float) -> int:
     usable = max(width - 1.0, 1.0)  # cell padding eats about one column
     total = 0
     for line in ("" if text is None else str(text)).split("\n"):
