@@ -27,6 +27,8 @@ import posixpath
 import re
 import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
@@ -142,23 +144,86 @@ def _zip(data: bytes, kind: Kind) -> Declared:
         for info in infos:
             scanner = _scanner_for(info.filename, kind, names, declared)
             try:
-                with archive.open(info) as part:
-                    while chunk := part.read(_CHUNK):
-                        # Counted as unpacked, whatever the header said: a part that inflates past
-                        # its declared size is refused here, not by the reader.
-                        unpacked += len(chunk)
-                        if unpacked > MAX_UNPACKED_BYTES:
-                            raise DeclaredTooLarge(unpacked_message())
-                        if scanner is not None:
-                            scanner.feed(chunk)
+                for chunk in _unpacked(data, archive, info):
+                    # Counted as unpacked, whatever the header said: a part that inflates past
+                    # its declared size is refused here, not by the reader.
+                    unpacked += len(chunk)
+                    if unpacked > MAX_UNPACKED_BYTES:
+                        raise DeclaredTooLarge(unpacked_message())
+                    if scanner is not None:
+                        scanner.feed(chunk)
                 if scanner is not None:
                     scanner.close()
             except RuntimeError as exc:  # an encrypted zip entry
                 raise Damaged(ENCRYPTED) from exc
             except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError,
-                    expat.ExpatError, struct.error) as exc:
+                    expat.ExpatError, struct.error, zlib.error) as exc:
                 raise Damaged(str(exc)) from exc
         return declared
+
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's own layout of a local file header
+
+
+def _unpacked(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The unpacked bytes of one part, `_CHUNK` at a time, as `archive.open(info)` reads them.
+
+    A stored or deflated part whose local header agrees with the directory is inflated here
+    straight from `data` (zipfile's reader, its objects and reads for every part of every return,
+    cost more than the inflating), never more than `_CHUNK` at once, its CRC checked at the end;
+    anything else (encrypted, another method, a header that disagrees) is read by zipfile, which
+    refuses it as it always did."""
+    start = info.header_offset
+    head = data[start:start + _LOCAL_HEADER.size]
+    method = info.compress_type
+    if len(head) < _LOCAL_HEADER.size or info.flag_bits & 0x1 or method not in (zipfile.ZIP_STORED,
+                                                                                 zipfile.ZIP_DEFLATED):
+        yield from _read_by_zipfile(archive, info)
+        return
+    fields = _LOCAL_HEADER.unpack(head)
+    name_length, extra_length = fields[10], fields[11]
+    body = start + _LOCAL_HEADER.size + name_length + extra_length
+    raw = memoryview(data)[body:body + info.compress_size]
+    if (fields[0] != b"PK\x03\x04" or len(raw) < info.compress_size
+            or data[start + _LOCAL_HEADER.size:start + _LOCAL_HEADER.size + name_length] != info.orig_filename.encode(
+                "utf-8" if info.flag_bits & 0x800 else "cp437", "surrogateescape")):
+        yield from _read_by_zipfile(archive, info)
+        return
+    crc = 0
+    if method == zipfile.ZIP_STORED:
+        for at in range(0, len(raw), _CHUNK):
+            chunk = bytes(raw[at:at + _CHUNK])
+            crc = zlib.crc32(chunk, crc)
+            yield chunk
+    else:
+        inflater = zlib.decompressobj(-15)
+        pending: bytes | memoryview = raw
+        size = 0
+        while pending:
+            chunk = inflater.decompress(pending, _CHUNK)
+            pending = inflater.unconsumed_tail
+            if chunk:
+                size += len(chunk)
+                if size > info.file_size:  # zipfile would stop at the declared size, its CRC then wrong
+                    raise zipfile.BadZipFile(f"{info.filename!r} inflates past its declared size")
+                crc = zlib.crc32(chunk, crc)
+                yield chunk
+            elif inflater.eof:
+                break
+        tail = inflater.flush()
+        if tail:
+            if size + len(tail) > info.file_size:
+                raise zipfile.BadZipFile(f"{info.filename!r} inflates past its declared size")
+            crc = zlib.crc32(tail, crc)
+            yield tail
+    if crc != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+
+
+def _read_by_zipfile(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    with archive.open(info) as part:
+        while chunk := part.read(_CHUNK):
+            yield chunk
 
 
 class _Scanner:
