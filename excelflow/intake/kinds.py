@@ -10,7 +10,6 @@ native reader, nothing allocated from what the file declares.
 from __future__ import annotations
 
 import io
-import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -101,42 +100,6 @@ def sniff(data: bytes, path: str = "") -> Sniffed:
 
 
 def _zip_kind(data: bytes) -> Kind:
-    if _plain_xlsx(data):
-        return "xlsx"
-    return _zip_kind_from_listing(data)
-
-
-_WORKBOOK_PART = b"xl/workbook.xml"
-_OTHER_KINDS = (b"word/document.xml", b"ppt/presentation.xml", b"xl/workbook.bin", b"mimetype", b"content.xml")
-
-
-def _plain_xlsx(data: bytes) -> bool:
-    """Whether `data` is a zip whose central directory names `xl/workbook.xml` and none of the
-    parts that would make it another kind: what `_zip_kind_from_listing` answers "xlsx" for,
-    told without building a ZipFile (the collector sniffs every return: a tenth of a millisecond
-    each). Anything unusual (no plain end record, zip64, another kind's part named anywhere)
-    is False, and the listing decides."""
-    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
-    if at < 0 or at + 22 > len(data):
-        return False
-    cd_size, cd_offset = struct.unpack_from("<II", data, at + 12)
-    if cd_offset + cd_size > at:
-        return False  # zip64 (0xFFFFFFFF) or not where a plain zip has it
-    central = data[cd_offset:cd_offset + cd_size]
-    if any(name in central for name in _OTHER_KINDS):
-        return False
-    found = central.find(_WORKBOOK_PART)
-    while found >= 0:
-        # A central directory entry: its signature 46 bytes before the name, the name's length at 28.
-        entry = found - 46
-        if (entry >= 0 and central[entry:entry + 4] == b"PK\x01\x02"
-                and struct.unpack_from("<H", central, entry + 28)[0] == len(_WORKBOOK_PART)):
-            return True
-        found = central.find(_WORKBOOK_PART, found + 1)
-    return False
-
-
-def _zip_kind_from_listing(data: bytes) -> Kind:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())

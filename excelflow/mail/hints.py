@@ -20,7 +20,6 @@ The hint is written before the workbook, so collect never sees the workbook with
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -59,17 +58,6 @@ def read_hint(ws: Workspace, sha256: str) -> MailHint | None:
         return MailHint(**{**raw, "received_at": datetime.fromisoformat(raw["received_at"])})
     except (OSError, ValueError, TypeError, KeyError):
         return None
-
-
-def hinted(ws: Workspace) -> set[str]:
-    """The SHA-256 of every file with a hint, from one listing (empty without a hints folder):
-    the collector asks about each new return, and a stat of a hint that is not there each time
-    cost more than the listing."""
-    try:
-        names = os.listdir(ws.mail_state / HINTS_FOLDER)
-    except OSError:
-        return set()
-    return {name[:-5] for name in names if name.endswith(".json")}
 
 
 def write_hint(ws: Workspace, hint: MailHint) -> MailHint:

@@ -34,7 +34,7 @@ from excelflow.intake.kinds import sniff
 from excelflow.intake.read import read_other
 from excelflow.intake.records import Submission
 from excelflow.intake.scan import Candidate, Unreadable, looks_incomplete, read_chunks, read_or_reason
-from excelflow.mail.hints import MailHint, hinted, read_hint, received_time, with_sender_notes
+from excelflow.mail.hints import MailHint, read_hint, received_time, with_sender_notes
 from excelflow.register.model import Register
 from excelflow.runs.passlog import append_log
 from excelflow.runs.workers import ParseJob, WorkerDeath, WorkerPool
@@ -64,9 +64,6 @@ class Ingested:
     # What `excelflow mail fetch` noted of the bytes it saved (the server's arrival time, the
     # sender), by SHA-256: the receipt time, and the notes added to the parse.
     hints: dict[str, MailHint] = field(default_factory=dict)
-    # The bytes `excelflow mail fetch` left a hint for, listed once a pass (a fetched file's hint
-    # is written before the file, so before the scan that found it).
-    hinted: set[str] = field(default_factory=set)
 
 
 class _Changed(Exception):
@@ -84,7 +81,7 @@ def ingest(ws: Workspace, archive: Archive, register: Register, fresh: Sequence[
         with WorkerPool(register, campaign=campaign, workers=workers,
                         on_death=death_logger(ws, now)) as own:
             return ingest(ws, archive, register, fresh, now, progress, pool=own)
-    out = Ingested(hinted=hinted(ws))
+    out = Ingested()
     pending_log = PendingLog(ws.pending_log)
     done = 0
 
@@ -177,7 +174,7 @@ def _take(ws: Workspace, archive: Archive, register: Register, c: Candidate, now
 def _received(ws: Workspace, sha: str, now: datetime, out: Ingested) -> datetime:
     """The receipt time of new bytes: the mail server's arrival time when `excelflow mail fetch`
     saved them (never later than `now`), else `now`, when the collector first sees them."""
-    hint = read_hint(ws, sha) if sha in out.hinted else None
+    hint = read_hint(ws, sha)
     if hint is None:
         return now
     out.hints[sha] = hint

@@ -78,7 +78,6 @@ class Archive:
         self._loaded = False
         self._needs_compact = False
         self._unjournaled: set[str] = set()
-        self._saved: dict[str, tuple[Submission, dict[str, Any]]] = {}  # parses saved, with their JSON
         self._swept: set[Path] = set()  # folders whose leftovers `_sweep` removed
         self._staged: list[tuple[str, ArchiveRecord]] = []  # blobs written, records not yet committed
         self._staged_blobs = SyncBatch()
@@ -262,11 +261,9 @@ class Archive:
         self.commit_staged()
         path = fmt.submission_path(self._dir, sub.sha256)
         self._sweep(path.parent)  # left by a run killed while writing this parse
-        raw = fmt.submission_to_json(sub)
         # A cache, not the truth (the blob can be parsed again): no fsync, but still atomic.
-        _write_hint(path, fmt.dumps(raw))
+        _write_hint(path, fmt.dumps(fmt.submission_to_json(sub)))
         self._remember(sub)
-        self._saved[sub.sha256] = (sub, raw)  # its round's segment is written from the same JSON
         self._journal(sub.sha256)
 
     def _sweep(self, folder: Path) -> None:
@@ -481,10 +478,7 @@ class Archive:
             if round_key(meta.round_id) != key:
                 continue
             sub = self._subs.get(meta.sha256)
-            saved = self._saved.get(meta.sha256)
-            if sub is not None and saved is not None and saved[0] is sub:
-                items.append(saved[1])
-            elif sub is not None:
+            if sub is not None:
                 items.append(fmt.submission_to_json(sub))
             elif meta.sha256 in self._raw:
                 items.append(self._raw[meta.sha256])
