@@ -91,3 +91,10 @@ def test_an_encrypted_part_is_refused_as_encrypted() -> None:
     data = data[:entry + 8] + struct.pack("<H", flags) + data[entry + 10:]
     with pytest.raises(Damaged, match=re.escape(ENCRYPTED)):
         check_declared(data, "xlsx")
+
+
+def test_a_part_shorter_than_its_declared_size_is_damaged() -> None:
+    data = _workbook(b"<worksheet><sheetData/></worksheet>")
+    data = _patch_central(data, b"xl/worksheets/sheet1.xml", 24, 10_000)  # uncompressed size: 10,000 bytes
+    with pytest.raises(Damaged):
+        check_declared(data, "xlsx")

@@ -176,8 +176,9 @@ def _unpacked(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> I
     start = info.header_offset
     head = data[start:start + _LOCAL_HEADER.size]
     method = info.compress_type
-    if len(head) < _LOCAL_HEADER.size or info.flag_bits & 0x1 or method not in (zipfile.ZIP_STORED,
-                                                                                 zipfile.ZIP_DEFLATED):
+    if (len(head) < _LOCAL_HEADER.size or info.flag_bits & 0x1
+            or method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+            or (method == zipfile.ZIP_STORED and info.compress_size != info.file_size)):
         yield from _read_by_zipfile(archive, info)
         return
     fields = _LOCAL_HEADER.unpack(head)
@@ -211,11 +212,14 @@ def _unpacked(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> I
             elif inflater.eof:
                 break
         tail = inflater.flush()
+        size += len(tail)
+        if size > info.file_size:
+            raise zipfile.BadZipFile(f"{info.filename!r} inflates past its declared size")
         if tail:
-            if size + len(tail) > info.file_size:
-                raise zipfile.BadZipFile(f"{info.filename!r} inflates past its declared size")
             crc = zlib.crc32(tail, crc)
             yield tail
+        if size < info.file_size:  # zipfile reads exactly the declared size, or fails
+            raise zipfile.BadZipFile(f"{info.filename!r} ends before its declared size")
     if crc != info.CRC:
         raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
 

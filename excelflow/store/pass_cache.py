@@ -44,7 +44,7 @@ CACHE_VERSION = 2
 
 # The register last loaded in this process, by file and key (size, modification time), with its
 # JSON form: a pass builds several caches (the mail fetch before it, the pass, the mail after
-# it), and loading a city's register.xlsx costs half a second, its JSON form a fifth, each time.
+# it), and loading a city's register.xlsx costs 0.1 s, its JSON form half that, each time.
 # A Register is immutable, so the same one can serve them all.
 _LOADED: dict[Path, tuple[list[int], Register, dict[str, Any]]] = {}
 
