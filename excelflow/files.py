@@ -403,9 +403,7 @@ def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes], *, durable: bo
         try:
             if isinstance(data, bytes) and os.name != "nt":
                 _write_all(fd, data, durable)
-            else:
-                if os.name != "nt":
-                    os.fchmod(fd, file_mode())
+            else:  # chunks, or Windows: through a file object (the mode is already open()'s)
                 with os.fdopen(fd, "wb") as handle:
                     for chunk in ((data,) if isinstance(data, bytes) else data):
                         handle.write(chunk)
