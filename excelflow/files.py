@@ -162,33 +162,6 @@ class WriteFailed(WorkspaceError):
                          "已写好的文件都是完整的,下次运行会补上其余的。")
 
 
-# -- modes -------------------------------------------------------------------------------------
-_UMASK: int | None = None
-
-
-def _umask() -> int:
-    """The process umask, read without changing it where the OS says it (Linux /proc)."""
-    global _UMASK
-    if _UMASK is None:
-        try:
-            with open("/proc/self/status", encoding="ascii", errors="replace") as handle:
-                for line in handle:
-                    if line.startswith("Umask:"):
-                        _UMASK = int(line.split()[1], 8)
-        except (OSError, ValueError):
-            pass
-        if _UMASK is None:  # elsewhere: set and restore once (before any writer thread runs)
-            old = os.umask(0o022)
-            os.umask(old)
-            _UMASK = old
-    return _UMASK
-
-
-def file_mode() -> int:
-    """The mode `open()` would give a new file: 0666 less the umask (mkstemp's 0600 is not)."""
-    return 0o666 & ~_umask()
-
-
 # -- fencing -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class WriteFence:
@@ -497,10 +470,8 @@ def _write_all(fd: int, data: bytes, durable: bool) -> None:
 
 
 def _write_beside(path: Path, data: bytes, durable: bool) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name[:100]}.{_owner_tag()}.", suffix=".part", dir=path.parent)
+    fd, tmp = _new_temp_file(path.parent, f".tmp-{path.name[:100]}.{_owner_tag()}.")
     try:
-        if os.name != "nt":
-            os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:
@@ -520,12 +491,10 @@ def write_new(path: Path, data: bytes) -> bool:
     one wins, the other gets False and reads the winner's). Synced; made with the umask."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name[:100]}.{_owner_tag()}.", suffix=".part", dir=path.parent)
+        fd, tmp = _new_temp_file(path.parent, f".tmp-{path.name[:100]}.{_owner_tag()}.")
     except OSError as exc:
         raise WriteFailed(path, exc) from exc
     try:
-        if os.name != "nt":
-            os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
