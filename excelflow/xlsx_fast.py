@@ -15,8 +15,9 @@ deflated again. Three subclasses change how, never what:
 - `FastWorkbook` copies each format from a model made once per process, and zips the parts as
   `zipfile` does, reusing the deflated bytes of a shared part already deflated in this process
   (the same bytes deflate to the same bytes);
-- `FastPackager` writes the shared strings in one pass and the styles of a set of formats once
-  per process.
+- `FastPackager` writes the shared strings in one pass, and the styles of a set of formats and
+  the package's bookkeeping parts (content types, relationships, app properties) once per
+  process for the same inputs.
 
 The bytes are xlsxwriter's: `tests/test_xlsx_fast.py` draws receipts, rollups and reporting
 workbooks both ways and compares them member by member, and a version of xlsxwriter this was not

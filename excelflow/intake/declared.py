@@ -367,8 +367,6 @@ def _parse_ref(ref: str) -> tuple[int, int] | None:
     return int(match.group(2)), column
 
 
-_SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*)>")
-_R_ATTR = re.compile(rb'(?:^|\s)r="([^"]*)"')
 _MAX_TAG = 1 << 20
 
 
@@ -404,27 +402,24 @@ class _XlsxSheetScanner(_Scanner):
         self.rest = b""
 
     def _scan(self, text: bytes) -> None:
-        # The loop runs for every cell of every return (a third of a parse's time once): the
-        # sheet's state is kept in locals, column letters are looked up once each.
+        # The loop runs for every cell of every return (a fifth of a parse's time): one regular
+        # expression gives each tag's attributes and its `r` (b"" when there is none), the
+        # sheet's state is kept in locals, and a cell reference seen before is looked up, not
+        # parsed again. `tests/test_sheet_scan.py` holds the plain loop this one must agree with.
         size = self.size
         row, column = self.row, self.column
         rows, columns, far_row, far_column = size.rows, size.columns, size.far_row, size.far_column
-        for kind, attrs in _SHEET_TAG.findall(text):
-            ref = _R_ATTR.search(attrs)
+        known = _CELL_REFS
+        for kind, attrs, ref in _SHEET_TAG_R.findall(text):
             if kind == b"row":
-                value = ref.group(1) if ref else b""
-                row = int(value) if value.isdigit() else row + 1
+                row = int(ref) if ref.isdigit() else row + 1
                 column = 0
                 continue
-            found = _REF_BYTES.match(ref.group(1)) if ref else None
-            if found is not None:
-                letters, digits = found.groups()
-                number = _COLUMN_NUMBERS.get(letters)
-                if number is None:
-                    number = _column_number(letters)
-                    if len(letters) <= 3:  # a hostile file's seven-letter columns are not kept
-                        _COLUMN_NUMBERS[letters] = number
-                row, column = int(digits), number
+            cell = known.get(ref)
+            if cell is None:
+                cell = _cell_ref(ref)
+            if cell is not None:
+                row, column = cell
             else:
                 column += 1
             if not attrs.endswith(b"/"):  # as `SheetSize.note`
@@ -437,8 +432,28 @@ class _XlsxSheetScanner(_Scanner):
         size.rows, size.columns, size.far_row, size.far_column = rows, columns, far_row, far_column
 
 
+# A `<row>` or `<c>` start tag (any namespace prefix): its name, its attributes, and the value of
+# the first ` r="…"` among them (empty when there is none).
+_SHEET_TAG_R = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?(row|c)\b((?:[^>]*?\sr="([^">]*)")?[^>]*)>')
+# Cell references met before, as (row, column): the same few hundred recur in every return.
+_CELL_REFS: dict[bytes, tuple[int, int]] = {}
+_CELL_REFS_KEPT = 100_000
+
+
+def _cell_ref(ref: bytes) -> tuple[int, int] | None:
+    """(row, column) of a cell reference (`B7`, `$B$7`), None for anything else."""
+    found = _REF_BYTES.match(ref) if ref else None
+    if found is None:
+        return None
+    letters, digits = found.groups()
+    cell = int(digits), _column_number(letters)
+    # A hostile file's seven-letter columns and long row numbers are not kept.
+    if len(ref) <= 10 and len(_CELL_REFS) < _CELL_REFS_KEPT:
+        _CELL_REFS[ref] = cell
+    return cell
+
+
 _REF_BYTES = re.compile(_REF.pattern.encode("ascii"))
-_COLUMN_NUMBERS: dict[bytes, int] = {}
 
 
 def _column_number(letters: bytes) -> int:
