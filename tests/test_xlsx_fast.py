@@ -166,3 +166,21 @@ def test_the_demo_office_draws_the_same_workbooks_either_way(tmp_path: Path, mon
     different = [name for name in fast if fast[name] != plain[name]]
     assert not different, f"{len(different)} differ, first {different[0]}: " \
                           f"{_first_difference(fast[different[0]], plain[different[0]])}"
+
+
+def test_the_package_is_zipped_record_for_record_as_zipfile_zips_it() -> None:
+    seed = random.randrange(1 << 30)
+    print(f"seed {seed}")
+    rng = random.Random(seed)
+    for case in range(30):
+        parts = [(f"xl/part{n}.xml", rng.randbytes(rng.choice([0, 1, 100, 70_000])) if rng.random() < 0.3
+                  else ("<a>" + "表格" * rng.randint(0, 5000) + "</a>").encode("utf-8"))
+                 for n in range(rng.randint(1, 12))]
+        start = rng.choice([0, 0, 17])  # what is in the buffer before the workbook
+        expected = io.BytesIO(b"x" * start)
+        expected.seek(start)
+        with zipfile.ZipFile(expected, "w", compression=zipfile.ZIP_DEFLATED) as zip_file:
+            for name, data in parts:
+                xlsx_fast._write_member(zip_file, name, data)
+        assert b"x" * start + (xlsx_fast._small_zip(parts, start) or b"") == expected.getvalue(), f"seed {seed}, {case}"
+    assert xlsx_fast._small_zip([("xl/表.xml", b"<a/>")], 0) is None  # a name only zipfile encodes (UTF-8 flag)
