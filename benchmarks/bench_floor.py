@@ -405,7 +405,11 @@ def main() -> None:
     listing.write_text(json.dumps([str(p) for p in inbox_files], ensure_ascii=False), encoding="utf-8")
     header = header_row(folder / "outbox" / ROUND / "templates")
     units = len(list((folder / "outbox" / ROUND / "templates").glob("*.xlsx")))
-    time.sleep(30)  # let the file system settle after building (recently deleted inodes slow creating files)
+    # Let the file system settle after building. On ext4 without a journal (this machine's disk) a
+    # new file skips every inode freed in the last 60 s (longer while the inode table is not yet
+    # written back), one look-up each: a first collect 25 s after deleting a copy of the city's
+    # folder took 10.0 s, 70 s after it 8.4 s.
+    time.sleep(70)
 
     results: dict[str, dict[str, Measure]] = {}
     notes: list[str] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from excelflow.forms.headers import ID_HEADER, TASK_HEADER
@@ -158,7 +159,21 @@ def _sheet_role(text: str) -> Role | None:
 
 
 def _norm_text(value: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(value)))
+    """A task text as compared: NFKC, no white space."""
+    text = cell_text(value)
+    return _norm_known(text) if len(text) <= _KEPT_CHARS else _normalized(text)
+
+
+def _normalized(text: str) -> str:
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+# The register's task texts (and the same texts as a return holds them) are compared in every
+# return that lists the task: each is normalized once per process (a tenth of a parse, before).
+# Long texts are not kept: a hostile cell of 32,767 characters would hold memory for nothing.
+_KEPT_CHARS = 2000
+_norm_known = lru_cache(maxsize=4096)(_normalized)
+_SPACE = re.compile(r"\s+")
 
 
 def _fingerprint_blockers(expected: str, actual: str, row: RowFound, task_text: str,
