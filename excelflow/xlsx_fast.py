@@ -27,6 +27,7 @@ checked with (`CHECKED_VERSIONS`) gets xlsxwriter's own code.
 from __future__ import annotations
 
 import copy
+import io
 import math
 import re
 import struct
@@ -579,7 +580,8 @@ class FastWorkbook(Workbook):  # type: ignore[misc]
         parts = [(name, data.getvalue() if is_binary else data.getvalue().encode("utf-8"))
                  for data, name, is_binary in packager._create_package()]
         target = self.filename
-        packed = _small_zip(parts, target.tell())
+        # A buffer (every workbook excelflow draws by the thousand); a path is zipped by zipfile.
+        packed = _small_zip(parts, target.tell()) if isinstance(target, io.BytesIO) else None
         if packed is not None:
             target.write(packed)
             return
