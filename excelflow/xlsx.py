@@ -112,6 +112,15 @@ def row_height(texts_and_widths: Iterable[tuple[Any, float]], *, font_size: floa
     return min(MAX_ROW_HEIGHT, round(lines * font_size * 1.45 + 6, 1))
 
 
+def write_cells(sheet: Worksheet, row: int, first_col: int, cells: Sequence[tuple[Any, Any]]) -> None:
+    """Each (value, format) of `cells` from column `first_col` of `row`: an int or float as a
+    number, None as a blank cell in its format, anything else as text (`str(value)`, even "")."""
+    if isinstance(sheet, xlsx_fast.FastWorksheet):
+        sheet.write_cells(row, first_col, cells)
+    else:
+        xlsx_fast.write_cells_one_by_one(sheet, row, first_col, cells)
+
+
 def fit_widths(sheet: Worksheet, rows: Iterable[Sequence[Any]], *, minimum: float = 6,
                maximum: float = 60, padding: float = 2,
                fixed: dict[int, float] | None = None) -> list[float]:

@@ -32,6 +32,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Sequence
 from io import BytesIO, StringIO
 from typing import Any
 
@@ -98,6 +99,41 @@ class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no typ
                 self.table[row][col] = CellBlankTuple(cell_format)
                 return 0
         return super().write_blank(*args, **kwargs)
+
+    def write_cells(self, row: int, first_col: int, cells: Sequence[tuple[Any, Any]]) -> None:
+        """`xlsx.write_cells` on this sheet: each (value, format) of `cells` from column `first_col`
+        of `row`, as `write_string` (a str, even empty), `write_number` (int, float) or
+        `write_blank` (None) stores it, in that order, in one call. A rollup's 200 cells cost
+        0.3 ms through the three methods."""
+        if type(row) is not int or type(first_col) is not int or self.constant_memory \
+                or not (0 <= row < self.xls_rowmax and 0 <= first_col and first_col + len(cells) <= self.xls_colmax):
+            write_cells_one_by_one(self, row, first_col, cells)
+            return
+        line = self.table[row]
+        shared = self.str_table._get_shared_string_index
+        low = high = -1
+        for col, (value, cell_format) in enumerate(cells, first_col):
+            kind = type(value)
+            if kind is str:
+                if len(value) > 16383:
+                    self.write_string(row, col, value, cell_format)  # truncated, as xlsxwriter does
+                    continue
+                line[col] = CellStringTuple(shared(value), cell_format)
+            elif (kind is int or kind is float) and math.isfinite(value):
+                line[col] = CellNumberTuple(value, cell_format)
+            elif value is None:
+                if cell_format is None:
+                    continue  # xlsxwriter writes no blank without a format
+                line[col] = CellBlankTuple(cell_format)
+            else:  # a bool, NaN, a str subclass…: the general way, cell by cell
+                write_cells_one_by_one(self, row, col, [(value, cell_format)])
+                continue
+            if low < 0:
+                low = col
+            high = col
+        if low >= 0:
+            self._claim(row, low)
+            self._claim(row, high)
 
     def set_row(self, *args: Any, **kwargs: Any) -> Any:
         """`Worksheet.set_row(row, height, cell_format, options)`, as `set_row_pixels` does it."""
@@ -257,6 +293,17 @@ class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no typ
         finally:
             self.fh = target
         target.write(without_hand_set_heights(written, {r + 1 for r in self.auto_height_rows}))
+
+
+def write_cells_one_by_one(sheet: Any, row: int, first_col: int, cells: Sequence[tuple[Any, Any]]) -> None:
+    """What `FastWorksheet.write_cells` stores, through xlsxwriter's own cell writers."""
+    for col, (value, cell_format) in enumerate(cells, first_col):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            sheet.write_number(row, col, value, cell_format)
+        elif value is None:
+            sheet.write_blank(row, col, None, cell_format)
+        else:
+            sheet.write_string(row, col, str(value), cell_format)
 
 
 def without_hand_set_heights(xml: str, rows: set[int]) -> str:

@@ -10,6 +10,7 @@ emoji, numbers of every size), merged ranges, rows with heights, formats and out
 
 from __future__ import annotations
 
+import enum
 import io
 import random
 import shutil
@@ -27,7 +28,7 @@ from excelflow.forms.generate import generate_round
 from excelflow.register.load import load_register
 from excelflow.runs.collect import run_pass
 from excelflow.workspace import Workspace
-from excelflow.xlsx import close_with_growing_rows, new_workbook
+from excelflow.xlsx import close_with_growing_rows, new_workbook, write_cells
 
 pytestmark = pytest.mark.skipif(not xlsx_fast.ENABLED, reason="xlsxwriter version not checked: the fast paths are off")
 
@@ -56,6 +57,14 @@ TEXTS = ["进展顺利", "", " 前后有空格 ", "\t制表", "换行\n第二行
          "<b>&amp; \"引号\" 'x'", "😀 表情", "=SUM(A1)", "http://example.com", "0012", "x" * 300,
          "\ufffe\uffff", "牵头单位:区发改委、区财政局"]
 NUMBERS = [0, 1, -1, 3.5, 1e20, 1e-7, 123456789012345678, 0.1 + 0.2, -0.0, 2.0]
+
+
+class _Text(str):
+    pass
+
+
+class Level(enum.IntEnum):
+    HIGH = 3
 
 
 def _random_workbook(rng: random.Random) -> bytes:
@@ -106,6 +115,12 @@ def _random_workbook(rng: random.Random) -> bytes:
                 sheet.set_row(row, rng.choice([None, 15, 30.5, 409]), rng.choice(formats),
                               {"hidden": rng.random() < 0.2, "level": rng.choice([0, 0, 1, 9]),
                                "collapsed": rng.random() < 0.1})
+            elif kind < 0.98 and not numbers_only:
+                # A row of cells in one call: texts (even empty, and one too long), numbers, blanks
+                # with and without a format, and values only the general way writes.
+                values = [*TEXTS, *NUMBERS, None, None, True, _Text("子类"), Level.HIGH, "长" * 20000]
+                write_cells(sheet, row, col, [(rng.choice(values), rng.choice(formats))
+                                              for _ in range(rng.randint(1, 6))])
             else:
                 sheet.write_formula(row, col, "=1+1", fmt, 2)  # the general path for the whole sheet
         if rng.random() < 0.4:

@@ -24,7 +24,16 @@ from excelflow.intake.records import LEVEL_NAMES, OUTCOME_NAMES, EntryReport, Su
 from excelflow.register.model import Register
 from excelflow.reports.ledger import EntryState, Key
 from excelflow.wording import full_moment, late_text, role_name, round_name, short_day
-from excelflow.xlsx import DEFAULT_FONTS, fit_page_width, new_workbook, protect, row_height, setup_print, standard_formats
+from excelflow.xlsx import (
+    DEFAULT_FONTS,
+    fit_page_width,
+    new_workbook,
+    protect,
+    row_height,
+    setup_print,
+    standard_formats,
+    write_cells,
+)
 
 CONFIDENCE_NAMES = {
     "identity": "按表内标识识别(确定)",
@@ -280,13 +289,11 @@ def _write_table(sheet: Any, r: int, headers: Sequence[str], rows: Sequence[Sequ
                  widths: Sequence[float], wrapped: Sequence[int]) -> int:
     """A header row and its text rows from row `r`; rows are as tall as their `wrapped` columns,
     the header as its longest name (`完成进度(%)` takes two lines in its narrow column)."""
-    for c, header in enumerate(headers):
-        sheet.write_string(r, c, header, f.header)
+    write_cells(sheet, r, 0, [(header, f.header) for header in headers])
     sheet.set_row(r, row_height(list(zip(headers, widths))))
     r += 1
     for row in rows:
-        for c, value in enumerate(row):
-            sheet.write_string(r, c, value, f.locked if c == 1 else f.locked_center)
+        write_cells(sheet, r, 0, [(value, f.locked if c == 1 else f.locked_center) for c, value in enumerate(row)])
         sheet.set_row(r, row_height([(row[c], widths[c]) for c in wrapped]))
         r += 1
     return r

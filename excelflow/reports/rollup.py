@@ -43,6 +43,7 @@ from excelflow.xlsx import (
     row_height,
     setup_print,
     standard_formats,
+    write_cells,
 )
 
 SHEET = "牵头汇总"
@@ -267,6 +268,7 @@ def _locked_props() -> dict[str, object]:
 
 def _write_row(sheet: Any, r: int, row: RollupRow, formats: Any, fills: Mapping[str, Any]) -> None:
     lead = row.role == "lead"
+    cells = []
     for c, value in enumerate(row.values):
         if c >= FIRST_INPUT_COLUMN and lead:
             fmt = formats.input_center if c in (FIRST_INPUT_COLUMN, FIRST_INPUT_COLUMN + 1) else formats.input
@@ -278,10 +280,5 @@ def _write_row(sheet: Any, r: int, row: RollupRow, formats: Any, fills: Mapping[
             fmt = formats.locked_center
         else:
             fmt = formats.locked
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            sheet.write_number(r, c, value, fmt)
-        elif value == "" or value is None:
-            sheet.write_blank(r, c, None, fmt)
-        else:
-            sheet.write_string(r, c, str(value), fmt)
-
+        cells.append((None if value == "" else value, fmt))  # an empty value is a blank cell
+    write_cells(sheet, r, 0, cells)

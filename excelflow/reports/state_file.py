@@ -8,10 +8,10 @@ pass that wrote it, see `.excelflow/last-pass.json`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
+from excelflow.files import indented_json
 from excelflow.register.model import Round
 from excelflow.reports.ledger import EntryState
 
@@ -31,7 +31,7 @@ def state_entry(s: EntryState) -> dict[str, object]:
 def status_json(round_id: str, now: datetime, states: Sequence[EntryState]) -> str:
     """What `excelflow status --json` prints."""
     data = {"round": round_id, "as_of": now.isoformat(timespec="seconds"), "entries": [state_entry(s) for s in states]}
-    return json.dumps(data, ensure_ascii=False, indent=1)
+    return indented_json(data)
 
 
 def state_file_bytes(rnd: Round, states: Sequence[EntryState]) -> bytes:
@@ -42,4 +42,4 @@ def state_file_bytes(rnd: Round, states: Sequence[EntryState]) -> bytes:
         item.update(days_late=s.days_late, deadline=s.deadline.isoformat(), sources=list(s.sources))
         entries.append(item)
     data = {"round": rnd.id, "entries": entries}
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (indented_json(data) + "\n").encode("utf-8")
