@@ -6,6 +6,7 @@ import enum
 import json
 import random
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -26,15 +27,18 @@ def _text(rng: random.Random) -> str:
 
 
 def _scalar(rng: random.Random) -> Any:
-    return rng.choice([
+    makers: list[Callable[[], Any]] = [
         lambda: _text(rng), lambda: rng.randint(-10**20, 10**20), lambda: rng.random() * 10 ** rng.randint(-5, 20),
         lambda: None, lambda: True, lambda: False, lambda: float("nan"), lambda: float("-inf"), lambda: 0,
         lambda: Level.HIGH, lambda: -0.0,
-    ])()
+    ]
+    return rng.choice(makers)()
 
 
 def _key(rng: random.Random) -> Any:
-    return rng.choice([lambda: _text(rng), lambda: rng.randint(-99, 99), lambda: 1.5, lambda: True, lambda: None])()
+    makers: list[Callable[[], Any]] = [lambda: _text(rng), lambda: rng.randint(-99, 99), lambda: 1.5, lambda: True,
+                                       lambda: None]
+    return rng.choice(makers)()
 
 
 def _value(rng: random.Random, depth: int) -> Any:
