@@ -182,7 +182,7 @@ def _indented(value: Any, out: list[str], newline: str, step: str) -> None:
     elif value is False:
         out.append("false")
     else:
-        # Also raises what `json.dumps` raises (an object it cannot encode, a circular container).
+        # Also raises what `json.dumps` raises for an object it cannot encode.
         out.append(json.dumps(value, ensure_ascii=False, indent=len(step)).replace("\n", newline))
 
 
