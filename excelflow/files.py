@@ -147,10 +147,10 @@ def _indented(value: Any, out: list[str], newline: str, step: str) -> None:
         for key, item in value.items():
             if type(key) is not str:
                 key = _json_key(key)
-            kind = type(item)
-            if kind is str:  # the common leaves inline: a call each would double the time
+            item_kind = type(item)
+            if item_kind is str:  # the common leaves inline: a call each would double the time
                 out.append(separator + _encode_string(key) + ": " + _encode_string(item))
-            elif kind is int:
+            elif item_kind is int:
                 out.append(separator + _encode_string(key) + ": " + int.__repr__(item))
             else:
                 out.append(separator + _encode_string(key) + ": ")
