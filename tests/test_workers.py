@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
 import zipfile
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from excelflow.reports.ledger import round_states, states_by_key
 from excelflow.reports.receipts import make_receipt, receipt_to_json
 from excelflow.reports.rollup import rollup_rows, rows_to_json
 from excelflow.runs.workers import (
+    DEPTH,
+    HELD_BYTES,
     ParseJob,
     RenderFailed,
     RenderJob,
@@ -103,6 +107,45 @@ def test_a_parse_that_never_ends_is_stopped_and_quarantined() -> None:
         hang, after = list(pool.parse_many(batch))
     assert hang.outcome == "rejected" and "超过 " in hang.problems[0].message and "已隔离" in hang.problems[0].message
     assert after.outcome == "accepted"
+
+
+def test_files_queued_behind_a_stuck_file_never_hold_the_pass_and_stay_bounded_in_memory() -> None:
+    """The jobs queued behind a worker's current file wait in its pipe only as far as they fit: a
+    parent blocked writing into a full pipe could not stop the stuck worker (the test would hang).
+    And the files in the parent's hand stay within `size × DEPTH + 1` and `HELD_BYTES`."""
+    good = (CORPUS / "区交通局-上半年报送.xlsx").read_bytes()
+    big = [good + bytes([i]) * (700 * 1024) for i in range(12)]  # 700 KB each: one at a time fits in the pipe
+    batch = [ParseJob(good + b"HANG-FOREVER", "hang.xlsx", RECEIVED)]
+    batch += [ParseJob(data, f"big-{i}.xlsx", RECEIVED) for i, data in enumerate(big)]
+    batch += [ParseJob(good + bytes([i]), f"small-{i}.xlsx", RECEIVED) for i in range(30)]
+    taken: list[int] = []
+    held: list[int] = []
+
+    def source() -> Iterator[ParseJob]:
+        for i, job in enumerate(batch):
+            taken.append(i)
+            yield job
+
+    got: list[Submission] = []
+
+    def run() -> None:
+        with WorkerPool(MAKE.REGISTER, campaign=MAKE.CORPUS_KEY, workers=1,
+                        program=[sys.executable, str(UNCHECKED)], timeout=3) as pool:
+            for sub in pool.parse_many(source()):
+                got.append(sub)
+                held.append(sum(len(j.data) for j in batch[len(got):len(taken)]))
+                in_hand.append(len(taken) - len(got))
+
+    in_hand: list[int] = []
+    thread = threading.Thread(target=run, daemon=True)  # a parent stuck on a full pipe never returns
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive(), "the pass is held by a full pipe"
+    assert max(in_hand) <= DEPTH + 1
+    assert [s.path for s in got] == [j.path for j in batch]
+    assert got[0].outcome == "rejected" and "已隔离" in got[0].problems[0].message
+    assert all(s.outcome != "rejected" for s in got[1:])
+    assert max(held) <= HELD_BYTES + len(big[0])
 
 
 def test_a_worker_that_cannot_start_is_an_error_of_the_installation_not_of_the_file() -> None:

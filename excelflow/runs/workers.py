@@ -10,8 +10,8 @@ never read again), and the pass goes on with the next file.
 `parse_many` takes the jobs lazily and yields one `Submission` per job in the jobs' order, so
 the outputs are the same as a single process's whatever the number of workers; a job whose
 `ready` result is already known (a file judged without a reader) passes straight through. At
-most `workers × DEPTH + 1` jobs are held at once, so the parent's memory stays bounded by a few
-files.
+most `workers × DEPTH + 1` jobs, and `HELD_BYTES` of files (or one file over it), are held at
+once, so the parent's memory stays bounded.
 
 The same workers then draw the pass's receipts and rollups (`render_many`: the data of each
 output as JSON in, the workbook's bytes out, in the jobs' order), so a pass with a thousand
@@ -22,7 +22,9 @@ output drawn again; a second death is an error of excelflow (`RenderFailed`), no
 
 Each worker is given up to `DEPTH` jobs at a time, so it starts the next as soon as it answers
 while this process is busy with the answer (archiving, writing an output): a worker never waits
-for the parent. A worker that dies answers for its oldest job only; the ones queued behind it
+for the parent. The queued jobs wait in the worker's input pipe (grown to `PIPE_BYTES` where the
+system allows), and never more than fits: a job that would not waits for a worker with room, so
+this process never blocks on a full pipe. A worker that dies answers for its oldest job only; the ones queued behind it
 go to a fresh worker without counting against them.
 
 Measured here (2 cores, `benchmarks/bench_workers.py`): starting a worker costs ~0.2 s once per
@@ -63,11 +65,23 @@ from excelflow.store.pass_cache import register_json
 MEMORY_LIMIT = 1024 * 1024 * 1024
 TIMEOUT = 120.0  # seconds one file may take in a worker (a 30 MB workbook parses in a few)
 ATTEMPTS = 2  # a file that ends its worker this many times is quarantined
-DEPTH = 2  # jobs handed to a worker at once: it never waits while this process handles an answer
+# Files handed to a parsing worker at once. While this process commits a batch of parses (a sync,
+# then a record and a parse written per file: ~20 ms for 32 files) each worker goes on with the
+# files queued in its pipe; with 2 it stood idle for part of every commit (vmstat: 13-24 % of the
+# two cores idle during intake).
+DEPTH = 8
 # Outputs handed to a drawing worker at once: its feeder thread waits for this process's other
 # work to let it run (up to Python's 5 ms switch interval), so a worker holds a few outputs more.
 RENDER_DEPTH = 4
-QUEUED_BYTES = 48 * 1024  # a job queued behind another must fit in the pipe (64 KiB on Linux)
+# Jobs queued behind a worker's current one wait in its input pipe, which this process never
+# lets fill (a full pipe would hold this process until the worker reads). Linux lets a pipe grow
+# to 1 MiB without privileges (`fs.pipe-max-size`); elsewhere, or if refused, it has 64 KiB.
+PIPE_BYTES = 1024 * 1024
+_PIPE_DEFAULT = 64 * 1024
+_FRAME_MARGIN = 4096  # the frames' lengths and JSON headers of the queued jobs
+# The files in this process's hand at once (read, waiting for a worker or its answer): a few
+# hundred returns' worth, or one file over it (a photo-laden workbook of up to 30 MB).
+HELD_BYTES = 4 * 1024 * 1024
 _STDERR_TAIL = 4096
 
 
@@ -161,6 +175,7 @@ class _Worker:
         self.ready = False  # it loaded the register and confined itself: a death now is a file's doing
         assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
         self._stdin: IO[bytes] = self.proc.stdin
+        self.pipe_bytes = _grow_pipe(self._stdin)  # what may wait in its input unread
         threading.Thread(target=self._read, args=(self.proc.stdout, replies), daemon=True).start()
         self._drainer = threading.Thread(target=self._drain, args=(self.proc.stderr,), daemon=True)
         self._drainer.start()
@@ -244,11 +259,27 @@ class _Worker:
         self.stop()
 
 
+def _held(job: Job) -> int:
+    return len(job.data) if isinstance(job, ParseJob) else 0
+
+
+def _grow_pipe(stream: IO[bytes]) -> int:
+    """Ask for a `PIPE_BYTES` pipe; the capacity it has."""
+    try:
+        import fcntl
+
+        set_size = getattr(fcntl, "F_SETPIPE_SZ", 1031)  # Linux; Python 3.10+ names it
+        return int(fcntl.fcntl(stream.fileno(), set_size, PIPE_BYTES))
+    except (ImportError, OSError, ValueError):
+        return _PIPE_DEFAULT
+
+
 @dataclass
 class _Slot:
     job: Job
     deaths: list[WorkerDeath] = field(default_factory=list)
     result: Submission | bytes | None = None
+    size: int = 0  # the bytes of its payload, once sent
 
 
 class WorkerPool:
@@ -350,14 +381,16 @@ class WorkerPool:
         slots: dict[int, _Slot] = {}
         todo: deque[int] = deque()  # slots waiting for a worker (retries first)
         next_in = next_out = 0
+        held = 0  # bytes of the files in hand
         exhausted = False
         while True:
             if stop is not None and stop.is_set():
                 for worker in [w for w in self._workers if w.jobs]:
                     worker.stop()  # answers nobody will take must not reach a later call
                 return
-            # Take jobs while a worker could use one, keeping at most size × depth + 1 in hand.
-            while not exhausted and len(slots) <= self.size * depth:
+            # Take jobs while a worker could use one, keeping at most size × depth + 1 in hand, and
+            # files of more than `HELD_BYTES` together one at a time.
+            while not exhausted and len(slots) <= self.size * depth and (not slots or held < HELD_BYTES):
                 try:
                     job = next(source)
                 except StopIteration:
@@ -365,11 +398,13 @@ class WorkerPool:
                     break
                 ready = job.ready if isinstance(job, ParseJob) else None
                 slots[next_in] = _Slot(job, result=ready)
+                held += _held(job)
                 if ready is None:
                     todo.append(next_in)
                 next_in += 1
             while next_out in slots and slots[next_out].result is not None:
                 done = slots.pop(next_out)
+                held -= _held(done.job)
                 next_out += 1
                 assert done.result is not None
                 yield done.result
@@ -395,9 +430,11 @@ class WorkerPool:
             else:
                 head = json_dumps({"id": index, "render": job.kind}).encode("utf-8")
                 payload = json_dumps(job.args).encode("utf-8")
-            if worker.jobs and len(payload) > QUEUED_BYTES:
-                todo.appendleft(index)  # a big file waits for an idle worker: its bytes would fill
-                return                  # the pipe and hold this process until the worker reads them
+            waiting = sum(slots[i].size for i in worker.jobs if i in slots)  # at most, unread in its pipe
+            if worker.jobs and waiting + len(payload) > worker.pipe_bytes - _FRAME_MARGIN * depth:
+                todo.appendleft(index)  # it waits for a worker with room in its pipe: its bytes
+                return                  # would fill the pipe and hold this process until read
+            slots[index].size = len(payload)
             if not worker.jobs:
                 worker.deadline = time.monotonic() + self.timeout
             worker.jobs.append(index)
