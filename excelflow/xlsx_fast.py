@@ -562,6 +562,57 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _ESCAPES = re.compile('["&<>\n]')
 
 
+# What xlsxwriter 3.3's `Format._get_format_key` and the font, border, fill and alignment keys
+# it joins are made of: setting any of these on a format makes its remembered keys stale.
+_KEY_FIELDS = frozenset({
+    "bold", "font_color", "font_charset", "font_family", "font_outline", "font_script", "font_shadow",
+    "font_strikeout", "font_name", "italic", "font_size", "underline", "theme",
+    "bottom", "bottom_color", "diag_border", "diag_color", "diag_type", "left", "left_color", "right",
+    "right_color", "top", "top_color",
+    "pattern", "bg_color", "fg_color",
+    "text_h_align", "text_v_align", "indent", "rotation", "text_wrap", "shrink", "reading_order",
+    "num_format", "locked", "checkbox", "quote_prefix", "hidden",
+})
+
+
+class FastFormat(Format):  # type: ignore[misc]
+    """A format whose keys (what xlsxwriter tells formats, fonts, borders and fills apart by) are
+    computed once, by the model a workbook's formats are copied from: xlsxwriter computes them
+    for every format of every workbook again. A format changed by a setter afterwards forgets
+    them and computes them as xlsxwriter does."""
+
+    _keys: tuple[str, str, str, str] | None = None
+
+    def remember_keys(self) -> None:
+        keys = (Format._get_font_key(self), Format._get_border_key(self), Format._get_fill_key(self),
+                Format._get_alignment_key(self))
+        self._format_key = None
+        self.__dict__["_keys"] = keys
+        self._format_key = Format._get_format_key(self)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _KEY_FIELDS and self.__dict__.get("_keys") is not None:
+            self.__dict__["_keys"] = None  # a copy shares its model's tuple: replaced, never changed
+            self.__dict__["_format_key"] = None
+        object.__setattr__(self, name, value)
+
+    def _get_font_key(self) -> str:
+        keys = self._keys
+        return keys[0] if keys is not None else str(Format._get_font_key(self))
+
+    def _get_border_key(self) -> str:
+        keys = self._keys
+        return keys[1] if keys is not None else str(Format._get_border_key(self))
+
+    def _get_fill_key(self) -> str:
+        keys = self._keys
+        return keys[2] if keys is not None else str(Format._get_fill_key(self))
+
+    def _get_alignment_key(self) -> str:
+        keys = self._keys
+        return keys[3] if keys is not None else str(Format._get_alignment_key(self))
+
+
 class FastWorkbook(Workbook):  # type: ignore[misc]
     """An in-memory xlsxwriter workbook with `FastWorksheet` sheets, formats copied from a model
     made once per process, the `FastPackager`, and its shared parts deflated once."""
@@ -584,8 +635,10 @@ class FastWorkbook(Workbook):  # type: ignore[misc]
         if model is None:
             if len(_format_models) >= _CACHE_LIMIT:
                 _format_models.clear()
-            model = _format_models[key] = super().add_format(properties)
-            self.formats.pop()
+            merged = self.default_format_properties.copy()
+            merged.update(properties or {})
+            model = _format_models[key] = FastFormat(merged, self.xf_format_indices, self.dxf_format_indices)
+            model.remember_keys()
         made = copy.copy(model)
         made.xf_format_indices = self.xf_format_indices
         made.dxf_format_indices = self.dxf_format_indices
