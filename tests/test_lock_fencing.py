@@ -26,6 +26,7 @@ from watch_helpers import (
     filled_folder,
     log_text,
     outputs_digest,
+    parsed_listing,
     wait_for,
 )
 
@@ -78,10 +79,11 @@ def test_a_collector_paused_past_the_stale_time_writes_nothing_after_the_takeove
     shutil.copytree(filled, root)
     paused = collector(root, slow=0.5)
     try:
-        wait_for(lambda: len(archive_listing(root)) >= 2, timeout=60)
+        # Parses are saved one by one (a tick each); the blobs are staged ahead, all at once here.
+        wait_for(lambda: len(parsed_listing(root)) >= 2, timeout=60)
         os.kill(paused.pid, signal.SIGSTOP)  # a laptop lid closed, a stalled share
         stopped_at = time.monotonic()
-        assert len(archive_listing(root)) < len(UNITS)  # in the middle of its pass
+        assert len(parsed_listing(root)) < len(UNITS)  # in the middle of its pass
         time.sleep(STALE + 1)
         taker = collector(root, wait=30)
         _, err = taker.communicate(timeout=180)

@@ -48,13 +48,13 @@ def test_killed_watch_is_recovered_with_same_outputs_as_uninterrupted_run(filled
     # The pass sleeps after each file (collect's test hook), so we can kill it between files.
     slow = start_watch(root, "--every", "1h", slow=0.5)
     try:
-        wait_for(lambda: (lock_dir / "owner.json").exists() and len(archive_listing(root)) >= 2, timeout=60)
+        wait_for(lambda: (lock_dir / "owner.json").exists() and len(parsed_listing(root)) >= 2, timeout=60)
         slow.send_signal(signal.SIGKILL)
     finally:
         slow.kill()
         slow.wait()
     assert (lock_dir / "owner.json").exists()  # the killed pass left its lock behind
-    assert 2 <= len(archive_listing(root)) < len(UNITS)  # ... in the middle of the work
+    assert 2 <= len(parsed_listing(root)) < len(UNITS)  # ... in the middle of the work
     assert not passes_done(root)
 
     again = start_watch(root, "--every", "1h")
