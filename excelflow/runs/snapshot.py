@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import fields
-from functools import cache, lru_cache
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any
 
@@ -26,7 +26,7 @@ from excelflow.intake.scan import Candidate
 from excelflow.register.model import Register, Round
 from excelflow.reports.ledger import EntryState, unidentified
 from excelflow.runs.pass_report import CollectReport
-from excelflow.store.archive_format import submission_from_json, submission_to_json
+from excelflow.store.archive_format import field_names, made_from_fields, submission_from_json, submission_to_json
 from excelflow.store.pass_cache import PassCache
 from excelflow.workspace import Workspace, receipt_stem
 
@@ -108,20 +108,11 @@ def _plain(obj: Any) -> dict[str, Any]:
 
 def _build(cls: Any, d: dict[str, Any]) -> Any:
     # Written by `_plain` of the same classes (the cache is per excelflow version), so the fields
-    # are exactly the class's: the object is made without its frozen dataclass `__init__`, which
-    # sets each field through `object.__setattr__` (for a city's 10,000 entries, a fifth of a pass
-    # with nothing new). A mismatch raises TypeError and the caller falls back to a full pass.
-    if d.keys() != _field_names(cls):
+    # are exactly the class's: built without the frozen dataclass's `__init__`. A mismatch raises
+    # TypeError and the caller falls back to a full pass.
+    if d.keys() != field_names(cls):
         raise TypeError(f"{cls.__name__}: fields {sorted(d)}")
-    made = object.__new__(cls)
-    made.__dict__.update(d)
-    return made
-
-
-@cache
-def _field_names(cls: Any) -> frozenset[str]:
-    assert not hasattr(cls, "__post_init__") and not hasattr(cls, "__slots__")  # nothing `_build` skips
-    return frozenset(f.name for f in fields(cls))
+    return made_from_fields(cls, d)
 
 
 def state_to_json(s: EntryState) -> list[Any]:

@@ -33,7 +33,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -177,14 +177,31 @@ def submission_from_json(d: dict[str, Any]) -> Submission:
     values["received_at"] = datetime.fromisoformat(d["received_at"])
     values["entries"] = tuple(_from_fields(EntryReport, e) for e in d.get("entries", ()))
     values["problems"] = tuple(_from_fields(Problem, p) for p in d.get("problems", ()))
-    return Submission(**values)
+    sub: Submission = _from_fields(Submission, values)
+    return sub
 
 
 def _from_fields(cls: Any, d: dict[str, Any]) -> Any:
-    try:
-        return cls(**d)  # the usual case: written by this version
-    except TypeError:  # written by another version: keep the fields this one knows
-        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+    if d.keys() == field_names(cls):  # the usual case: written by this version
+        return made_from_fields(cls, d)
+    # Written by another version: the fields this one knows (a missing one takes its default).
+    return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+def made_from_fields(cls: Any, d: dict[str, Any]) -> Any:
+    """`cls(**d)` for a frozen dataclass whose every field `d` holds, without its `__init__`, which
+    sets each field through `object.__setattr__`: for the thousands of entries a pass reads back
+    (a city's parses, a nothing-new pass's states), most of their cost."""
+    made = object.__new__(cls)
+    made.__dict__.update(d)
+    return made
+
+
+@cache
+def field_names(cls: Any) -> frozenset[str]:
+    """The fields of a dataclass that `made_from_fields` may build (nothing its `__init__` does is skipped)."""
+    assert not hasattr(cls, "__post_init__") and not hasattr(cls, "__slots__")
+    return frozenset(cls.__dataclass_fields__)
 
 
 JOURNAL_BATCH = "batch-"  # the name of a journal entry listing many shas starts with this
