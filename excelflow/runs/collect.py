@@ -134,6 +134,7 @@ def _full_pass(ws: Workspace, cache: PassCache, register: Register, choice: Roun
             chosen_states = done.states
         if not done.fallbacks:
             complete.append((rnd, done.states))
+    pool.close()  # nothing more to parse or draw: the workers end while this process saves the cache
     # Last, so a pass killed before here leaves the cache saying less than was done, never more.
     _set_seen(cache, candidates, took)
     for rnd, states in complete:

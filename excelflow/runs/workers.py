@@ -246,12 +246,16 @@ class _Worker:
             except OSError:
                 pass
 
-    def close(self) -> None:
-        """Ask it to end (EOF on its input), then make sure it did."""
+    def ask_to_end(self) -> None:
+        """EOF on its input: it ends after its current job (`close` makes sure it did)."""
         try:
             self._stdin.close()
         except OSError:
             pass
+
+    def close(self) -> None:
+        """Ask it to end, then make sure it did."""
+        self.ask_to_end()
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -323,7 +327,11 @@ class WorkerPool:
         self.close()
 
     def close(self) -> None:
+        """Stop every worker (each is asked first, so they all end at once: a worker's exit, its
+        interpreter tearing down, takes ~50 ms). Closing a closed pool does nothing."""
         self._closed = True  # a feeding thread still running starts no other worker
+        for worker in self._workers:
+            worker.ask_to_end()
         for worker in list(self._workers):
             worker.close()
         if self._feeder is not None:
