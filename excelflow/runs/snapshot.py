@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import fields
-from functools import lru_cache
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from excelflow.intake.records import EntryReport, Problem, Submission
@@ -26,7 +25,13 @@ from excelflow.intake.scan import Candidate
 from excelflow.register.model import Register, Round
 from excelflow.reports.ledger import EntryState, unidentified
 from excelflow.runs.pass_report import CollectReport
-from excelflow.store.archive_format import field_names, made_from_fields, submission_from_json, submission_to_json
+from excelflow.store.archive_format import (
+    field_names,
+    field_order,
+    made_from_fields,
+    submission_from_json,
+    submission_to_json,
+)
 from excelflow.store.pass_cache import PassCache
 from excelflow.workspace import Workspace, receipt_stem
 
@@ -103,16 +108,11 @@ def from_snapshot(ws: Workspace, cache: PassCache, register: Register, rnd: Roun
 
 # -- entry states as JSON ----------------------------------------------------------------------------
 def _plain(obj: Any) -> dict[str, Any]:
-    names = _field_order(type(obj))
+    names = field_order(obj.__class__)
     held = obj.__dict__
     if tuple(held) == names:  # as always: its fields, in their order
         return dict(held)
     return {name: getattr(obj, name) for name in names}
-
-
-@lru_cache(maxsize=16)
-def _field_order(cls: Any) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))  # `fields()` per entry was a tenth of making a snapshot
 
 
 def _build(cls: Any, d: dict[str, Any]) -> Any:
@@ -131,12 +131,13 @@ def state_to_json(s: EntryState) -> list[Any]:
 
 
 def state_from_json(v: list[Any]) -> EntryState:
-    state: EntryState = _build(EntryState, dict(
-        task_id=int(v[0]), unit=v[1], role=v[2], state=v[3],
-        received_at=datetime.fromisoformat(v[4]) if v[4] else None, days_late=int(v[5]),
-        deadline=_day(v[6]), content=_build(EntryReport, v[7]) if v[7] else None,
-        sources=tuple(v[8]), problems=tuple(_build(Problem, p) for p in v[9]), versions=int(v[10]),
-    ))
+    # Checked like the nested objects: a field added to EntryState makes this a TypeError (a full pass).
+    state: EntryState = _build(EntryState, {
+        "task_id": int(v[0]), "unit": v[1], "role": v[2], "state": v[3],
+        "received_at": datetime.fromisoformat(v[4]) if v[4] else None, "days_late": int(v[5]),
+        "deadline": _day(v[6]), "content": _build(EntryReport, v[7]) if v[7] else None,
+        "sources": tuple(v[8]), "problems": tuple(_build(Problem, p) for p in v[9]), "versions": int(v[10]),
+    })
     return state
 
 

@@ -24,8 +24,8 @@ Each worker is given up to `DEPTH` jobs at a time, so it starts the next as soon
 while this process is busy with the answer (archiving, writing an output): a worker never waits
 for the parent. The queued jobs wait in the worker's input pipe (grown to `PIPE_BYTES` where the
 system allows), and never more than fits: a job that would not waits for a worker with room, so
-this process never blocks on a full pipe. A worker that dies answers for its oldest job only; the ones queued behind it
-go to a fresh worker without counting against them.
+this process never blocks on a full pipe. A worker that dies answers for its oldest job only;
+the ones queued behind it go to a fresh worker without counting against them.
 
 Measured here (2 cores, `benchmarks/bench_workers.py`): starting a worker costs ~0.2 s once per
 pass with new files; each file then costs ~0.5 ms more than parsing it in the parent (sending its
