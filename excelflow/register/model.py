@@ -12,13 +12,14 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from excelflow.errors import RoundError
-from excelflow.notice.clauses import Clause, clauses
-from excelflow.notice.issuer import office_for
 from excelflow.notice.units import group_key, is_group, is_relevant_group, normalize_name
 from excelflow.wording import day, round_with_id
+
+if TYPE_CHECKING:
+    from excelflow.notice.clauses import Clause
 
 Role = Literal["lead", "co"]
 ROLES: tuple[Role, ...] = ("lead", "co")
@@ -142,6 +143,10 @@ class Register:
     def office(self) -> Office:
         """The office from the 设置 sheet (keys as `register/layout.py` writes them, and the
         variants clerks type). Import fills them from the notice; the clerk corrects them there."""
+        # Imported here: the issuer's patterns take ~15 ms to compile, and a pass with nothing new
+        # (which must answer within half a second) never asks for the office.
+        from excelflow.notice.issuer import office_for
+
         s = self.settings
         return Office(
             name=(s.get("督查室") or s.get("督查室名称")
@@ -319,6 +324,8 @@ class Register:
     def own_clauses(self, task: Task, unit: str) -> tuple[str, ...]:
         """For a task of clauses each with its own units, the clauses that name `unit` (by name,
         alias or a group it belongs to); () for any other task."""
+        from excelflow.notice.clauses import clauses  # as `office_for`: not loaded by a pass with nothing new
+
         found = self._clauses.get(task.text)
         if found is None:  # a task's text is split once, not once per unit and entry that shows it
             found = self._clauses[task.text] = clauses(task.text, self.settings.get("层级") or None)
