@@ -85,13 +85,15 @@ def unit_table(states: Sequence[EntryState], *, all_units: bool = False, most: i
     return lines
 
 
-def late_lines(late: Sequence[EntryState]) -> list[str]:
-    """One line per unit with late entries: how many, which tasks in which role, how late."""
+def late_lines(late: Sequence[EntryState], most: int | None = None) -> tuple[list[str], int]:
+    """One line per unit with late entries (the `most` latest units: a city's thousand are not all
+    written out to be cut): how many, which tasks in which role, how late; and the number of units."""
     per_unit: dict[str, list[EntryState]] = {}
     for s in late:
         per_unit.setdefault(s.unit, []).append(s)
+    ordered = sorted(per_unit.items(), key=lambda kv: -sum(s.days_late for s in kv[1]))
     lines = []
-    for unit, ss in sorted(per_unit.items(), key=lambda kv: -sum(s.days_late for s in kv[1])):
+    for unit, ss in ordered[:most]:
         parts = []
         for role in ("lead", "co"):
             ids = [str(s.task_id) for s in ss if s.role == role]
@@ -100,7 +102,7 @@ def late_lines(late: Sequence[EntryState]) -> list[str]:
         days = sorted({s.days_late for s in ss})
         span = state_label("late", days[0]) if len(days) == 1 else f"逾期{days[0]}至{days[-1]}天"
         lines.append(f"  {unit}:{len(ss)} 条({'、'.join(parts)}),{span},最早 {moment(min(s.received_at for s in ss if s.received_at))} 收到")
-    return lines
+    return lines, len(ordered)
 
 
 def rates(states: Sequence[EntryState]) -> tuple[float, float]:
@@ -157,10 +159,10 @@ def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool =
     late = [s for s in report.states if s.state == "late"]
     if late:
         lines += ["", f"逾期报送({len(late)} 条):"]
-        per_unit = late_lines(late)
-        lines += per_unit[:LATE_UNITS_SHOWN]
-        if len(per_unit) > LATE_UNITS_SHOWN:
-            lines.append(f"  …… 另有 {len(per_unit) - LATE_UNITS_SHOWN} 个单位逾期报送,见各单位回执和对比通报表")
+        listed, units = late_lines(late, LATE_UNITS_SHOWN)
+        lines += listed
+        if units > LATE_UNITS_SHOWN:
+            lines.append(f"  …… 另有 {units - LATE_UNITS_SHOWN} 个单位逾期报送,见各单位回执和对比通报表")
     bad = [s for s in report.states if s.state in ("incomplete", "invalid")]
     if bad:
         lines += ["", f"不完整或无效({len(bad)} 条,详见各单位回执):"]
