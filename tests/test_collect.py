@@ -99,7 +99,7 @@ from excelflow.runs.collect import run_pass
 from excelflow.workspace import Workspace
 report = run_pass(Workspace(Path({str(ws.root)!r})), round_id=None, now=datetime(2021, 6, 14, 18))
 heavy = sorted({{m.split(".")[0] for m in sys.modules}} & {{"pandas", "openpyxl", "xlsxwriter", "python_calamine"}})
-# The notice's readers compile large patterns on import (~15 ms): a register never needs them to answer.
+# The notice's readers compile large patterns on import (~15 ms): a pass with nothing new needs none.
 notice = sorted(set(sys.modules) & {{"excelflow.notice.issuer", "excelflow.notice.clauses"}})
 print(len(report.new), report.rendered, len(report.outputs), heavy, opened, notice)
 """
