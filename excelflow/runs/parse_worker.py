@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from excelflow.register.model import Register
 
 _LENGTH = struct.Struct(">Q")
+LENGTH_BYTES = _LENGTH.size  # what a frame adds to its payload
 
 
 def read_frame(stream: IO[bytes]) -> bytes | None:

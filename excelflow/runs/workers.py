@@ -55,7 +55,7 @@ from excelflow.files import json_dumps, shown
 from excelflow.forms.campaign_key import CampaignKey
 from excelflow.intake.records import Problem, Submission
 from excelflow.register.model import Register
-from excelflow.runs.parse_worker import read_frame, write_frame
+from excelflow.runs.parse_worker import LENGTH_BYTES, read_frame, write_frame
 from excelflow.store.archive_format import submission_from_json
 from excelflow.store.pass_cache import register_json
 
@@ -74,11 +74,12 @@ DEPTH = 8
 # work to let it run (up to Python's 5 ms switch interval), so a worker holds a few outputs more.
 RENDER_DEPTH = 4
 # Jobs queued behind a worker's current one wait in its input pipe, which this process never
-# lets fill (a full pipe would hold this process until the worker reads). Linux lets a pipe grow
-# to 1 MiB without privileges (`fs.pipe-max-size`); elsewhere, or if refused, it has 64 KiB.
+# lets fill (a full pipe would hold this process until the worker reads, and a worker stuck on a
+# file would hold it for good). Linux lets a pipe grow to 1 MiB without privileges
+# (`fs.pipe-max-size`), else it holds 64 KiB; a pipe holds 16 KiB on macOS before it grows, and
+# an anonymous pipe on Windows 4 KiB (there a return waits for an idle worker).
 PIPE_BYTES = 1024 * 1024
-_PIPE_DEFAULT = 64 * 1024
-_FRAME_MARGIN = 4096  # the frames' lengths and JSON headers of the queued jobs
+_PIPE_DEFAULT = 64 * 1024 if sys.platform.startswith("linux") else 4096 if sys.platform == "win32" else 16 * 1024
 # The files in this process's hand at once (read, waiting for a worker or its answer): a few
 # hundred returns' worth, or one file over it (a photo-laden workbook of up to 30 MB).
 HELD_BYTES = 4 * 1024 * 1024
@@ -268,11 +269,13 @@ def _held(job: Job) -> int:
 
 
 def _grow_pipe(stream: IO[bytes]) -> int:
-    """Ask for a `PIPE_BYTES` pipe; the capacity it has."""
+    """Ask for a `PIPE_BYTES` pipe (Linux); the capacity it has."""
+    if not sys.platform.startswith("linux"):
+        return _PIPE_DEFAULT
     try:
         import fcntl
 
-        set_size = getattr(fcntl, "F_SETPIPE_SZ", 1031)  # Linux; Python 3.10+ names it
+        set_size = getattr(fcntl, "F_SETPIPE_SZ", 1031)  # Python 3.10+ names it
         return int(fcntl.fcntl(stream.fileno(), set_size, PIPE_BYTES))
     except (ImportError, OSError, ValueError):
         return _PIPE_DEFAULT
@@ -283,7 +286,7 @@ class _Slot:
     job: Job
     deaths: list[WorkerDeath] = field(default_factory=list)
     result: Submission | bytes | None = None
-    size: int = 0  # the bytes of its payload, once sent
+    size: int = 0  # the bytes of its frames, once sent
 
 
 class WorkerPool:
@@ -438,11 +441,12 @@ class WorkerPool:
             else:
                 head = json_dumps({"id": index, "render": job.kind}).encode("utf-8")
                 payload = json_dumps(job.args).encode("utf-8")
+            size = len(head) + len(payload) + 2 * LENGTH_BYTES  # its two frames
             waiting = sum(slots[i].size for i in worker.jobs if i in slots)  # at most, unread in its pipe
-            if worker.jobs and waiting + len(payload) > worker.pipe_bytes - _FRAME_MARGIN * depth:
+            if worker.jobs and waiting + size > worker.pipe_bytes:
                 todo.appendleft(index)  # it waits for a worker with room in its pipe: its bytes
                 return                  # would fill the pipe and hold this process until read
-            slots[index].size = len(payload)
+            slots[index].size = size
             if not worker.jobs:
                 worker.deadline = time.monotonic() + self.timeout
             worker.jobs.append(index)
