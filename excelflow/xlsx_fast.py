@@ -582,13 +582,11 @@ class FastFormat(Format):  # type: ignore[misc]
     them and computes them as xlsxwriter does."""
 
     _keys: tuple[str, str, str, str] | None = None
+    _COMPUTED = (Format._get_font_key, Format._get_border_key, Format._get_fill_key, Format._get_alignment_key)
 
     def remember_keys(self) -> None:
-        keys = (Format._get_font_key(self), Format._get_border_key(self), Format._get_fill_key(self),
-                Format._get_alignment_key(self))
-        self._format_key = None
-        self.__dict__["_keys"] = keys
-        self._format_key = Format._get_format_key(self)
+        self.__dict__["_keys"] = tuple(str(compute(self)) for compute in self._COMPUTED)
+        self._format_key = Format._get_format_key(self)  # joins the keys just remembered
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _KEY_FIELDS and self.__dict__.get("_keys") is not None:
@@ -596,21 +594,21 @@ class FastFormat(Format):  # type: ignore[misc]
             self.__dict__["_format_key"] = None
         object.__setattr__(self, name, value)
 
-    def _get_font_key(self) -> str:
+    def _key(self, which: int) -> str:
         keys = self._keys
-        return keys[0] if keys is not None else str(Format._get_font_key(self))
+        return keys[which] if keys is not None else str(self._COMPUTED[which](self))
+
+    def _get_font_key(self) -> str:
+        return self._key(0)
 
     def _get_border_key(self) -> str:
-        keys = self._keys
-        return keys[1] if keys is not None else str(Format._get_border_key(self))
+        return self._key(1)
 
     def _get_fill_key(self) -> str:
-        keys = self._keys
-        return keys[2] if keys is not None else str(Format._get_fill_key(self))
+        return self._key(2)
 
     def _get_alignment_key(self) -> str:
-        keys = self._keys
-        return keys[3] if keys is not None else str(Format._get_alignment_key(self))
+        return self._key(3)
 
 
 class FastWorkbook(Workbook):  # type: ignore[misc]

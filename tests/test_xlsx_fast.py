@@ -199,3 +199,28 @@ def test_the_package_is_zipped_record_for_record_as_zipfile_zips_it() -> None:
                 xlsx_fast._write_member(zip_file, name, data)
         assert b"x" * start + (xlsx_fast._small_zip(parts, start) or b"") == expected.getvalue(), f"seed {seed}, {case}"
     assert xlsx_fast._small_zip([("xl/表.xml", b"<a/>")], 0) is None  # a name only zipfile encodes (UTF-8 flag)
+
+
+def test_a_format_changed_after_it_was_added_is_written_as_xlsxwriter_writes_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A format's keys are remembered by the model its copies come from; a copy changed by a
+    setter (the model and the other copies not) must forget them."""
+    def draw() -> bytes:
+        buffer = io.BytesIO()
+        workbook = new_workbook(buffer)
+        sheet = workbook.add_worksheet("表")
+        plain = workbook.add_format({"font_size": 11, "border": 1})
+        changed = workbook.add_format({"font_size": 11, "border": 1})
+        changed.set_bold()
+        changed.set_bg_color("#FCE4D6")
+        changed.set_align("center")
+        sheet.write_string(0, 0, "原样", plain)
+        sheet.write_string(1, 0, "加粗", changed)
+        sheet.write_string(2, 0, "再原样", workbook.add_format({"font_size": 11, "border": 1}))
+        return close_with_growing_rows(workbook, buffer, {})
+
+    fast, plain = _both_ways(monkeypatch, draw)
+    assert fast == plain, _first_difference(fast, plain)
+    with zipfile.ZipFile(io.BytesIO(fast)) as z:
+        styles = z.read("xl/styles.xml").decode()
+    assert styles.count("<xf ") >= 3 and "<b/>" in styles and "FFFCE4D6" in styles
