@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from excelflow.forms.campaign_key import CampaignKey
 from excelflow.register.model import Role
+from excelflow.xlsx import write_cells
 
 IDENTITY_SHEET = "_excelflow"
 MAGIC = "excelflow-identity"
@@ -126,22 +127,18 @@ def write_identity(workbook: Any, identity: Identity, key: CampaignKey | None = 
         ("template_version", identity.template_version),
         ("generated_at", identity.generated_at),
     ]
+    # Row by row through `write_cells` (a rollup or workbook has one identity row per entry): the
+    # same cells, in the same order, as a `write_string`/`write_number` each.
     for r, (label, value) in enumerate(head):
-        sheet.write_string(r, 0, label)
-        if isinstance(value, int):
-            sheet.write_number(r, 1, value)
-        else:
-            sheet.write_string(r, 1, value)
+        write_cells(sheet, r, 0, [(label, None), (value, None)])
     if identity.mac:
-        sheet.write_row(_CAMPAIGN_ROW, 0, ("campaign", identity.campaign, "mac", identity.mac))
-    sheet.write_row(_FIRST_ROW - 1, 0, _HEADER)
+        # (`write_row` wrote an empty text as no cell at all: None here.)
+        write_cells(sheet, _CAMPAIGN_ROW, 0, [("campaign", None), (identity.campaign or None, None), ("mac", None),
+                                              (identity.mac, None)])
+    write_cells(sheet, _FIRST_ROW - 1, 0, [(h, None) for h in _HEADER])
     for r, e in enumerate(identity.rows, start=_FIRST_ROW):
-        sheet.write_string(r, 0, e.sheet)
-        sheet.write_number(r, 1, e.sheet_index)
-        sheet.write_string(r, 2, e.role)
-        sheet.write_number(r, 3, e.row)
-        sheet.write_number(r, 4, e.task_id)
-        sheet.write_string(r, 5, e.fingerprint)
+        write_cells(sheet, r, 0, [(e.sheet, None), (e.sheet_index, None), (e.role, None), (e.row, None),
+                                  (e.task_id, None), (e.fingerprint, None)])
     sheet.protect()
     sheet.very_hidden()
     return identity

@@ -124,9 +124,20 @@ def _full_pass(ws: Workspace, cache: PassCache, register: Register, choice: Roun
     chosen_states: list[EntryState] = []
     complete: list[tuple[Round, list[EntryState]]] = []
     others = sorted((register.require_round(r) for r in touched if r is not None), key=lambda r: r.lead_deadline)
+    _set_seen(cache, candidates, took)  # in memory (saved last, below): the snapshot names what was seen
+    # Each round's snapshot is made and encoded while the workers draw its outputs (a city's
+    # round: ~0.25 s this process would otherwise spend alone at the end); kept only if the round
+    # completes.
+    snapshots: dict[str, tuple[dict[str, object], str]] = {}
+
+    def snapshot(rnd: Round, states: list[EntryState]) -> None:
+        snap = make_snapshot(cache, register, rnd, states, all_subs, times, now)
+        snapshots[rnd.id] = (snap, cache.snapshot_text(rnd.id, snap))
+
     for rnd in [chosen, *others]:
         done = bring_round_up_to_date(ws, cache, register, rnd, all_subs, now, archive, campaign=key,
-                                      pool=pool if pool.size > 1 else None)
+                                      pool=pool if pool.size > 1 else None,
+                                      while_drawing=lambda states, rnd=rnd: snapshot(rnd, states))
         outputs += done.written
         fallbacks += done.fallbacks
         rendered = rendered or done.rendered
@@ -134,11 +145,13 @@ def _full_pass(ws: Workspace, cache: PassCache, register: Register, choice: Roun
             chosen_states = done.states
         if not done.fallbacks:
             complete.append((rnd, done.states))
-    pool.close()  # nothing more to parse or draw: the workers end while this process saves the cache
+    pool.let_go()  # nothing more to parse or draw: the workers end while this process saves the cache
     # Last, so a pass killed before here leaves the cache saying less than was done, never more.
-    _set_seen(cache, candidates, took)
     for rnd, states in complete:
-        cache.set_snapshot(rnd.id, make_snapshot(cache, register, rnd, states, all_subs, times, now))
+        if rnd.id in snapshots:
+            cache.set_snapshot(rnd.id, *snapshots[rnd.id])
+        else:  # its outputs were up to date: nothing was drawn
+            cache.set_snapshot(rnd.id, make_snapshot(cache, register, rnd, states, all_subs, times, now))
     cache.save()
 
     return CollectReport(

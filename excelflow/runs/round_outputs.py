@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, islice
@@ -63,17 +63,23 @@ WORKERS_FROM = 200
 
 def bring_round_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: Round,
                            all_subs: Sequence[Submission], now: datetime, archive: Archive | None = None,
-                           *, campaign: CampaignKey | None = None, pool: WorkerPool | None = None) -> RoundOutputs:
+                           *, campaign: CampaignKey | None = None, pool: WorkerPool | None = None,
+                           while_drawing: Callable[[list[EntryState]], None] | None = None) -> RoundOutputs:
     """States of `rnd`; outputs rendered only where their inputs changed or the file is missing.
 
-    `pool` (the pass's workers) draws the receipts and rollups; without, this process does."""
+    `pool` (the pass's workers) draws the receipts and rollups; without, this process does.
+    `while_drawing(states)` is the caller's own work on the states, done once this process has
+    written its own outputs and before it takes the drawn ones (while the workers still draw);
+    not called when every output is up to date."""
     with synced_together() as batch:  # every output of the round synced before the cache names them
-        return _bring_up_to_date(ws, cache, register, rnd, all_subs, now, archive, campaign, pool, batch)
+        return _bring_up_to_date(ws, cache, register, rnd, all_subs, now, archive, campaign, pool, batch,
+                                 while_drawing)
 
 
 def _bring_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: Round,
                       all_subs: Sequence[Submission], now: datetime, archive: Archive | None,
-                      campaign: CampaignKey | None, pool: WorkerPool | None, batch: SyncBatch) -> RoundOutputs:
+                      campaign: CampaignKey | None, pool: WorkerPool | None, batch: SyncBatch,
+                      while_drawing: Callable[[list[EntryState]], None] | None = None) -> RoundOutputs:
     subs = [s for s in all_subs if s.received_at <= now]
     states = round_states(register, rnd.id, subs, now)
     mine = [s for s in subs if s.round_id == rnd.id]
@@ -158,6 +164,8 @@ def _bring_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: 
         tail.fallbacks.extend(beside)
         if not beside:  # else the key stays old, so the next pass tries the original again
             cache.set_output_key(f"{rnd.id}:comparison", comparison_key)
+    if while_drawing is not None:
+        while_drawing(states)
     for data in drawn:
         path, twin, rollup_digest = after.popleft()  # made before its job, so it is there
         batch.commit_if_due()  # synced as they come, while the workers draw the next ones

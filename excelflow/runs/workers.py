@@ -342,6 +342,13 @@ class WorkerPool:
             self._feeder = None
         self._workers.clear()
 
+    def let_go(self) -> None:
+        """Ask every worker to end, without waiting: they exit while this process finishes its
+        pass; `close` (on leaving the pool) makes sure they did. Nothing is sent to the pool after."""
+        self._closed = True
+        for worker in self._workers:
+            worker.ask_to_end()
+
     def parse_many(self, jobs: Iterable[ParseJob]) -> Iterator[Submission]:
         """One `Submission` per job, in the jobs' order (see the module's note)."""
         for result in self._ordered(jobs):
