@@ -26,7 +26,6 @@ checked with (`CHECKED_VERSIONS`) gets xlsxwriter's own code.
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 import struct
@@ -643,9 +642,13 @@ class FastWorkbook(Workbook):  # type: ignore[misc]
             merged.update(properties or {})
             model = _format_models[key] = FastFormat(merged, self.xf_format_indices, self.dxf_format_indices)
             model.remember_keys()
-        made = copy.copy(model)
-        made.xf_format_indices = self.xf_format_indices
-        made.dxf_format_indices = self.dxf_format_indices
+        # `copy.copy(model)` without its protocol (a fifth of the call): a new FastFormat holding
+        # the model's attributes, then this workbook's index tables.
+        made = object.__new__(FastFormat)
+        attributes = made.__dict__
+        attributes.update(model.__dict__)
+        attributes["xf_format_indices"] = self.xf_format_indices
+        attributes["dxf_format_indices"] = self.dxf_format_indices
         self.formats.append(made)
         return made
 

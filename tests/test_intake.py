@@ -73,6 +73,27 @@ def test_clean_return_is_accepted_by_its_identity_with_every_entry():
     assert CLEAN.sha256 == __import__("hashlib").sha256((RETURNS / "clean-return.xlsx").read_bytes()).hexdigest()
 
 
+@pytest.mark.parametrize("name", ["clean-return.xlsx", "clean-return-saved-by-libreoffice.ods"])
+def test_a_sheet_too_narrow_to_hold_a_header_row_is_never_read(name, monkeypatch):
+    """填报说明 has text in two columns; a header row needs 序号 and two input headers, so the
+    sheet is passed over unread (the scan before reading knows its width). The forms are read."""
+    from excelflow.intake import extract
+
+    read_sheets: list[str] = []
+    original = extract.Workbook.sheet
+
+    def recording(self: extract.Workbook, sheet_name: str) -> extract.SheetData:
+        read_sheets.append(sheet_name)
+        return original(self, sheet_name)
+
+    monkeypatch.setattr(extract.Workbook, "sheet", recording)
+    sub = read(name)
+    assert sub.outcome == "accepted", [p.describe() for p in sub.problems]
+    assert content(sub.entries) == content(CLEAN.entries)
+    assert "填报说明" not in read_sheets
+    assert {"牵头任务", "协办任务"} <= set(read_sheets)
+
+
 @pytest.mark.parametrize("name", [
     "rows-reordered.xlsx",
     "sheets-renamed-and-reordered.xlsx",

@@ -135,6 +135,25 @@ def test_draft_bytes_do_not_depend_on_the_time_of_day(h1, tmp_path: Path):
     assert other.notification_path("2021-H1").read_bytes() == first
 
 
+def test_draft_is_deflated_once_into_the_bytes_of_a_saved_and_redated_package(h1):
+    """`package_bytes` writes python-docx's parts itself (dated 1980, deflated once); it must give
+    exactly what saving the document and re-dating every member gave."""
+    import io
+    import zipfile
+
+    from excelflow.reports.notification import _fixed_zip, package_bytes
+
+    _, _, ws = h1
+    written = ws.notification_path("2021-H1").read_bytes()
+    document = docx.Document(io.BytesIO(written))
+    saved = io.BytesIO()
+    document.save(saved)
+    assert package_bytes(document) == _fixed_zip(saved.getvalue())
+    with zipfile.ZipFile(io.BytesIO(written)) as package:
+        assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert package.namelist()[0] == "[Content_Types].xml"
+
+
 @requires_office
 def test_draft_opens_in_libreoffice_writer(h1, tmp_path: Path):
     import subprocess

@@ -43,7 +43,7 @@ from excelflow.forms.headers import (
     TASK_HEADER,
     normalise_header,
 )
-from excelflow.intake.declared import MAX_UNPACKED_BYTES, Damaged, DeclaredTooLarge, check_declared
+from excelflow.intake.declared import MAX_UNPACKED_BYTES, Damaged, Declared, DeclaredTooLarge, check_declared
 from excelflow.intake.kinds import ENCRYPTED, WorkbookUnreadable, sniff
 from excelflow.register.cells import parse_task_id
 
@@ -73,6 +73,9 @@ _HEADER_VARIANTS: dict[str, str] = {
 }
 # A row is the header row when it holds 序号 and at least this many input headers.
 _MIN_INPUT_HEADERS = 2
+# So a header row has values in this many columns at least: 序号 and the input headers, each in
+# a column of its own.
+FORM_MIN_COLUMNS = _MIN_INPUT_HEADERS + 1
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,12 @@ class Workbook:
 
     def __init__(self, data: bytes, path: str):
         self.path = path
-        _check_container(data, path)
+        declared = _check_container(data, path)
+        # How far right each sheet holds values (from the scan before reading): a sheet narrower
+        # than a header row can be is never read in search of one (a form's 填报说明, 2 columns).
+        self._widths: dict[str, int] = {}
+        for size in declared.sheets:
+            self._widths[size.name] = max(size.columns, self._widths.get(size.name, 0))
         try:
             self._book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         except python_calamine.PasswordError as exc:
@@ -118,6 +126,12 @@ class Workbook:
             raise WorkbookUnreadable(_damaged(exc)) from exc
         self.sheet_names: list[str] = list(self._book.sheet_names)
         self._cache: dict[str, SheetData] = {}
+
+    def may_hold_header(self, name: str) -> bool:
+        """False only for a sheet whose values all lie left of `FORM_MIN_COLUMNS` columns: it
+        cannot hold a header row (`find_header`), so it need not be read to look for one."""
+        width = self._widths.get(name)
+        return width is None or width >= FORM_MIN_COLUMNS
 
     def sheet(self, name: str) -> SheetData:
         if name not in self._cache:
@@ -145,7 +159,7 @@ def _damaged(exc: BaseException, sheet: str | None = None) -> str:
             "请让填报单位用 Excel 或 WPS 打开后另存为 .xlsx 重新报送。")
 
 
-def _check_container(data: bytes, path: str) -> None:
+def _check_container(data: bytes, path: str) -> Declared:
     """Reject, with a reason a clerk can pass on, what is not a workbook, is too big, or declares
     more than a reader may allocate (checked before the reader sees a byte)."""
     if len(data) > MAX_FILE_BYTES:
@@ -159,7 +173,7 @@ def _check_container(data: bytes, path: str) -> None:
     if sniffed.kind == "ole" and _XLS_FILEPASS.search(data):
         raise WorkbookUnreadable(_ENCRYPTED)
     try:
-        check_declared(data, sniffed.kind)
+        return check_declared(data, sniffed.kind)
     except DeclaredTooLarge as exc:
         raise WorkbookUnreadable(str(exc)) from exc
     except Damaged as exc:

@@ -19,7 +19,7 @@ def data_sheets(ctx: ReadContext, identity: Identity | None) -> list[DataSheet]:
     used: set[str] = set()
 
     def take(name: str) -> bool:
-        if name in used or name not in names:
+        if name in used or name not in names or not ctx.book.may_hold_header(name):
             return False
         sheet = ctx.book.sheet(name)
         header = find_header(sheet.rows)
@@ -62,7 +62,7 @@ def _unread_forms(ctx: ReadContext, names: list[str], used: set[str]) -> None:
     which unit its header names, so that unit can report on its own form.
     """
     for name in names:
-        if name in used:
+        if name in used or not ctx.book.may_hold_header(name):
             continue
         sheet = ctx.book.sheet(name)
         header = find_header(sheet.rows)

@@ -35,6 +35,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
@@ -390,9 +391,7 @@ def notification_bytes(c: Comparison) -> bytes:
     props.comments = f"草稿：根据截至{day(c.as_of)}的报送数据生成，请核对、填写期号后印发。"
     props.created = props.modified = stamp
     props.revision = 1
-    buffer = BytesIO()
-    d.doc.save(buffer)
-    return _fixed_zip(buffer.getvalue())
+    return package_bytes(d.doc)
 
 
 def _masthead(d: _Doc, c: Comparison) -> None:
@@ -542,6 +541,45 @@ def _font(run: Any, name: str, size: float) -> None:
         fonts = rpr.makeelement(qn("w:rFonts"), {})
         rpr.append(fonts)
     fonts.set(qn("w:eastAsia"), name)
+
+
+def package_bytes(document: Any) -> bytes:
+    """`document` saved as `Document.save` saves it, every member dated 1980-01-01 (equal
+    documents are equal bytes) and deflated once: python-docx's own writer (`PackageWriter.write`)
+    dates them now, so its zip had to be unpacked and deflated again (a third of a city's 通报).
+    A python-docx without the writer's steps gets the two-step way, with the same bytes."""
+    package = document.part.package
+    steps = [getattr(PackageWriter, name, None)
+             for name in ("_write_content_types_stream", "_write_pkg_rels", "_write_parts")]
+    if any(step is None for step in steps):
+        buffer = BytesIO()
+        document.save(buffer)
+        return _fixed_zip(buffer.getvalue())
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zip_file:
+        writer = _DatedWriter(zip_file)
+        content_types, package_rels, part_files = steps
+        content_types(writer, parts)
+        package_rels(writer, package.rels)
+        part_files(writer, parts)
+    return out.getvalue()
+
+
+class _DatedWriter:
+    """python-docx's zip writer (`write(pack_uri, blob)`), each member dated 1980-01-01 with the
+    permissions `ZipFile.writestr` gives a member named by text."""
+
+    def __init__(self, zip_file: zipfile.ZipFile) -> None:
+        self._zip = zip_file
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        info = zipfile.ZipInfo(pack_uri.membername, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        self._zip.writestr(info, blob)
 
 
 def _fixed_zip(data: bytes) -> bytes:
