@@ -549,9 +549,10 @@ def package_bytes(document: Any) -> bytes:
     dates them now, so its zip had to be unpacked and deflated again (a third of a city's 通报).
     A python-docx without the writer's steps gets the two-step way, with the same bytes."""
     package = document.part.package
-    steps = [getattr(PackageWriter, name, None)
-             for name in ("_write_content_types_stream", "_write_pkg_rels", "_write_parts")]
-    if any(step is None for step in steps):
+    content_types = getattr(PackageWriter, "_write_content_types_stream", None)
+    package_rels = getattr(PackageWriter, "_write_pkg_rels", None)
+    part_files = getattr(PackageWriter, "_write_parts", None)
+    if content_types is None or package_rels is None or part_files is None:
         buffer = BytesIO()
         document.save(buffer)
         return _fixed_zip(buffer.getvalue())
@@ -561,7 +562,6 @@ def package_bytes(document: Any) -> bytes:
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zip_file:
         writer = _DatedWriter(zip_file)
-        content_types, package_rels, part_files = steps
         content_types(writer, parts)
         package_rels(writer, package.rels)
         part_files(writer, parts)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from functools import partial
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -137,7 +138,7 @@ def _full_pass(ws: Workspace, cache: PassCache, register: Register, choice: Roun
     for rnd in [chosen, *others]:
         done = bring_round_up_to_date(ws, cache, register, rnd, all_subs, now, archive, campaign=key,
                                       pool=pool if pool.size > 1 else None,
-                                      while_drawing=lambda states, rnd=rnd: snapshot(rnd, states))
+                                      while_drawing=partial(snapshot, rnd))
         outputs += done.written
         fallbacks += done.fallbacks
         rendered = rendered or done.rendered
