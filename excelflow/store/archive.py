@@ -70,6 +70,8 @@ class Archive:
         self._meta: dict[str, SubmissionHead] = {}  # every parse, light
         self._subs: dict[str, Submission] = {}  # parses built in full (asked for, saved or adopted)
         self._raw: dict[str, dict[str, Any]] = {}  # parses read in full as JSON, built when asked for
+        # Parses saved since the last compaction, with the text their files got (for the segment).
+        self._texts: dict[str, tuple[Submission, str]] = {}
         self._segments: dict[str, str] = {}  # round key → token of its segment, as the index names it
         self._rounds_read: set[str] = set()  # round keys whose segment has been read into _raw
         self._dirty_rounds: set[str] = set()  # round keys whose segment the next compaction rewrites
@@ -262,8 +264,12 @@ class Archive:
         path = fmt.submission_path(self._dir, sub.sha256)
         self._sweep(path.parent)  # left by a run killed while writing this parse
         # A cache, not the truth (the blob can be parsed again): no fsync, but still atomic.
-        _write_hint(path, fmt.dumps(fmt.submission_to_json(sub)))
+        text = fmt.dumps(fmt.submission_to_json(sub))
+        _write_hint(path, text)
         self._remember(sub)
+        # Its text again in the round's segment, at the next compaction (one per pass taking in
+        # a thousand returns: encoding them all again was a tenth of a second with the workers idle).
+        self._texts[sub.sha256] = (sub, text)
         self._journal(sub.sha256)
 
     def _sweep(self, folder: Path) -> None:
@@ -305,6 +311,7 @@ class Archive:
         atomic_write_text(self._dir / "index.json", fmt.dumps(index))
         self._needs_compact = False
         self._dirty_rounds.clear()
+        self._texts.clear()
         self._unjournaled.clear()
         self._journal_count = 0
         self._journaled.clear()
@@ -473,20 +480,31 @@ class Archive:
     def _write_segment(self, key: str) -> None:
         """Write the segment of one round from memory (its old segment, parses held, their files)."""
         self._read_round(key)
-        items: list[dict[str, Any]] = []
+        # `dumps` of a list is its items' `dumps` joined by commas: a parse saved this pass goes
+        # in as the text its file got; the others are encoded together, a run at a time.
+        pieces: list[str] = []
+        run: list[Any] = []
         for meta in sorted(self._meta.values(), key=lambda m: m.sha256):
             if round_key(meta.round_id) != key:
                 continue
             sub = self._subs.get(meta.sha256)
-            if sub is not None:
-                items.append(fmt.submission_to_json(sub))
+            saved = self._texts.get(meta.sha256)
+            if sub is not None and saved is not None and saved[0] is sub:
+                if run:
+                    pieces.append(fmt.dumps(run)[1:-1])
+                    run.clear()
+                pieces.append(saved[1])
+            elif sub is not None:
+                run.append(fmt.submission_to_json(sub))
             elif meta.sha256 in self._raw:
-                items.append(self._raw[meta.sha256])
+                run.append(self._raw[meta.sha256])
             else:
                 sub = self._full(meta.sha256)
                 if sub is not None:
-                    items.append(fmt.submission_to_json(sub))
-        body = fmt.dumps(items)
+                    run.append(fmt.submission_to_json(sub))
+        if run:
+            pieces.append(fmt.dumps(run)[1:-1])
+        body = "[" + ",".join(pieces) + "]"
         token = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
         # A cache of the per-record files (derivable again): atomic, not fsynced, like the journal.
         _write_hint(fmt.segment_path(self._dir, key), f'{{"version":{INDEX_VERSION},"token":"{token}","submissions":{body}}}')
