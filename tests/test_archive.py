@@ -203,6 +203,36 @@ def test_a_round_is_read_from_its_own_segment_and_the_index_holds_no_entries(tmp
     assert not lazy.has_submission(by_round["2021-FY"][0].sha256)  # so the next pass parses it again
 
 
+def test_a_segment_rewritten_with_parses_saved_this_pass_and_before_is_their_one_encoding(tmp_path):
+    """A compaction joins the texts of the parses saved this pass with the others, encoded anew
+    (read from the old segment): the segment must be what encoding them all at once gives."""
+    from excelflow.intake.records import EntryReport
+    from excelflow.store import archive_format as fmt
+
+    ws = Workspace(tmp_path)
+    by_round = _round_archive(ws)
+    archive = Archive(ws)
+    assert archive.submissions(rounds=["2021-H1"]) == by_round["2021-H1"]  # the old ones, from the segment
+    new = []
+    for i in range(10, 14):
+        record = archive.store(CLEAN + i.to_bytes(4, "little"), f"u{i}.xlsx", T0 + timedelta(minutes=i))
+        new.append(Submission(path=record.path, sha256=record.sha256, size=record.size,
+                              received_at=record.received_at, outcome="accepted", kind="report", unit=f"单位{i}",
+                              round_id="2021-H1",
+                              entries=(EntryReport(1, f"单位{i}", "lead", "序时推进", progress_text=f"新{i}份「\"」"),)))
+        archive.save_submission(new[-1])
+    archive.compact()
+    subs = sorted(by_round["2021-H1"] + new, key=lambda s: s.sha256)
+    saved_now = "".join("n" if s in new else "o" for s in subs)
+    assert "no" in saved_now and "on" in saved_now  # old and new interleave in the segment's order
+    segment = json.loads(_segment(tmp_path, new[0]).read_text(encoding="utf-8"))
+    text = _segment(tmp_path, new[0]).read_text(encoding="utf-8")
+    assert text.endswith(',"submissions":' + fmt.dumps([fmt.submission_to_json(s) for s in subs]) + "}")
+    assert segment["submissions"] == [json.loads(fmt.dumps(fmt.submission_to_json(s))) for s in subs]
+    assert Archive(ws).submissions(rounds=["2021-H1"]) == sorted(by_round["2021-H1"] + new,
+                                                                 key=lambda s: (s.received_at, s.path, s.sha256))
+
+
 def test_a_segment_the_index_does_not_name_is_not_used_and_is_rewritten(tmp_path):
     ws = Workspace(tmp_path)
     by_round = _round_archive(ws)
