@@ -9,9 +9,11 @@ then.
 
 The workers parse while this process archives: a file goes to a worker as soon as it is read and
 its blob staged (`Archive.stage`), and the parses come back in order. They are saved
-`COMMIT_EVERY` at a time, each group after one commit of the archive (`commit_staged`: the staged
-blobs synced together, then their records), so a thousand returns cost a few dozen syncs of many
-files rather than two syncs each, and no parse is ever saved before its record.
+`COMMIT_EVERY` at a time, each group after one commit of the archive (the staged blobs synced
+together, then their records), so a thousand returns cost a few dozen syncs of many files rather
+than two syncs each, and no parse is ever saved before its record. Each commit runs in the
+background (`Archive.start_commit`) while this process reads and stages the next files; its group
+of parses is saved when it has finished.
 
 Every file is answered: a workbook is parsed in a worker process (`workers.py`: a file that
 crashes or exhausts a worker is retried once, then quarantined, and the pass goes on); a file
@@ -100,11 +102,10 @@ def ingest(ws: Workspace, archive: Archive, register: Register, fresh: Sequence[
                 yield job
 
     mtimes = {c.path: c.mtime_ns for c in fresh}
-    parsed: list[Submission] = []
 
-    def save_parsed() -> None:
-        archive.commit_staged()  # their records first: never a parse without its record
-        for sub in parsed:
+    def save(parses: list[Submission]) -> None:
+        """Save parses whose records are committed (never a parse without its record)."""
+        for sub in parses:
             record = archive.get(sub.sha256)
             assert record is not None  # staged before its job was made
             sub = with_sender_notes(sub, out.hints.get(sub.sha256), register)
@@ -112,14 +113,22 @@ def ingest(ws: Workspace, archive: Archive, register: Register, fresh: Sequence[
             archive.save_submission(sub)
             out.new.append(sub)
             advance()
-        parsed.clear()
 
+    # Every `COMMIT_EVERY` parses, what is staged (their blobs and the next few) is committed in
+    # the background while the next files are read, staged and parsed; those parses are saved
+    # once that commit has finished, when the next one starts.
+    parsed: list[Submission] = []
+    committing: list[Submission] = []
     with archive.holding_compaction():
         for sub in pool.parse_many(jobs()):
             parsed.append(sub)
             if len(parsed) >= COMMIT_EVERY:
-                save_parsed()
-        save_parsed()
+                archive.start_commit()  # the previous commit finished first
+                save(committing)
+                committing, parsed = parsed, []
+        archive.commit_staged()
+        save(committing)
+        save(parsed)
     pending_log.keep(out.pending)
     pending_log.save()
     return out

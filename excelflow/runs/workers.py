@@ -177,6 +177,10 @@ class _Worker:
         assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
         self._stdin: IO[bytes] = self.proc.stdin
         self.pipe_bytes = _grow_pipe(self._stdin)  # what may wait in its input unread
+        # Its replies too: a worker writes a drawn workbook (10-30 KB) and goes on to the next
+        # while this process's reader thread waits its turn for the interpreter (this process's
+        # main thread may be writing the comparison meanwhile), rather than blocking on a full pipe.
+        _grow_pipe(self.proc.stdout)
         threading.Thread(target=self._read, args=(self.proc.stdout, replies), daemon=True).start()
         self._drainer = threading.Thread(target=self._drain, args=(self.proc.stderr,), daemon=True)
         self._drainer.start()

@@ -26,7 +26,10 @@ What is synced: the blob and the record (the truth). A pass taking in many retur
 staged blobs together, writes their records, and syncs the records together, so a record never
 reaches the disk before its blob; a parse is saved (`save_submission`) and the index rewritten
 (`compact`) only after the records they follow are committed (both commit what is staged
-first). `store` is `stage` and `commit_staged` of one return. The parse, the sightings, the
+first). `store` is `stage` and `commit_staged` of one return. `start_commit` does what
+`commit_staged` does in a thread of its own, in the same order, while the caller stages the next
+returns (a city's intake waited a second in all on these syncs); `finish_commit` waits for it,
+and nothing that relies on its records (their parses, the index) is written before. The parse, the sightings, the
 journal, the index and the segments can all be derived again from the truth and are written
 atomically without a sync. A kill before `commit_staged` leaves stray blobs (written again, same
 name, same bytes); a power cut before it loses at most the staged returns, still in the inbox,
@@ -35,8 +38,10 @@ taken in again by the next pass.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -87,6 +92,7 @@ class Archive:
         self._journaled: set[str] = set()  # shas journal/ names
         self._journaled_here: set[str] = set()  # entries this object wrote: what they name is in memory
         self._hold = 0  # while > 0, compaction waits for the end of `holding_compaction`
+        self._in_flight: _Commit | None = None  # the commit `start_commit` started, until finished
 
     # -- reading ------------------------------------------------------------------------------
     def get(self, sha256: str) -> ArchiveRecord | None:
@@ -192,9 +198,41 @@ class Archive:
         self._staged.append((sha, record))
         return record
 
+    def start_commit(self) -> None:
+        """`commit_staged` in a thread of its own, while this one goes on (staging more returns):
+        the staged blobs synced, then their records written and synced, in that order. One commit
+        at a time: the one in flight is finished first. `finish_commit` (or anything that relies
+        on the records: `commit_staged`, `save_submission` of their parses, `compact`) waits for
+        it and journals the returns."""
+        self.finish_commit()
+        if not self._staged:
+            return
+        staged, self._staged = self._staged, []
+        blobs, self._staged_blobs = self._staged_blobs, SyncBatch()
+        records = [(fmt.record_path(self._dir, sha), fmt.dumps(fmt.record_to_json(record, self._mtimes.get(sha))))
+                   for sha, record in staged]
+        commit = _Commit({sha for sha, _ in staged}, [sha for sha, _ in staged])
+        # In a copy of this thread's context: the lock's write fence (`files.fenced`) goes with it.
+        context = contextvars.copy_context()
+        commit.thread = threading.Thread(target=context.run, args=(commit.run, blobs, records),
+                                         name="excelflow-archive-commit", daemon=True)
+        self._in_flight = commit
+        commit.thread.start()
+
+    def finish_commit(self) -> None:
+        """Wait for the commit `start_commit` started (raising what it raised), then journal it."""
+        commit, self._in_flight = self._in_flight, None
+        if commit is None:
+            return
+        commit.wait()
+        if commit.failure is not None:
+            raise commit.failure
+        self._journal_many(commit.order)
+
     def commit_staged(self) -> None:
         """Commit every staged return: sync their blobs together, then write their records and sync
         those together (a record never reaches the disk before its blob), then journal them."""
+        self.finish_commit()
         if not self._staged:
             return
         self._staged_blobs.commit()
@@ -217,6 +255,8 @@ class Archive:
             yield
         finally:
             self._hold -= 1
+            if self._in_flight is not None:
+                self._in_flight.wait()  # never left writing behind a caller that gave up
         if self._hold == 0:
             self.commit_staged()
             if self._needs_compact or self._journal_count >= COMPACT_AFTER:
@@ -258,9 +298,12 @@ class Archive:
     def save_submission(self, sub: Submission) -> None:
         """Keep intake's result for `sub.sha256` beside its blob (replacing an earlier parse).
 
-        The staged records are committed first: a parse is never saved before its record."""
+        Its record is committed first (if staged, or in flight): a parse is never saved before it."""
         self._load()
-        self.commit_staged()
+        if self._in_flight is not None and sub.sha256 in self._in_flight.shas:
+            self.finish_commit()
+        if any(sha == sub.sha256 for sha, _ in self._staged):
+            self.commit_staged()
         path = fmt.submission_path(self._dir, sub.sha256)
         self._sweep(path.parent)  # left by a run killed while writing this parse
         # A cache, not the truth (the blob can be parsed again): no fsync, but still atomic.
@@ -581,6 +624,31 @@ class Archive:
         self._by_path[path] = (size, mtime_ns, sha)
         _write_hint(fmt.paths_path(self._dir, sha), fmt.dumps([fmt.sighting_to_json(s) for s in sightings]))
         self._journal(sha)
+
+
+class _Commit:
+    """One commit in a thread of its own (`Archive.start_commit`)."""
+
+    def __init__(self, shas: set[str], order: list[str]) -> None:
+        self.shas = shas
+        self.order = order
+        self.thread: threading.Thread | None = None
+        self.failure: BaseException | None = None
+
+    def run(self, blobs: SyncBatch, records: list[tuple[Path, str]]) -> None:
+        try:
+            blobs.commit()  # the blobs on the disk before any record that names them
+            batch = SyncBatch()
+            with syncing_with(batch):
+                for path, text in records:
+                    atomic_write_text(path, text)  # commit point, synced just below
+            batch.commit()
+        except BaseException as exc:  # noqa: BLE001 - raised again by `finish_commit`, in the caller's thread
+            self.failure = exc
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
 
 
 def _write_bytes_once(path: Path, data: bytes) -> None:
