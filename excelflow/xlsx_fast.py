@@ -8,8 +8,8 @@ same in every workbook of a kind (the theme, the styles, the relationships) asse
 deflated again. Three subclasses change how, never what:
 
 - `FastWorksheet` stores string, number and blank cells, rows and merged text over integer
-  coordinates directly, and writes the rows of such cells with one string template each, as
-  `Worksheet._write_rows` writes them (anything else — A1 notation, formulas, comments, Excel
+  coordinates directly, and writes the rows of such cells (and of dates, written as their serial
+  numbers) with one string template each, as `Worksheet._write_rows` writes them (anything else — A1 notation, formulas, comments, Excel
   2010 row attributes — goes through xlsxwriter's own code); rows that grow with their text
   (`auto_height_rows`) are written without the hand-set mark at once;
 - `FastWorkbook` copies each format from a model made once per process, and zips the parts as
@@ -41,7 +41,14 @@ from xlsxwriter.packager import Packager
 from xlsxwriter.styles import Styles
 from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name, xl_range
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, RowInfo, Worksheet
+from xlsxwriter.worksheet import (
+    CellBlankTuple,
+    CellDatetimeTuple,
+    CellNumberTuple,
+    CellStringTuple,
+    RowInfo,
+    Worksheet,
+)
 from xlsxwriter.xmlwriter import XMLwriter
 
 CHECKED_VERSIONS = ("3.3.",)
@@ -273,7 +280,7 @@ class FastWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no typ
                 kind = type(cell)
                 if kind is CellStringTuple:
                     add(f'<c r="{_COLUMNS[c]}{number}"{style} t="s"><v>{cell.string}</v></c>')
-                elif kind is CellNumberTuple:
+                elif kind is CellNumberTuple or kind is CellDatetimeTuple:  # a date is its serial number
                     add(f'<c r="{_COLUMNS[c]}{number}"{style}><v>{cell.number:.16G}</v></c>')
                 elif kind is CellBlankTuple:
                     add(f'<c r="{_COLUMNS[c]}{number}"{style}/>')

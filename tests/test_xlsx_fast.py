@@ -57,6 +57,7 @@ TEXTS = ["进展顺利", "", " 前后有空格 ", "\t制表", "换行\n第二行
          "<b>&amp; \"引号\" 'x'", "😀 表情", "=SUM(A1)", "http://example.com", "0012", "x" * 300,
          "\ufffe\uffff", "牵头单位:区发改委、区财政局"]
 NUMBERS = [0, 1, -1, 3.5, 1e20, 1e-7, 123456789012345678, 0.1 + 0.2, -0.0, 2.0]
+DATES = [datetime(2021, 6, 28, 9, 0), datetime(1900, 1, 1), datetime(2026, 12, 1, 23, 59, 59, 999999)]
 
 
 class _Text(str):
@@ -81,6 +82,7 @@ def _random_workbook(rng: random.Random) -> bytes:
         {"bold": True}, {"font_size": 16}, {"font_size": 16.0}, {"bg_color": "#F2F2F2", "border": 1},
         {"text_wrap": True, "locked": False}, {"num_format": "0.0"}, {"bold": True},
     )]
+    date_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     grow: dict[int, list[int]] = {}
     for n in range(rng.randint(1, 3)):
         sheet = book.add_worksheet(rng.choice([f"表{n + 1}", f"Sheet{n + 1}"]))
@@ -101,8 +103,10 @@ def _random_workbook(rng: random.Random) -> bytes:
                 sheet.write_number(row, col, rng.choice(NUMBERS), fmt)
             elif kind < 0.55:
                 sheet.write_string(row, col, rng.choice(TEXTS), fmt)
-            elif kind < 0.75:
+            elif kind < 0.72:
                 sheet.write_number(row, col, rng.choice(NUMBERS), fmt)
+            elif kind < 0.75:  # a date is stored as its serial number (the comparison's 总览 has two)
+                sheet.write_datetime(row, col, rng.choice(DATES), rng.choice([fmt, date_format]))
             elif kind < 0.82:
                 sheet.write_blank(row, col, None, fmt)
             elif kind < 0.87 and row not in merged and row + 1 not in merged and not numbers_only:
