@@ -317,6 +317,44 @@ def test_a_blob_a_killed_run_left_is_synced_before_the_record_that_names_it(tmp_
     assert synced.index(blob) < synced.index(record_file)
 
 
+def test_a_commit_in_the_background_lets_staging_go_on_and_is_finished_before_its_parses_are_saved(
+        tmp_path, monkeypatch):
+    """`start_commit` syncs the staged blobs and writes their records in a thread of its own; the
+    caller stages more meanwhile, and saving a parse of a return in that commit waits for it (and
+    commits nothing else)."""
+    import threading
+
+    import excelflow.store.archive as archive_module
+    from excelflow.store import archive_format as fmt
+
+    released = threading.Event()
+    real_run = archive_module._Commit.run
+
+    def held_run(commit: archive_module._Commit) -> None:
+        if commit.thread is not None:  # the background commit waits until the test lets it go
+            released.wait(10)
+        real_run(commit)
+
+    monkeypatch.setattr(archive_module._Commit, "run", held_run)
+    ws = Workspace(tmp_path)
+    archive = Archive(ws)
+    first, later = _returns(2)
+    record = archive.stage(first, "单位0.xlsx", T0)
+    archive.start_commit()
+    record_file = fmt.record_path(tmp_path / "archive", record.sha256)
+    assert not record_file.exists()  # in flight, held
+    other = archive.stage(later, "单位1.xlsx", T0)  # staging goes on meanwhile
+    threading.Timer(0.3, released.set).start()
+    archive.save_submission(Submission(path=record.path, sha256=record.sha256, size=record.size,
+                                       received_at=T0, outcome="accepted"))
+    assert released.is_set() and record_file.exists()  # the parse waited for its record
+    assert fmt.submission_path(tmp_path / "archive", record.sha256).exists()
+    assert not fmt.record_path(tmp_path / "archive", other.sha256).exists()  # still staged, not committed
+    archive.commit_staged()
+    assert fmt.record_path(tmp_path / "archive", other.sha256).exists()
+    assert {r.sha256 for r in Archive(ws).records()} == {record.sha256, other.sha256}
+
+
 def test_a_batch_committed_together_is_journaled_in_one_entry_that_readers_follow(tmp_path):
     ws = Workspace(tmp_path)
     archive = Archive(ws)

@@ -25,14 +25,14 @@ What is synced: the blob and the record (the truth). A pass taking in many retur
 (`stage`): each blob is written and renamed into place, and `commit_staged` then syncs all the
 staged blobs together, writes their records, and syncs the records together, so a record never
 reaches the disk before its blob; a parse is saved (`save_submission`) and the index rewritten
-(`compact`) only after the records they follow are committed (both commit what is staged
-first). `store` is `stage` and `commit_staged` of one return. `start_commit` does what
+(`compact`) only after the records they follow are committed (each commits first what it relies
+on). `store` is `stage` and `commit_staged` of one return. `start_commit` does what
 `commit_staged` does in a thread of its own, in the same order, while the caller stages the next
 returns (a city's intake waited a second in all on these syncs); `finish_commit` waits for it,
-and nothing that relies on its records (their parses, the index) is written before. The parse, the sightings, the
-journal, the index and the segments can all be derived again from the truth and are written
-atomically without a sync. A kill before `commit_staged` leaves stray blobs (written again, same
-name, same bytes); a power cut before it loses at most the staged returns, still in the inbox,
+and nothing that relies on its records is written before. The parse, the sightings, the journal,
+the index and the segments can all be derived again from the truth and are written atomically
+without a sync. A kill before a commit leaves stray blobs (written again, same name, same bytes);
+a power cut before it loses at most the returns staged or being committed, still in the inbox,
 taken in again by the next pass.
 """
 
@@ -205,45 +205,46 @@ class Archive:
         on the records: `commit_staged`, `save_submission` of their parses, `compact`) waits for
         it and journals the returns."""
         self.finish_commit()
-        if not self._staged:
+        commit = self._take_staged()
+        if commit is None:
             return
-        staged, self._staged = self._staged, []
-        blobs, self._staged_blobs = self._staged_blobs, SyncBatch()
-        records = [(fmt.record_path(self._dir, sha), fmt.dumps(fmt.record_to_json(record, self._mtimes.get(sha))))
-                   for sha, record in staged]
-        commit = _Commit({sha for sha, _ in staged}, [sha for sha, _ in staged])
         # In a copy of this thread's context: the lock's write fence (`files.fenced`) goes with it.
         context = contextvars.copy_context()
-        commit.thread = threading.Thread(target=context.run, args=(commit.run, blobs, records),
-                                         name="excelflow-archive-commit", daemon=True)
+        commit.thread = threading.Thread(target=context.run, args=(commit.run,), name="excelflow-archive-commit",
+                                         daemon=True)
         self._in_flight = commit
         commit.thread.start()
 
     def finish_commit(self) -> None:
         """Wait for the commit `start_commit` started (raising what it raised), then journal it."""
         commit, self._in_flight = self._in_flight, None
-        if commit is None:
-            return
-        commit.wait()
-        if commit.failure is not None:
-            raise commit.failure
-        self._journal_many(commit.order)
+        if commit is not None:
+            commit.wait()
+            self._journal_committed(commit)
 
     def commit_staged(self) -> None:
         """Commit every staged return: sync their blobs together, then write their records and sync
         those together (a record never reaches the disk before its blob), then journal them."""
         self.finish_commit()
+        commit = self._take_staged()
+        if commit is not None:
+            commit.run()
+            self._journal_committed(commit)
+
+    def _take_staged(self) -> _Commit | None:
+        """The staged returns, taken out as one commit: their blobs' batch, their records' texts."""
         if not self._staged:
-            return
-        self._staged_blobs.commit()
+            return None
         staged, self._staged = self._staged, []
-        records = SyncBatch()
-        with syncing_with(records):
-            for sha, record in staged:
-                atomic_write_text(fmt.record_path(self._dir, sha),  # commit point, synced just below
-                                  fmt.dumps(fmt.record_to_json(record, self._mtimes.get(sha))))
-        records.commit()
-        self._journal_many([sha for sha, _ in staged])
+        blobs, self._staged_blobs = self._staged_blobs, SyncBatch()
+        records = [(fmt.record_path(self._dir, sha), fmt.dumps(fmt.record_to_json(record, self._mtimes.get(sha))))
+                   for sha, record in staged]
+        return _Commit([sha for sha, _ in staged], blobs, records)
+
+    def _journal_committed(self, commit: _Commit) -> None:
+        if commit.failure is not None:
+            raise commit.failure
+        self._journal_many(commit.order)
 
     @contextmanager
     def holding_compaction(self) -> Iterator[None]:
@@ -627,23 +628,26 @@ class Archive:
 
 
 class _Commit:
-    """One commit in a thread of its own (`Archive.start_commit`)."""
+    """One commit of staged returns (`Archive.commit_staged`), run here or in a thread of its own
+    (`Archive.start_commit`): what it raised is kept for the caller's thread."""
 
-    def __init__(self, shas: set[str], order: list[str]) -> None:
-        self.shas = shas
+    def __init__(self, order: list[str], blobs: SyncBatch, records: list[tuple[Path, str]]) -> None:
         self.order = order
+        self.shas = set(order)
+        self.blobs = blobs
+        self.records = records
         self.thread: threading.Thread | None = None
         self.failure: BaseException | None = None
 
-    def run(self, blobs: SyncBatch, records: list[tuple[Path, str]]) -> None:
+    def run(self) -> None:
         try:
-            blobs.commit()  # the blobs on the disk before any record that names them
+            self.blobs.commit()  # the blobs on the disk before any record that names them
             batch = SyncBatch()
             with syncing_with(batch):
-                for path, text in records:
+                for path, text in self.records:
                     atomic_write_text(path, text)  # commit point, synced just below
             batch.commit()
-        except BaseException as exc:  # noqa: BLE001 - raised again by `finish_commit`, in the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             self.failure = exc
 
     def wait(self) -> None:
