@@ -9,9 +9,10 @@ deflated again. Three subclasses change how, never what:
 
 - `FastWorksheet` stores string, number and blank cells, rows and merged text over integer
   coordinates directly, and writes the rows of such cells (and of dates, written as their serial
-  numbers) with one string template each, as `Worksheet._write_rows` writes them (anything else — A1 notation, formulas, comments, Excel
-  2010 row attributes — goes through xlsxwriter's own code); rows that grow with their text
-  (`auto_height_rows`) are written without the hand-set mark at once;
+  numbers) with one string template each, as `Worksheet._write_rows` writes them (anything
+  else — A1 notation, formulas, comments, Excel 2010 row attributes — goes through xlsxwriter's
+  own code); rows that grow with their text (`auto_height_rows`) are written without the
+  hand-set mark at once;
 - `FastWorkbook` copies each format from a model made once per process, and zips the parts as
   `zipfile` does, reusing the deflated bytes of a shared part already deflated in this process
   (the same bytes deflate to the same bytes);

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import re
 import zipfile
-from xml.sax.saxutils import escape
 from collections.abc import Sequence
 from datetime import datetime, time
 from io import BytesIO
 from typing import Any
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -546,7 +546,7 @@ def _font(run: Any, name: str, size: float) -> None:
 def package_bytes(document: Any) -> bytes:
     """`document` saved as `Document.save` saves it, every member dated 1980-01-01 (equal
     documents are equal bytes) and deflated once: python-docx's own writer (`PackageWriter.write`)
-    dates them now, so its zip had to be unpacked and deflated again (a third of a city's 通报).
+    dates them now, so its zip had to be unpacked and deflated again (a city's 通报: 245 → 214 ms).
     A python-docx without the writer's steps gets the two-step way, with the same bytes."""
     package = document.part.package
     content_types = getattr(PackageWriter, "_write_content_types_stream", None)
