@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
+from email import errors
 from email.message import Message
 
 from excelflow.mail.names import attachment_name, zip_member_name
@@ -33,6 +34,10 @@ ZIP_TYPES = {"application/zip", "application/x-zip-compressed", "application/x-z
 OTHER_ARCHIVES = (".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz")
 MAX_ZIP_MEMBERS = 200
 ZIP_MAGIC = b"PK\x03\x04"
+INCOMPLETE = "附件不完整(邮件在传输中被截断或格式损坏),未保存:请让填报单位重新发送"
+# What `email` notes on a part whose base64 was cut off: its payload then comes back padded (a cut
+# prefix) or, when the length cannot be base64 at all, not decoded (the base64 text itself).
+_CUT_BASE64 = (errors.InvalidBase64LengthDefect, errors.InvalidBase64PaddingDefect)
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,9 @@ def workbooks_in(message: Message, cap: int) -> tuple[list[Found], list[Skipped]
         data = part.get_payload(decode=True)
         if not isinstance(data, bytes) or not data:
             skipped.append(Skipped(name, "附件内容为空或无法解码(邮件格式损坏),未保存:请让填报单位重新发送"))
+            continue
+        if any(isinstance(defect, _CUT_BASE64) for defect in part.defects):
+            skipped.append(Skipped(name, INCOMPLETE))
             continue
         if len(data) > cap:
             skipped.append(Skipped(name, f"附件 {_mb(len(data))},超过上限 {_mb(cap)},未保存。"

@@ -38,7 +38,7 @@ from typing import Any
 from excelflow.errors import MailError
 from excelflow.files import atomic_write_bytes, atomic_write_text, safe_filename
 from excelflow.intake.scan import looks_incomplete
-from excelflow.mail.attachments import workbooks_in
+from excelflow.mail.attachments import INCOMPLETE, workbooks_in
 from excelflow.mail.hints import MailHint, sender_unit, write_hint
 from excelflow.mail.imap import ImapMailbox, open_mailbox
 from excelflow.mail.messages import envelope, parse_message
@@ -280,7 +280,7 @@ def _take(ws: Workspace, register: Register, settings: MailSettings, raw: bytes,
             continue
         if looks_incomplete(item.data, item.name):
             # Saved, it would wait a day in inbox/ as "still being copied": it will never complete.
-            skipped.append((item.name, "附件不完整(邮件在传输中被截断或格式损坏),未保存:请让填报单位重新发送"))
+            skipped.append((item.name, INCOMPLETE))
             continue
         seen_here.add(sha)
         target = _free_name(folder, item.name, item.data)
