@@ -35,9 +35,11 @@ OTHER_ARCHIVES = (".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz")
 MAX_ZIP_MEMBERS = 200
 ZIP_MAGIC = b"PK\x03\x04"
 INCOMPLETE = "附件不完整(邮件在传输中被截断或格式损坏),未保存:请让填报单位重新发送"
-# What `email` notes on a part whose base64 was cut off: its payload then comes back padded (a cut
-# prefix) or, when the length cannot be base64 at all, not decoded (the base64 text itself).
-_CUT_BASE64 = (errors.InvalidBase64LengthDefect, errors.InvalidBase64PaddingDefect)
+# What `email` notes on a part whose base64 was cut where its length cannot be base64: the
+# payload then comes back not decoded (the base64 text itself, which looks like no cut-off file).
+# A cut elsewhere comes back padded, a prefix of the file, which `looks_incomplete` tells (a
+# client that leaves out the padding of a whole file is not refused).
+_CUT_BASE64 = errors.InvalidBase64LengthDefect
 
 
 @dataclass(frozen=True)
