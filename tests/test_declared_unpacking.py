@@ -98,3 +98,34 @@ def test_a_part_shorter_than_its_declared_size_is_damaged() -> None:
     data = _patch_central(data, b"xl/worksheets/sheet1.xml", 24, 10_000)  # uncompressed size: 10,000 bytes
     with pytest.raises(Damaged):
         check_declared(data, "xlsx")
+
+
+def _two_sheets(far_row: int, far_col: int) -> bytes:
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    book.add_worksheet("填报说明").write(0, 1, "说明")
+    book.add_worksheet("填报表").write(far_row, far_col, "远处的单元格")
+    book.close()
+    return buffer.getvalue()
+
+
+def test_sheets_are_named_from_the_workbook_parts_inflated_with_the_rest() -> None:
+    declared = check_declared(_two_sheets(3, 5), "xlsx")
+    assert [(s.name, s.rows, s.columns) for s in declared.sheets] == [("填报说明", 1, 2), ("填报表", 4, 6)]
+    with pytest.raises(DeclaredTooLarge, match="工作表「填报表」的单元格 CW1048576"):
+        check_declared(_two_sheets(1048575, 100), "xlsx")
+
+
+def test_a_workbook_part_named_twice_is_read_as_zipfile_reads_it_the_last_one() -> None:
+    data = _two_sheets(3, 5)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = [(info, archive.read(info)) for info in archive.infolist()]
+    buffer = io.BytesIO()
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(buffer, "w") as archive:
+        for info, body in parts:
+            if info.filename == "xl/workbook.xml":
+                archive.writestr("xl/workbook.xml", body.replace("填报表".encode(), "第一个".encode()))
+            archive.writestr(info, body)
+    assert [s.name for s in check_declared(buffer.getvalue(), "xlsx").sheets] == ["填报说明", "填报表"]

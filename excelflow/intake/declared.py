@@ -138,11 +138,18 @@ def _zip(data: bytes, kind: Kind) -> Declared:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
             raise DeclaredTooLarge(unpacked_message())
-        names = _sheet_names(archive, kind)
         declared = Declared()
+        # The parts naming the sheets are kept as they are inflated below, with every other part:
+        # reading them through `zipfile` again was a twentieth of a return's parse.
+        naming = _naming_parts(kind)
+        kept: dict[str, list[bytes]] = {}
+        parts: dict[str, SheetSize] = {}  # worksheet part → its size, named once the names are read
         unpacked = 0
         for info in infos:
-            scanner = _scanner_for(info.filename, kind, names, declared)
+            scanner = _scanner_for(info.filename, kind, parts, declared)
+            keep = None
+            if naming.get(info.filename, -1) >= info.file_size:
+                keep = kept[info.filename] = []  # a name twice: the last, as `ZipFile.getinfo` finds it
             try:
                 for chunk in _unpacked(data, archive, info):
                     # Counted as unpacked, whatever the header said: a part that inflates past
@@ -152,6 +159,8 @@ def _zip(data: bytes, kind: Kind) -> Declared:
                         raise DeclaredTooLarge(unpacked_message())
                     if scanner is not None:
                         scanner.feed(chunk)
+                    if keep is not None:
+                        keep.append(chunk)
                 if scanner is not None:
                     scanner.close()
             except RuntimeError as exc:  # an encrypted zip entry
@@ -159,6 +168,9 @@ def _zip(data: bytes, kind: Kind) -> Declared:
             except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError,
                     expat.ExpatError, struct.error, zlib.error) as exc:
                 raise Damaged(str(exc)) from exc
+        names = _sheet_names(kind, {name: b"".join(chunks) for name, chunks in kept.items()})
+        for part, size in parts.items():
+            size.name = names.get(part, size.name)
         return declared
 
 
@@ -238,17 +250,19 @@ class _Scanner:
         pass
 
 
-def _scanner_for(name: str, kind: Kind, sheets: dict[str, str], declared: Declared) -> _Scanner | None:
+def _scanner_for(name: str, kind: Kind, parts: dict[str, SheetSize], declared: Declared) -> _Scanner | None:
+    """What reads part `name` of a workbook of `kind` (None: nothing to read in it). A worksheet's
+    size is added to `declared` and to `parts`, named after its part until the names are read."""
     if kind == "xlsx":
         if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-            size = SheetSize(sheets.get(name, posixpath.basename(name)))
+            size = parts[name] = SheetSize(posixpath.basename(name))
             declared.sheets.append(size)
             return _XlsxSheetScanner(size)
         if name == "xl/sharedStrings.xml":
             return _SstHead(declared)
     if kind == "xlsb":
         if name.startswith("xl/worksheets/") and name.endswith(".bin"):
-            size = SheetSize(sheets.get(name, posixpath.basename(name)))
+            size = parts[name] = SheetSize(posixpath.basename(name))
             declared.sheets.append(size)
             return _XlsbScanner(size, None)
         if name == "xl/sharedStrings.bin":
@@ -258,29 +272,35 @@ def _scanner_for(name: str, kind: Kind, sheets: dict[str, str], declared: Declar
     return None
 
 
-def _sheet_names(archive: zipfile.ZipFile, kind: Kind) -> dict[str, str]:
-    """Worksheet part → sheet name, for the messages (best effort: a part name otherwise)."""
+def _naming_parts(kind: Kind) -> dict[str, int]:
+    """The parts that name an `.xlsx`'s or `.xlsb`'s sheets, each with the size beyond which it is
+    not read for names (a sheet is then named after its part)."""
+    if kind == "xlsx":
+        return {"xl/_rels/workbook.xml.rels": 1_000_000, "xl/workbook.xml": 5_000_000}
+    if kind == "xlsb":
+        return {"xl/_rels/workbook.bin.rels": 1_000_000, "xl/workbook.bin": 5_000_000}
+    return {}
+
+
+def _sheet_names(kind: Kind, parts: dict[str, bytes]) -> dict[str, str]:
+    """Worksheet part → sheet name, for the messages and the sheets' widths, from the inflated
+    `parts` (`_naming_parts`). Best effort: a sheet not named here keeps its part's name."""
     if kind not in ("xlsx", "xlsb"):
         return {}
     ext = "xml" if kind == "xlsx" else "bin"
+    rels = parts.get(f"xl/_rels/workbook.{ext}.rels")
+    book = parts.get(f"xl/workbook.{ext}")
+    if rels is None or book is None:
+        return {}
     try:
-        rels = archive.getinfo(f"xl/_rels/workbook.{ext}.rels")
-        if rels.file_size > 1_000_000:
-            return {}
-        targets = dict(re.findall(rb'Id="([^"]+)"[^>]*?Target="([^"]+)"', archive.read(rels))
-                       + [(i, t) for t, i in re.findall(rb'Target="([^"]+)"[^>]*?Id="([^"]+)"', archive.read(rels))])
+        targets = dict(re.findall(rb'Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)
+                       + [(i, t) for t, i in re.findall(rb'Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)])
         if kind == "xlsx":
-            book = archive.getinfo("xl/workbook.xml")
-            if book.file_size > 5_000_000:
-                return {}
-            text = archive.read(book).decode("utf-8", "replace")
+            text = book.decode("utf-8", "replace")
             pairs = [(m.group(2), m.group(1)) for m in re.finditer(r'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', text)]
         else:
-            book = archive.getinfo("xl/workbook.bin")
-            if book.file_size > 5_000_000:
-                return {}
-            pairs = _xlsb_bundles(archive.read(book))
-    except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, struct.error):
+            pairs = _xlsb_bundles(book)
+    except struct.error:
         return {}
     out: dict[str, str] = {}
     for rid, name in pairs:
