@@ -437,18 +437,22 @@ def collect_command(round_id: str | None, root: Path, now: datetime | None, wait
     from excelflow.reports.ledger import has_gaps
     from excelflow.runs.mail_pass import answer_after_pass, fetch_before_pass
     from excelflow.runs.summary import summary_lines
+    from excelflow.runs.collect import early_workers
     from excelflow.runs.watch import guarded_pass
 
     ws = Workspace(root)
     ws.require_register()
     at = _now(now)
-    for line in fetch_before_pass(ws, at):  # a mailbox in the register: new mail into inbox/ first
-        click.echo(line)
+    early = early_workers(ws)  # many new files: the workers start while the register loads
     bar = _LazyBar("收集回报表")
     try:
-        report = guarded_pass(ws, round_id=round_id, now=at, wait=wait, progress=bar)
+        for line in fetch_before_pass(ws, at):  # a mailbox in the register: new mail into inbox/ first
+            click.echo(line)
+        report = guarded_pass(ws, round_id=round_id, now=at, wait=wait, progress=bar, early=early)
     finally:
         bar.close()
+        if early is not None:
+            early.close()
     for line in summary_lines(report, ws.root):
         click.echo(line)
     for line in answer_after_pass(ws, report, at):

@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from excelflow import cli, files
 from excelflow.runs import watch
@@ -31,13 +32,13 @@ _real_pass = watch.run_pass
 
 def _slow_pass(seconds: float) -> Callable[..., CollectReport]:
     def run(ws: Workspace, *, round_id: str | None, now: datetime,
-            progress: Callable[[int, int], None] | None = None) -> CollectReport:
+            progress: Callable[[int, int], None] | None = None, early: Any = None) -> CollectReport:
         def tick(done: int, total: int) -> None:
             if progress is not None:
                 progress(done, total)
             time.sleep(seconds)
 
-        return _real_pass(ws, round_id=round_id, now=now, progress=tick)
+        return _real_pass(ws, round_id=round_id, now=now, progress=tick, early=early)
 
     return run
 

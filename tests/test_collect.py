@@ -510,3 +510,33 @@ def test_a_pass_drawn_in_worker_processes_writes_the_bytes_of_a_single_process_p
         twin = single.root / folder.relative_to(ws.root)
         ours = {p: h for p, h in tree_digest(folder).items() if not p.endswith(".docx")}  # python-docx stamps the time
         assert ours == {p: h for p, h in tree_digest(twin).items() if not p.endswith(".docx")}
+
+
+def test_a_pass_with_many_new_files_adopts_the_workers_started_before_its_register_loads(
+        ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from excelflow.runs import collect as collect_module
+    from excelflow.runs.collect import early_workers, run_pass
+
+    monkeypatch.setattr(collect_module, "EARLY_FROM", 4)  # a city's many new files, with a district's few
+    units = ("区科技局", "上饶高新区", "区工信局", "永丰街道", "芦林街道")
+    assert early_workers(ws, workers=2) is None  # nothing in the inbox
+    for unit in units[:3]:
+        drop(ws, fill(ws, unit, tmp_path / f"{unit}.xlsx"), f"{unit}.xlsx")
+    assert early_workers(ws, workers=2) is None  # three new files: the pool starts its workers when needed
+    for unit in units[3:]:
+        drop(ws, fill(ws, unit, tmp_path / f"{unit}.xlsx"), f"{unit}.xlsx")
+    assert early_workers(ws, workers=1) is None  # one worker: this process draws, no second one to start
+    twin = Workspace(tmp_path / "不提前启动")
+    shutil.copytree(ws.root, twin.root)
+    now = datetime(2021, 6, 16, 9, 30)
+    early = early_workers(ws, workers=2)
+    assert early is not None
+    with early:
+        report = run_pass(ws, round_id=ROUND, now=now, workers=2, early=early)
+    assert early.adopted == 2 and len(report.new) == len(units)
+    run_pass(twin, round_id=ROUND, now=now, workers=2)
+    for folder in (ws.outbox / ROUND, ws.archive):
+        ours = {p: h for p, h in tree_digest(folder).items() if not p.endswith(".docx")}  # python-docx stamps the time
+        assert ours == {p: h for p, h in tree_digest(twin.root / folder.relative_to(ws.root)).items()
+                        if not p.endswith(".docx")}
+    assert early_workers(ws, workers=2) is None  # all seen by the pass that saved the cache since

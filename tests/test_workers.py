@@ -202,3 +202,13 @@ def test_an_output_that_kills_its_worker_twice_is_an_error_of_excelflow(tmp_path
                     program=[sys.executable, str(UNCHECKED)]) as pool:
         with pytest.raises(RenderFailed, match="回执-测试.xlsx.*2 次异常退出.*SIGABRT"):
             list(pool.render_many(batch))
+
+
+def test_early_workers_no_pool_adopts_end_when_closed() -> None:
+    from excelflow.runs.workers import EarlyWorkers
+
+    early = EarlyWorkers(2)
+    started = list(early._procs)  # the processes, to see them end
+    early.close()
+    assert all(proc.returncode == 0 for proc in started)  # their input closed: they imported, then ended
+    assert early.take() is None and early.adopted == 0

@@ -25,6 +25,7 @@ after a killed one ends with exactly the archive and outputs of an uninterrupted
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -39,23 +40,51 @@ from excelflow.reports.ledger import EntryState, unidentified
 from excelflow.runs.pass_report import CollectReport
 from excelflow.runs.snapshot import from_snapshot, make_snapshot
 from excelflow.store.archive import Archive
-from excelflow.store.pass_cache import PassCache
+from excelflow.store.pass_cache import CACHE_NAME, PassCache
 from excelflow.wording import round_with_id
 from excelflow.workspace import Workspace
 
 if TYPE_CHECKING:  # the full pass's modules, imported by `run_pass` only when it needs them
     from excelflow.forms.campaign_key import CampaignKey
     from excelflow.runs.ingest import Ingested
-    from excelflow.runs.workers import WorkerPool
+    from excelflow.runs.workers import EarlyWorkers, WorkerPool
+
+# New files from which a pass starts its parsing workers before anything else (`early_workers`):
+# below, a pass is short anyway, and a file still being copied (new again every pass) would start
+# workers for nothing.
+EARLY_FROM = 16
+
+
+def early_workers(ws: Workspace, workers: int | None = None) -> EarlyWorkers | None:
+    """Parsing workers started now, before the register is loaded, when `inbox/` holds at least
+    `EARLY_FROM` files changed since the last pass saved its cache (every file, before the first
+    pass): they import the readers meanwhile, and the pass adopts them (`run_pass(early=...)`).
+    None otherwise: a pass with nothing new starts no process and imports no reader. The caller
+    closes what it gets (a worker the pass did not adopt ends then)."""
+    try:
+        since = (ws.state / CACHE_NAME).stat().st_mtime_ns
+    except OSError:
+        since = -1
+    found = scan(ws.inbox)
+    changed = sum(1 for c in found.candidates if c.mtime_ns > since)
+    size = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    if changed < EARLY_FROM or size < 2:
+        return None  # with one worker, this process draws: as few processes as cores
+    # Imported only now (`nothing-new` contract): the pool's module, not a reader.
+    from excelflow.runs.workers import EarlyWorkers
+
+    return EarlyWorkers(size)
 
 
 def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
-             progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> CollectReport:
+             progress: Callable[[int, int], None] | None = None, workers: int | None = None,
+             early: EarlyWorkers | None = None) -> CollectReport:
     """Collect what is new in `ws.inbox` and bring the round's outputs up to date.
 
     `progress(done, total)` is called after each new file (a progress bar; the crash tests slow
     a real pass down through it). `workers` is the number of worker processes (default: one per
     core); with one, this process draws the outputs itself (no core to spare for another).
+    `early`: workers `early_workers` started, adopted by the pass's pool.
     """
     # Temporary files an earlier, killed writer left in the collector's own folder (whose owner is
     # known gone); this pass's own are inside its lock folder.
@@ -82,7 +111,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     key = ensure_key(ws)  # identities are verified against it, rollups signed with it
     # One pool of worker processes for the pass (started only when a file or many outputs need
     # one): it parses the new files, then draws the outputs.
-    with WorkerPool(register, campaign=key, workers=workers, on_death=death_logger(ws, now)) as pool:
+    with WorkerPool(register, campaign=key, workers=workers, on_death=death_logger(ws, now), early=early) as pool:
         return _full_pass(ws, cache, register, choice, found, now, progress, key, pool)
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 _LENGTH = struct.Struct(">Q")
 LENGTH_BYTES = _LENGTH.size  # what a frame adds to its payload
+EARLY_IMPORTS = "EXCELFLOW_WORKER_EARLY"  # "1": import the readers before the setup arrives
 
 
 def read_frame(stream: IO[bytes]) -> bytes | None:
@@ -97,6 +98,12 @@ def main(argv: list[str]) -> int:
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     requests = sys.stdin.buffer
+    if os.environ.get(EARLY_IMPORTS) == "1":
+        # Started before the pass knew its register (`workers.EarlyWorkers`): the readers are
+        # imported while the parent loads it, not after.
+        import excelflow.intake.read  # noqa: F401
+        import excelflow.store.archive_format  # noqa: F401
+        import excelflow.store.pass_cache  # noqa: F401
     setup_frame = read_frame(requests)
     if setup_frame is None:
         return 0

@@ -28,18 +28,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import schedule
 
 from excelflow.errors import ExcelflowError, LockError, LockLost, WorkspaceError
 from excelflow.files import fenced, os_error_reason, shown
-from excelflow.runs.collect import run_pass
+from excelflow.runs.collect import early_workers, run_pass
 from excelflow.runs.lock import LockTiming, log_takeover, take_collector_lock, watcher_lock
 from excelflow.runs.mail_pass import answer_after_pass, fetch_before_pass
 from excelflow.runs.pass_report import CollectReport
 from excelflow.runs.passlog import append_log, log_exception, log_path, record_failure, record_success
 from excelflow.workspace import Workspace
+
+if TYPE_CHECKING:
+    from excelflow.runs.workers import EarlyWorkers
 
 MAX_NAP = 1.0  # seconds; the loop looks at the clock at least this often (notices a resume from sleep)
 DEFAULT_WAIT = 60.0  # seconds a pass waits for another collector before giving up
@@ -211,6 +214,7 @@ def guarded_pass(
     clock: Callable[[], datetime] = datetime.now,
     progress: Callable[..., None] | None = None,
     timing: LockTiming | None = None,
+    early: EarlyWorkers | None = None,
 ) -> CollectReport:
     """One collect pass under the collector lock, with its outcome logged and recorded.
 
@@ -227,7 +231,7 @@ def guarded_pass(
         with fenced(lock.fence()):
             started = time.monotonic()
             try:
-                report = run_pass(ws, round_id=round_id, now=now, progress=progress)
+                report = run_pass(ws, round_id=round_id, now=now, progress=progress, early=early)
             except LockLost as exc:
                 _best_effort_log(ws, "warning", f"收集中止:{exc}", clock)
                 raise
@@ -286,10 +290,11 @@ def watch_tick(
 
     def tick() -> None:
         now = fixed_now if fixed_now is not None else clock().replace(microsecond=0)
-        for line in fetch_before_pass(ws, now, clock):  # never raises: a mail server down is logged
-            echo(f"{clock():%H:%M:%S} {line}")
+        early = early_workers(ws)  # many new files: the workers start while the register loads
         try:
-            report = guarded_pass(ws, round_id=round_id, now=now, wait=wait, clock=clock)
+            for line in fetch_before_pass(ws, now, clock):  # never raises: a mail server down is logged
+                echo(f"{clock():%H:%M:%S} {line}")
+            report = guarded_pass(ws, round_id=round_id, now=now, wait=wait, clock=clock, early=early)
         except LockLost as exc:
             echo(f"{clock():%H:%M:%S} 本次收集中止:{exc}")  # logged by guarded_pass
         except LockError as exc:
@@ -304,6 +309,9 @@ def watch_tick(
             said[:] = [report.round_id]
             for line in answer_after_pass(ws, report, now, clock):
                 echo(f"{clock():%H:%M:%S} {line}")
+        finally:
+            if early is not None:
+                early.close()
 
     return tick
 

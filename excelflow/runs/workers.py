@@ -55,7 +55,7 @@ from excelflow.files import json_dumps, shown
 from excelflow.forms.campaign_key import CampaignKey
 from excelflow.intake.records import Problem, Submission
 from excelflow.register.model import Register
-from excelflow.runs.parse_worker import LENGTH_BYTES, read_frame, write_frame
+from excelflow.runs.parse_worker import EARLY_IMPORTS, LENGTH_BYTES, read_frame, write_frame
 from excelflow.store.archive_format import submission_from_json
 from excelflow.store.pass_cache import register_json
 
@@ -166,9 +166,10 @@ class _Worker:
     """One worker process and the thread that reads its replies into the pool's queue."""
 
     def __init__(self, command: list[str], env: dict[str, str], setup: bytes,
-                 replies: queue.Queue[tuple[_Worker, dict[str, Any] | None]]) -> None:
-        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, env=env)
+                 replies: queue.Queue[tuple[_Worker, dict[str, Any] | None]],
+                 proc: subprocess.Popen[bytes] | None = None) -> None:
+        """A new process running `command`, or `proc` (started early, waiting for its setup)."""
+        self.proc = proc if proc is not None else _start(command, env)
         self.jobs: deque[int] = deque()  # sent, not answered yet; the worker works on the first
         self.deadline = 0.0  # for the first job
         self.stderr = bytearray()
@@ -268,6 +269,75 @@ class _Worker:
         self.stop()
 
 
+def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+
+def _default_command(memory_limit: int) -> list[str]:
+    return [sys.executable, "-m", "excelflow.runs.parse_worker", str(memory_limit)]
+
+
+def _worker_env() -> dict[str, str]:
+    # The workers import this very excelflow (a worktree, a zip app), not another one on the path.
+    package_parent = str(Path(excelflow.__file__).resolve().parent.parent)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (package_parent, os.environ.get("PYTHONPATH", "")) if p),
+        "RUST_BACKTRACE": "0"}  # a native abort's one-line reason, not pages of backtrace
+
+
+class EarlyWorkers:
+    """Parsing workers started before a pass knows its register, to be adopted by its pool.
+
+    A pass with many new files starts its workers first thing: each imports the readers (told
+    so by `EARLY_IMPORTS` in its environment) while this process loads the register and its
+    own modules, then waits for its setup. Started when the pool first needed them, the workers
+    took ~0.2 s to be ready while this process, its first files read, waited (a city's first
+    collect: 0.4 s of one core of two, on a slow morning). A `WorkerPool` given these adopts
+    them as it needs workers; those it does not adopt end when this object is closed.
+    """
+
+    def __init__(self, count: int) -> None:
+        env = {**_worker_env(), EARLY_IMPORTS: "1"}
+        self._procs: deque[subprocess.Popen[bytes]] = deque(
+            _start(_default_command(MEMORY_LIMIT), env) for _ in range(count))
+        self.adopted = 0
+
+    def take(self) -> subprocess.Popen[bytes] | None:
+        """A started worker still running, for a pool to adopt (None when there is none left)."""
+        while self._procs:
+            proc = self._procs.popleft()
+            if proc.poll() is None:
+                self.adopted += 1
+                return proc
+            _end(proc)  # it could not even start: the pool starts its own, and says why if it fails too
+        return None
+
+    def close(self) -> None:
+        """End the workers nobody adopted (EOF on their input: they exit after their imports)."""
+        while self._procs:
+            _end(self._procs.popleft())
+
+    def __enter__(self) -> EarlyWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        try:
+            if stream is not None:
+                stream.close()
+        except OSError:
+            pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a worker stuck in its imports
+        proc.kill()
+        proc.wait()
+
+
 def _held(job: Job) -> int:
     return len(job.data) if isinstance(job, ParseJob) else 0
 
@@ -303,24 +373,24 @@ class WorkerPool:
     def __init__(self, register: Register, *, campaign: CampaignKey | None = None, workers: int | None = None,
                  memory_limit: int = MEMORY_LIMIT, timeout: float = TIMEOUT,
                  program: list[str] | None = None,
-                 on_death: Callable[[ParseJob, WorkerDeath], None] | None = None, parses: bool = True) -> None:
+                 on_death: Callable[[ParseJob, WorkerDeath], None] | None = None, parses: bool = True,
+                 early: EarlyWorkers | None = None) -> None:
         """`program` runs a worker (the memory limit is its last argument); tests give their own.
-        `parses=False`: the workers only draw (they do not load the readers)."""
+        `parses=False`: the workers only draw (they do not load the readers). `early`: workers
+        started before the register was known, adopted first (only by a parsing pool running
+        the usual worker with the usual limit)."""
         self.register = register
         self.size = max(1, workers if workers is not None else (os.cpu_count() or 1))
         self.timeout = timeout
         self.on_death = on_death
         self.memory_limit = memory_limit
-        self._command = [*(program or [sys.executable, "-m", "excelflow.runs.parse_worker"]), str(memory_limit)]
+        self._command = [*program, str(memory_limit)] if program else _default_command(memory_limit)
+        self._early = early if early is not None and parses and not program and memory_limit == MEMORY_LIMIT else None
         setup: dict[str, Any] = {"register": register_json(register), "parses": parses}
         if campaign is not None:
             setup["campaign"] = campaign.to_json()
         self._setup = json_dumps(setup).encode("utf-8")
-        # The workers import this very excelflow (a worktree, a zip app), not another one on the path.
-        package_parent = str(Path(excelflow.__file__).resolve().parent.parent)
-        self._env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            p for p in (package_parent, os.environ.get("PYTHONPATH", "")) if p),
-            "RUST_BACKTRACE": "0"}  # a native abort's one-line reason, not pages of backtrace
+        self._env = _worker_env()
         self._replies: queue.Queue[tuple[_Worker, dict[str, Any] | None]] = queue.Queue()
         self._workers: list[_Worker] = []
         self.started = 0  # worker processes started (a measure of overhead, and of deaths)
@@ -473,7 +543,8 @@ class WorkerPool:
         if free:
             return free[0]
         if len(self._workers) < self.size:
-            worker = _Worker(self._command, self._env, self._setup, self._replies)
+            worker = _Worker(self._command, self._env, self._setup, self._replies,
+                             self._early.take() if self._early is not None else None)
             self.started += 1
             self._workers.append(worker)
             return worker
