@@ -83,10 +83,11 @@ class Declared:
     shared_strings: int = 0
 
 
-def check_declared(data: bytes, kind: Kind) -> Declared:
-    """Raise `DeclaredTooLarge` (or `Damaged`) for a workbook a reader must not open; else what it declares."""
+def check_declared(data: bytes, kind: Kind, archive: zipfile.ZipFile | None = None) -> Declared:
+    """Raise `DeclaredTooLarge` (or `Damaged`) for a workbook a reader must not open; else what it
+    declares. `archive`: `data` already opened as a zip (by `kinds.zip_kind`), closed here."""
     if kind in ("xlsx", "xlsb", "ods"):
-        declared = _zip(data, kind)
+        declared = _zip(data, kind, archive)
     elif kind == "ole":
         declared = Declared(_biff_sheets(data))
     else:
@@ -129,11 +130,14 @@ def unpacked_message() -> str:
 
 
 # -- zip containers --------------------------------------------------------------------------------
-def _zip(data: bytes, kind: Kind) -> Declared:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise Damaged(str(exc)) from exc
+def _zip(data: bytes, kind: Kind, opened: zipfile.ZipFile | None) -> Declared:
+    if opened is not None:
+        archive = opened  # its directory read once, for its kind and for this
+    else:
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            raise Damaged(str(exc)) from exc
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:

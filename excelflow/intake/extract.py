@@ -44,7 +44,7 @@ from excelflow.forms.headers import (
     normalise_header,
 )
 from excelflow.intake.declared import MAX_UNPACKED_BYTES, Damaged, Declared, DeclaredTooLarge, check_declared
-from excelflow.intake.kinds import ENCRYPTED, WorkbookUnreadable, sniff
+from excelflow.intake.kinds import ENCRYPTED, ZIP_EMPTY_MAGIC, ZIP_MAGIC, Sniffed, WorkbookUnreadable, open_zip, sniff, zip_kind
 from excelflow.register.cells import parse_task_id
 
 __all__ = ["MAX_UNPACKED_BYTES", "WorkbookUnreadable"]
@@ -166,14 +166,21 @@ def _check_container(data: bytes, path: str) -> Declared:
         raise WorkbookUnreadable(
             f"文件大小 {len(data) / 1048576:.0f} MB,超过上限 {MAX_FILE_BYTES // 1048576} MB,未读取。"
             "请让填报单位删除表中的图片或多余内容后重新报送。")
-    sniffed = sniff(data, path)
-    if not sniffed.workbook:
-        raise WorkbookUnreadable(sniffed.message)
+    # A zip's directory is read once, for what it holds and for what it declares.
+    archive = open_zip(data) if data.startswith((ZIP_MAGIC, ZIP_EMPTY_MAGIC)) else None
+    try:
+        sniffed = Sniffed(zip_kind(archive)) if archive is not None else sniff(data, path)
+        if not sniffed.workbook:
+            raise WorkbookUnreadable(sniffed.message)
+    except BaseException:
+        if archive is not None:
+            archive.close()
+        raise
     # An encrypted .xls: the workbook stream's BOF record is followed by a FILEPASS record.
     if sniffed.kind == "ole" and _XLS_FILEPASS.search(data):
         raise WorkbookUnreadable(_ENCRYPTED)
     try:
-        return check_declared(data, sniffed.kind)
+        return check_declared(data, sniffed.kind, archive)
     except DeclaredTooLarge as exc:
         raise WorkbookUnreadable(str(exc)) from exc
     except Damaged as exc:

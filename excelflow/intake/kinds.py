@@ -99,11 +99,28 @@ def sniff(data: bytes, path: str = "") -> Sniffed:
     return Sniffed("unknown")
 
 
-def _zip_kind(data: bytes) -> Kind:
+def open_zip(data: bytes) -> zipfile.ZipFile | None:
+    """`data` opened as a zip (its directory read), or None when it cannot be (damaged)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, RuntimeError):
+        return None
+
+
+def _zip_kind(data: bytes) -> Kind:
+    archive = open_zip(data)
+    if archive is None:
+        return "xlsx"  # damaged: the reader says so with the workbook's own message
+    with archive:
+        return zip_kind(archive)
+
+
+def zip_kind(archive: zipfile.ZipFile) -> Kind:
+    """What the zip `archive` holds (`sniff` of its bytes), told from its part names; the archive
+    stays open (intake checks the same directory next: `declared.check_declared`)."""
+    try:
+        names = set(archive.namelist())
+        mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
     except (zipfile.BadZipFile, ValueError, OSError, KeyError, NotImplementedError, RuntimeError):
         return "xlsx"  # damaged: the reader says so with the workbook's own message
     if "word/document.xml" in names:

@@ -29,7 +29,8 @@ the ones queued behind it go to a fresh worker without counting against them.
 
 Measured here (2 cores, `benchmarks/bench_workers.py`): starting a worker costs ~0.2 s once per
 pass with new files; each file then costs ~0.5 ms more than parsing it in the parent (sending its
-bytes, the JSON of its parse back).
+bytes, the JSON of its parse back). A pass with many new files starts its workers before it loads
+the register (`EarlyWorkers`), so that start-up overlaps this process's own.
 """
 
 from __future__ import annotations
