@@ -435,9 +435,9 @@ CHECK_HELP = "有已过截止日仍未报的条目,或有逾期、无效的条�
 def collect_command(round_id: str | None, root: Path, now: datetime | None, wait: float, check: bool) -> None:
     """收集 inbox/ 中的回报表:存档原件,判定按时/逾期/未报,写出牵头汇总表、回执和对比通报。"""
     from excelflow.reports.ledger import has_gaps
+    from excelflow.runs.collect import early_workers
     from excelflow.runs.mail_pass import answer_after_pass, fetch_before_pass
     from excelflow.runs.summary import summary_lines
-    from excelflow.runs.collect import early_workers
     from excelflow.runs.watch import guarded_pass
 
     ws = Workspace(root)

@@ -73,7 +73,10 @@ def early_workers(ws: Workspace, workers: int | None = None) -> EarlyWorkers | N
     # Imported only now (`nothing-new` contract): the pool's module, not a reader.
     from excelflow.runs.workers import EarlyWorkers
 
-    return EarlyWorkers(size)
+    try:
+        return EarlyWorkers(size)
+    except OSError:
+        return None  # no process to spare now: the pool starts its workers when it needs them, or says why
 
 
 def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,

@@ -298,10 +298,16 @@ class EarlyWorkers:
     """
 
     def __init__(self, count: int) -> None:
+        """Start `count` workers; an `OSError` (no process could be started) leaves none running."""
         env = {**_worker_env(), EARLY_IMPORTS: "1"}
-        self._procs: deque[subprocess.Popen[bytes]] = deque(
-            _start(_default_command(MEMORY_LIMIT), env) for _ in range(count))
+        self._procs: deque[subprocess.Popen[bytes]] = deque()
         self.adopted = 0
+        try:
+            for _ in range(count):
+                self._procs.append(_start(_default_command(MEMORY_LIMIT), env))
+        except OSError:
+            self.close()
+            raise
 
     def take(self) -> subprocess.Popen[bytes] | None:
         """A started worker still running, for a pool to adopt (None when there is none left)."""
