@@ -435,7 +435,7 @@ CHECK_HELP = "有已过截止日仍未报的条目,或有逾期、无效的条�
 def collect_command(round_id: str | None, root: Path, now: datetime | None, wait: float, check: bool) -> None:
     """收集 inbox/ 中的回报表:存档原件,判定按时/逾期/未报,写出牵头汇总表、回执和对比通报。"""
     from excelflow.reports.ledger import has_gaps
-    from excelflow.runs.collect import early_workers
+    from excelflow.runs.collect import start_pass
     from excelflow.runs.mail_pass import answer_after_pass, fetch_before_pass
     from excelflow.runs.summary import summary_lines
     from excelflow.runs.watch import guarded_pass
@@ -443,16 +443,18 @@ def collect_command(round_id: str | None, root: Path, now: datetime | None, wait
     ws = Workspace(root)
     ws.require_register()
     at = _now(now)
-    early = early_workers(ws)  # many new files: the workers start while the register loads
+    start = start_pass(ws)  # the inbox scanned; many new files: the workers start now
     bar = _LazyBar("收集回报表")
     try:
-        for line in fetch_before_pass(ws, at):  # a mailbox in the register: new mail into inbox/ first
+        fetched = fetch_before_pass(ws, at)  # a mailbox in the register: new mail into inbox/ first
+        for line in fetched:
             click.echo(line)
-        report = guarded_pass(ws, round_id=round_id, now=at, wait=wait, progress=bar, early=early)
+        if fetched:
+            start.inbox_changed()  # the fetch may have saved files
+        report = guarded_pass(ws, round_id=round_id, now=at, wait=wait, progress=bar, start=start)
     finally:
         bar.close()
-        if early is not None:
-            early.close()
+        start.close()
     for line in summary_lines(report, ws.root):
         click.echo(line)
     for line in answer_after_pass(ws, report, at):

@@ -32,13 +32,13 @@ _real_pass = watch.run_pass
 
 def _slow_pass(seconds: float) -> Callable[..., CollectReport]:
     def run(ws: Workspace, *, round_id: str | None, now: datetime,
-            progress: Callable[[int, int], None] | None = None, early: Any = None) -> CollectReport:
+            progress: Callable[[int, int], None] | None = None, start: Any = None) -> CollectReport:
         def tick(done: int, total: int) -> None:
             if progress is not None:
                 progress(done, total)
             time.sleep(seconds)
 
-        return _real_pass(ws, round_id=round_id, now=now, progress=tick, early=early)
+        return _real_pass(ws, round_id=round_id, now=now, progress=tick, start=start)
 
     return run
 

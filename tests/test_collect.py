@@ -515,28 +515,43 @@ def test_a_pass_drawn_in_worker_processes_writes_the_bytes_of_a_single_process_p
 def test_a_pass_with_many_new_files_adopts_the_workers_started_before_its_register_loads(
         ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from excelflow.runs import collect as collect_module
-    from excelflow.runs.collect import early_workers, run_pass
+    from excelflow.runs.collect import run_pass, start_pass
 
     monkeypatch.setattr(collect_module, "EARLY_FROM", 4)  # a city's many new files, with a district's few
     units = ("区科技局", "上饶高新区", "区工信局", "永丰街道", "芦林街道")
-    assert early_workers(ws, workers=2) is None  # nothing in the inbox
+    assert start_pass(ws, workers=2).early is None  # nothing in the inbox
     for unit in units[:3]:
         drop(ws, fill(ws, unit, tmp_path / f"{unit}.xlsx"), f"{unit}.xlsx")
-    assert early_workers(ws, workers=2) is None  # three new files: the pool starts its workers when needed
+    assert start_pass(ws, workers=2).early is None  # three new files: the pool starts its workers when needed
     for unit in units[3:]:
         drop(ws, fill(ws, unit, tmp_path / f"{unit}.xlsx"), f"{unit}.xlsx")
-    assert early_workers(ws, workers=1) is None  # one worker: this process draws, no second one to start
+    assert start_pass(ws, workers=1).early is None  # one worker: this process draws, no second one to start
     twin = Workspace(tmp_path / "不提前启动")
     shutil.copytree(ws.root, twin.root)
     now = datetime(2021, 6, 16, 9, 30)
-    early = early_workers(ws, workers=2)
-    assert early is not None
-    with early:
-        report = run_pass(ws, round_id=ROUND, now=now, workers=2, early=early)
-    assert early.adopted == 2 and len(report.new) == len(units)
+    with start_pass(ws, workers=2) as start:
+        assert start.early is not None
+        report = run_pass(ws, round_id=ROUND, now=now, workers=2, start=start)
+    assert start.early.adopted == 2 and len(report.new) == len(units)
     run_pass(twin, round_id=ROUND, now=now, workers=2)
     for folder in (ws.outbox / ROUND, ws.archive):
         ours = {p: h for p, h in tree_digest(folder).items() if not p.endswith(".docx")}  # python-docx stamps the time
         assert ours == {p: h for p, h in tree_digest(twin.root / folder.relative_to(ws.root)).items()
                         if not p.endswith(".docx")}
-    assert early_workers(ws, workers=2) is None  # all seen by the pass that saved the cache since
+    assert start_pass(ws, workers=2).early is None  # all seen by the pass that saved the cache since
+
+
+def test_a_pass_takes_the_inbox_as_scanned_before_the_lock_unless_told_it_changed(ws: Workspace, tmp_path: Path):
+    from excelflow.runs.collect import run_pass, start_pass
+
+    drop(ws, fill(ws, "区科技局", tmp_path / "区科技局.xlsx"), "区科技局.xlsx")
+    start = start_pass(ws)
+    drop(ws, fill(ws, "区工信局", tmp_path / "区工信局.xlsx"), "区工信局.xlsx")  # arrives after the scan
+    now = datetime(2021, 6, 16, 9, 30)
+    assert [s.unit for s in run_pass(ws, round_id=ROUND, now=now, start=start).new] == ["区科技局"]
+    assert [s.unit for s in run_pass(ws, round_id=ROUND, now=now).new] == ["区工信局"]  # taken by the next pass
+    drop(ws, fill(ws, "永丰街道", tmp_path / "永丰街道.xlsx"), "永丰街道.xlsx")
+    start = start_pass(ws)
+    drop(ws, fill(ws, "芦林街道", tmp_path / "芦林街道.xlsx"), "芦林街道.xlsx")  # the mail fetch saved it, say
+    start.inbox_changed()
+    assert sorted(s.unit for s in run_pass(ws, round_id=ROUND, now=now, start=start).new) == ["永丰街道", "芦林街道"]

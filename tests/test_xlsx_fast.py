@@ -228,3 +228,26 @@ def test_a_format_changed_after_it_was_added_is_written_as_xlsxwriter_writes_it(
     with zipfile.ZipFile(io.BytesIO(fast)) as z:
         styles = z.read("xl/styles.xml").decode()
     assert styles.count("<xf ") >= 3 and "<b/>" in styles and "FFFCE4D6" in styles
+
+
+def test_element_writers_write_what_xlsxwriter_writes_for_every_kind_of_attribute() -> None:
+    from xlsxwriter.xmlwriter import XMLwriter
+
+    class Text(str):
+        pass
+
+    values = [0, 7, -3, 2.5, 1e-20, 1e21, True, False, None, "", "plain", "纯文本", 'a "quoted" word', "R&D",
+              "<tag>", "line\nbreak", "tab\there", Text("子类 & <b>"), b"bytes"]
+    attributes = [(f"a{i}", value) for i, value in enumerate(values)]
+    class Ours(xlsx_fast.FastXML, XMLwriter):  # as the sheet and the workbook mix it in
+        pass
+
+    theirs, ours = XMLwriter(), Ours()
+    theirs.fh, ours.fh = io.StringIO(), io.StringIO()
+    for writer in (theirs, ours):
+        writer._xml_start_tag("x", attributes)
+        writer._xml_empty_tag("y", attributes)
+        writer._xml_empty_tag("z")
+        writer._xml_start_tag("w")
+        writer._xml_data_element("d", "R&D <b>", attributes[:6])
+    assert ours.fh.getvalue() == theirs.fh.getvalue()

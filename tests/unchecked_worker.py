@@ -44,5 +44,5 @@ if __name__ == "__main__":
     read.read_return = _read  # type: ignore[assignment]
     parse_worker.render = _render  # type: ignore[assignment]
     # Nothing checked, nothing known of the sheets' sizes: every sheet is read.
-    extract.check_declared = lambda data, kind: Declared()  # type: ignore[assignment]
+    extract.check_declared = lambda data, kind, archive=None: Declared()  # type: ignore[assignment]
     sys.exit(parse_worker.main(sys.argv))

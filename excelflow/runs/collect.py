@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -49,18 +49,42 @@ if TYPE_CHECKING:  # the full pass's modules, imported by `run_pass` only when i
     from excelflow.runs.ingest import Ingested
     from excelflow.runs.workers import EarlyWorkers, WorkerPool
 
-# New files from which a pass starts its parsing workers before anything else (`early_workers`):
+# New files from which a pass starts its parsing workers before anything else (`start_pass`):
 # below, a pass is short anyway, and a file still being copied (new again every pass) would start
 # workers for nothing.
 EARLY_FROM = 16
 
 
-def early_workers(ws: Workspace, workers: int | None = None) -> EarlyWorkers | None:
-    """Parsing workers started now, before the register is loaded, when `inbox/` holds at least
-    `EARLY_FROM` files changed since the last pass saved its cache (every file, before the first
-    pass): they import the readers meanwhile, and the pass adopts them (`run_pass(early=...)`).
-    None otherwise: a pass with nothing new starts no process and imports no reader. The caller
-    closes what it gets (a worker the pass did not adopt ends then)."""
+@dataclass
+class PassStart:
+    """What a pass finds before it takes the collector lock: the inbox as scanned (None once
+    something may have changed it: `inbox_changed`), and the workers started early, if any.
+    Closed by the caller after the pass (a worker the pass did not adopt ends then)."""
+
+    found: InboxScan | None
+    early: EarlyWorkers | None = None
+
+    def inbox_changed(self) -> None:
+        """Files may have arrived since the scan (the mail fetch saved some): the pass scans again."""
+        self.found = None
+
+    def close(self) -> None:
+        if self.early is not None:
+            self.early.close()
+
+    def __enter__(self) -> PassStart:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def start_pass(ws: Workspace, workers: int | None = None) -> PassStart:
+    """Scan `inbox/` and, when it holds at least `EARLY_FROM` files changed since the last pass
+    saved its cache (every file, before the first pass), start the parsing workers now, before
+    the register is loaded: they import the readers meanwhile, and the pass adopts them. A pass
+    with nothing new starts no process, imports no reader, and does not scan the inbox again
+    (`run_pass(start=...)`)."""
     try:
         since = (ws.state / CACHE_NAME).stat().st_mtime_ns
     except OSError:
@@ -69,25 +93,25 @@ def early_workers(ws: Workspace, workers: int | None = None) -> EarlyWorkers | N
     changed = sum(1 for c in found.candidates if c.mtime_ns > since)
     size = max(1, workers if workers is not None else (os.cpu_count() or 1))
     if changed < EARLY_FROM or size < 2:
-        return None  # with one worker, this process draws: as few processes as cores
+        return PassStart(found)  # with one worker, this process draws: as few processes as cores
     # Imported only now (`nothing-new` contract): the pool's module, not a reader.
     from excelflow.runs.workers import EarlyWorkers
 
     try:
-        return EarlyWorkers(size)
+        return PassStart(found, EarlyWorkers(size))
     except OSError:
-        return None  # no process to spare now: the pool starts its workers when it needs them, or says why
+        return PassStart(found)  # no process to spare now: the pool starts its workers when it needs them
 
 
 def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
              progress: Callable[[int, int], None] | None = None, workers: int | None = None,
-             early: EarlyWorkers | None = None) -> CollectReport:
+             start: PassStart | None = None) -> CollectReport:
     """Collect what is new in `ws.inbox` and bring the round's outputs up to date.
 
     `progress(done, total)` is called after each new file (a progress bar; the crash tests slow
     a real pass down through it). `workers` is the number of worker processes (default: one per
     core); with one, this process draws the outputs itself (no core to spare for another).
-    `early`: workers `early_workers` started, adopted by the pass's pool.
+    `start`: what `start_pass` found before the lock (its scan, its early workers).
     """
     # Temporary files an earlier, killed writer left in the collector's own folder (whose owner is
     # known gone); this pass's own are inside its lock folder.
@@ -97,7 +121,7 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     register = cache.register()
     choice = choose_round(register, now, round_id, ws.started_rounds(r.id for r in register.rounds))
 
-    found = scan(ws.inbox)
+    found = start.found if start is not None and start.found is not None else scan(ws.inbox)
     candidates = found.candidates
     # A folder of the inbox that cannot be listed is said every pass until it can be.
     if choice is not None and not found.unreadable:
@@ -114,7 +138,8 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     key = ensure_key(ws)  # identities are verified against it, rollups signed with it
     # One pool of worker processes for the pass (started only when a file or many outputs need
     # one): it parses the new files, then draws the outputs.
-    with WorkerPool(register, campaign=key, workers=workers, on_death=death_logger(ws, now), early=early) as pool:
+    with WorkerPool(register, campaign=key, workers=workers, on_death=death_logger(ws, now),
+                    early=start.early if start is not None else None) as pool:
         return _full_pass(ws, cache, register, choice, found, now, progress, key, pool)
 
 

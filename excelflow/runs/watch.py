@@ -28,21 +28,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import schedule
 
 from excelflow.errors import ExcelflowError, LockError, LockLost, WorkspaceError
 from excelflow.files import fenced, os_error_reason, shown
-from excelflow.runs.collect import early_workers, run_pass
+from excelflow.runs.collect import PassStart, run_pass, start_pass
 from excelflow.runs.lock import LockTiming, log_takeover, take_collector_lock, watcher_lock
 from excelflow.runs.mail_pass import answer_after_pass, fetch_before_pass
 from excelflow.runs.pass_report import CollectReport
 from excelflow.runs.passlog import append_log, log_exception, log_path, record_failure, record_success
 from excelflow.workspace import Workspace
-
-if TYPE_CHECKING:
-    from excelflow.runs.workers import EarlyWorkers
 
 MAX_NAP = 1.0  # seconds; the loop looks at the clock at least this often (notices a resume from sleep)
 DEFAULT_WAIT = 60.0  # seconds a pass waits for another collector before giving up
@@ -214,7 +211,7 @@ def guarded_pass(
     clock: Callable[[], datetime] = datetime.now,
     progress: Callable[..., None] | None = None,
     timing: LockTiming | None = None,
-    early: EarlyWorkers | None = None,
+    start: PassStart | None = None,
 ) -> CollectReport:
     """One collect pass under the collector lock, with its outcome logged and recorded.
 
@@ -231,7 +228,7 @@ def guarded_pass(
         with fenced(lock.fence()):
             started = time.monotonic()
             try:
-                report = run_pass(ws, round_id=round_id, now=now, progress=progress, early=early)
+                report = run_pass(ws, round_id=round_id, now=now, progress=progress, start=start)
             except LockLost as exc:
                 _best_effort_log(ws, "warning", f"收集中止:{exc}", clock)
                 raise
@@ -290,11 +287,14 @@ def watch_tick(
 
     def tick() -> None:
         now = fixed_now if fixed_now is not None else clock().replace(microsecond=0)
-        early = early_workers(ws)  # many new files: the workers start while the register loads
+        start = start_pass(ws)  # the inbox scanned; many new files: the workers start now
         try:
-            for line in fetch_before_pass(ws, now, clock):  # never raises: a mail server down is logged
+            fetched = fetch_before_pass(ws, now, clock)  # never raises: a mail server down is logged
+            for line in fetched:
                 echo(f"{clock():%H:%M:%S} {line}")
-            report = guarded_pass(ws, round_id=round_id, now=now, wait=wait, clock=clock, early=early)
+            if fetched:
+                start.inbox_changed()  # the fetch may have saved files
+            report = guarded_pass(ws, round_id=round_id, now=now, wait=wait, clock=clock, start=start)
         except LockLost as exc:
             echo(f"{clock():%H:%M:%S} 本次收集中止:{exc}")  # logged by guarded_pass
         except LockError as exc:
@@ -310,8 +310,7 @@ def watch_tick(
             for line in answer_after_pass(ws, report, now, clock):
                 echo(f"{clock():%H:%M:%S} {line}")
         finally:
-            if early is not None:
-                early.close()
+            start.close()
 
     return tick
 
