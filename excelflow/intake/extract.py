@@ -44,7 +44,16 @@ from excelflow.forms.headers import (
     normalise_header,
 )
 from excelflow.intake.declared import MAX_UNPACKED_BYTES, Damaged, Declared, DeclaredTooLarge, check_declared
-from excelflow.intake.kinds import ENCRYPTED, ZIP_EMPTY_MAGIC, ZIP_MAGIC, Sniffed, WorkbookUnreadable, open_zip, sniff, zip_kind
+from excelflow.intake.kinds import (
+    ENCRYPTED,
+    ZIP_EMPTY_MAGIC,
+    ZIP_MAGIC,
+    Sniffed,
+    WorkbookUnreadable,
+    open_zip,
+    sniff,
+    zip_kind,
+)
 from excelflow.register.cells import parse_task_id
 
 __all__ = ["MAX_UNPACKED_BYTES", "WorkbookUnreadable"]
