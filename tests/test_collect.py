@@ -525,7 +525,7 @@ def test_a_pass_with_many_new_files_adopts_the_workers_started_before_its_regist
     assert start_pass(ws, workers=2).early is None  # three new files: the pool starts its workers when needed
     for unit in units[3:]:
         drop(ws, fill(ws, unit, tmp_path / f"{unit}.xlsx"), f"{unit}.xlsx")
-    assert start_pass(ws, workers=1).early is None  # one worker: this process draws, no second one to start
+    assert start_pass(ws, workers=1).early is None  # one worker: nothing to overlap with this process
     twin = Workspace(tmp_path / "不提前启动")
     shutil.copytree(ws.root, twin.root)
     now = datetime(2021, 6, 16, 9, 30)

@@ -93,7 +93,7 @@ def start_pass(ws: Workspace, workers: int | None = None) -> PassStart:
     changed = sum(1 for c in found.candidates if c.mtime_ns > since)
     size = max(1, workers if workers is not None else (os.cpu_count() or 1))
     if changed < EARLY_FROM or size < 2:
-        return PassStart(found)  # with one worker, this process draws: as few processes as cores
+        return PassStart(found)  # one worker: started early, it would take turns with this process
     # Imported only now (`nothing-new` contract): the pool's module, not a reader.
     from excelflow.runs.workers import EarlyWorkers
 
