@@ -25,7 +25,6 @@ after a killed one ends with exactly the archive and outputs of an uninterrupted
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -90,13 +89,14 @@ def start_pass(ws: Workspace, workers: int | None = None) -> PassStart:
     except OSError:
         since = -1
     found = scan(ws.inbox)
-    changed = sum(1 for c in found.candidates if c.mtime_ns > since)
-    size = max(1, workers if workers is not None else (os.cpu_count() or 1))
-    if changed < EARLY_FROM or size < 2:
-        return PassStart(found)  # one worker: started early, it would take turns with this process
+    if sum(1 for c in found.candidates if c.mtime_ns > since) < EARLY_FROM:
+        return PassStart(found)
     # Imported only now (`nothing-new` contract): the pool's module, not a reader.
-    from excelflow.runs.workers import EarlyWorkers
+    from excelflow.runs.workers import EarlyWorkers, pool_size
 
+    size = pool_size(workers)
+    if size < 2:
+        return PassStart(found)  # one worker: started early, it would take turns with this process
     try:
         return PassStart(found, EarlyWorkers(size))
     except OSError:

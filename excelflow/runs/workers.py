@@ -246,12 +246,7 @@ class _Worker:
         except subprocess.TimeoutExpired:  # pragma: no cover - an unkillable process
             pass
         self._drainer.join(timeout=2)  # its last words (a native abort's message) before the pipe closes
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            try:
-                if stream is not None:
-                    stream.close()
-            except OSError:
-                pass
+        _close_pipes(self.proc)
 
     def ask_to_end(self) -> None:
         """EOF on its input: it ends after its current job (`close` makes sure it did)."""
@@ -268,6 +263,11 @@ class _Worker:
         except subprocess.TimeoutExpired:
             pass
         self.stop()
+
+
+def pool_size(workers: int | None) -> int:
+    """The worker processes a pool runs: `workers`, by default one per core."""
+    return max(1, workers if workers is not None else (os.cpu_count() or 1))
 
 
 def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -331,13 +331,18 @@ class EarlyWorkers:
         self.close()
 
 
-def _end(proc: subprocess.Popen[bytes]) -> None:
+def _close_pipes(proc: subprocess.Popen[bytes]) -> None:
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         try:
             if stream is not None:
                 stream.close()
         except OSError:
             pass
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    """End a worker that was given no job: EOF on its input, then wait for it to exit."""
+    _close_pipes(proc)
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover - a worker stuck in its imports
@@ -387,7 +392,7 @@ class WorkerPool:
         started before the register was known, adopted first (only by a parsing pool running
         the usual worker with the usual limit)."""
         self.register = register
-        self.size = max(1, workers if workers is not None else (os.cpu_count() or 1))
+        self.size = pool_size(workers)
         self.timeout = timeout
         self.on_death = on_death
         self.memory_limit = memory_limit
