@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from excelflow.errors import LockLost, WorkspaceError
+from excelflow.fs_sync import sync_file_system, whole_sync_folders
 
 # Characters Windows forbids in file names, plus control characters.
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -303,7 +304,23 @@ class SyncBatch:
         self._paths.clear()
         if not paths:
             return
-        folders = list(dict.fromkeys(p.parent for p in paths)) if os.name != "nt" else []
+        folders = list(dict.fromkeys(p.parent for p in paths))
+        # One `syncfs` for each local Linux file system that makes it as safe (`fs_sync`); the
+        # files of any other folder one by one.
+        groups, rest = whole_sync_folders(folders)
+        for folder, members in groups.items():
+            try:
+                synced = sync_file_system(folder)
+            except OSError as exc:
+                raise WriteFailed(folder, exc) from exc
+            if not synced:
+                rest += members
+        if len(rest) < len(folders):
+            left = set(rest)
+            paths = [p for p in paths if p.parent in left]
+            folders = rest
+        if os.name == "nt":
+            folders = []
         for group in (paths, folders):
             for failure in _sync_pool().map(_sync_paths, _spread(group, SYNC_THREADS)):
                 if failure is not None:

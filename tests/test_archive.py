@@ -294,27 +294,41 @@ def test_a_staged_return_is_committed_only_by_its_commit_and_then_like_a_stored_
     assert Archive(ws).lookup_path("单位1.xlsx", len(CLEAN) + 4, 1) == records[1]
 
 
-def test_a_blob_a_killed_run_left_is_synced_before_the_record_that_names_it(tmp_path, monkeypatch):
+@pytest.mark.parametrize("whole", [False, True], ids=["file by file", "one syncfs"])
+def test_a_blob_a_killed_run_left_is_synced_before_the_record_that_names_it(tmp_path, monkeypatch, whole):
     """The blob's bytes may still be only in the operating system's cache (its writer was killed
-    before its batch's sync): committing its record syncs it first, as if this run had written it."""
-    from excelflow import files
+    before its batch's sync): committing its record syncs it first, as if this run had written it
+    (file by file, or with the whole file system where `fs_sync` does that)."""
+    from excelflow import files, fs_sync
     from excelflow.store import archive_format as fmt
 
+    if whole and not fs_sync.whole_sync_folders([tmp_path])[0]:
+        pytest.skip("this file system or kernel is synced file by file")
+    if not whole:
+        monkeypatch.setattr(fs_sync, "WHOLE_SYNC_TYPES", frozenset())
     ws = Workspace(tmp_path)
     first = Archive(ws)
     [data] = _returns(1)
     blob = tmp_path / first.stage(data, "单位0.xlsx", T0).blob  # staged, never committed: a killed run
     synced: list[Path] = []
-    real = files._sync_path
+    real, real_whole = files._sync_path, files.sync_file_system
     monkeypatch.setattr(files, "_sync_path", lambda p: synced.append(Path(p)) or real(p))
+    # A whole file system synced: which of the two files it held at that moment.
+    on_disk: list[set[str]] = []
+    monkeypatch.setattr(files, "sync_file_system", lambda f: on_disk.append(
+        {name for name, p in (("blob", blob), ("record", record_file)) if p.exists()}) or real_whole(f))
     again = Archive(ws)
     record = again.stage(data, "单位0.xlsx", T0)
-    assert tmp_path / record.blob == blob
-    assert blob not in synced  # not yet: with its batch
-    again.commit_staged()
     record_file = fmt.record_path(tmp_path / "archive", record.sha256)
-    assert record_file.exists() and blob in synced and record_file in synced
-    assert synced.index(blob) < synced.index(record_file)
+    assert tmp_path / record.blob == blob
+    assert blob not in synced and not on_disk  # not yet: with its batch
+    again.commit_staged()
+    assert record_file.exists()
+    if whole:
+        assert on_disk == [{"blob"}, {"blob", "record"}] and synced == []
+    else:
+        assert blob in synced and record_file in synced
+        assert synced.index(blob) < synced.index(record_file)
 
 
 def test_a_commit_in_the_background_lets_staging_go_on_and_is_finished_before_its_parses_are_saved(
