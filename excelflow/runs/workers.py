@@ -72,8 +72,11 @@ ATTEMPTS = 2  # a file that ends its worker this many times is quarantined
 # two cores idle during intake).
 DEPTH = 8
 # Outputs handed to a drawing worker at once: its feeder thread waits for this process's other
-# work to let it run (up to Python's 5 ms switch interval), so a worker holds a few outputs more.
-RENDER_DEPTH = 4
+# work to let it run (up to Python's 5 ms switch interval, and the comparison and the 通报 keep
+# this process busy for seconds), so a worker holds many outputs (~0.1 s of drawing; a few KB of
+# rows each). With 4, the two workers of a city's first collect drew at 0.3–0.5 of a core each
+# while this process made the comparison; 16 made the collect 7 % faster (64: no better).
+RENDER_DEPTH = 16
 # Jobs queued behind a worker's current one wait in its input pipe, which this process never
 # lets fill (a full pipe would hold this process until the worker reads, and a worker stuck on a
 # file would hold it for good). Linux lets a pipe grow to 1 MiB without privileges
