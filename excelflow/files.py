@@ -14,8 +14,9 @@ Durable writes are synced to the disk before anything that relies on them is wri
 per small file is most of the cost of a pass that writes thousands (a receipt, a rollup, an
 archived return: ~2.6 ms each on a local ext4 disk, more on a share), so a writer of many files
 may sync them together (`synced_together`): each file is still written whole and renamed into
-place at once, and the batch's files and folders are synced in one go (in parallel, which lets
-the file system commit them together: ~0.15 ms a file) before the writer writes whatever relies
+place at once, and the batch's files and folders are synced in one go (with one `syncfs` on a
+local Linux disk, see `fs_sync`; elsewhere in parallel, which lets the file system commit them
+together: ~0.15 ms a file) before the writer writes whatever relies
 on them (an archive record after its blob, the pass cache after the outputs). A kill before the
 batch's sync changes nothing (the data is in the operating system's cache and reaches the disk);
 a power cut before it can lose the batch's files, never what was committed before it.
