@@ -144,12 +144,14 @@ def _bring_up_to_date(ws: Workspace, cache: PassCache, register: Register, rnd: 
             yield RenderJob("rollup", {"round": rnd.id, "unit": unit, "as_of": as_of.isoformat(),
                                        "rows": rows_to_json(rows)}, path.name)
 
-    # The first jobs say whether the workers draw: the rest are made by the thread that feeds
-    # them (`render_many`), so the workers start on the first receipts while the rest are made
-    # and this process goes on with the comparison (a city's round: 0.6 s of making jobs).
+    # Whether the workers draw: the receipts missing say so at once when they are enough (a
+    # first collect), else the first jobs made. The rest are made by the thread that feeds the
+    # workers (`render_many`), so they start on the first receipts while the rest are made and
+    # this process goes on with the comparison (a city's round: 0.6 s of making jobs).
     made = jobs()
-    first = list(islice(made, WORKERS_FROM))
-    if pool is not None and len(first) >= WORKERS_FROM:
+    missing = sum(1 for pair in receipts.values() if not all(exists(p) for p in pair))
+    first = [] if pool is not None and missing >= WORKERS_FROM else list(islice(made, WORKERS_FROM))
+    if pool is not None and (missing >= WORKERS_FROM or len(first) >= WORKERS_FROM):
         drawn = pool.render_many(chain(first, made))  # the workers draw from now on, while this process goes on
     else:
         drawn = render_in_process(register, chain(first, made), campaign)  # drawn as they are taken, below
