@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -510,6 +511,43 @@ def test_a_pass_drawn_in_worker_processes_writes_the_bytes_of_a_single_process_p
         twin = single.root / folder.relative_to(ws.root)
         ours = {p: h for p, h in tree_digest(folder).items() if not p.endswith(".docx")}  # python-docx stamps the time
         assert ours == {p: h for p, h in tree_digest(twin).items() if not p.endswith(".docx")}
+
+
+def test_a_failure_while_the_outputs_are_handed_to_the_workers_ends_the_pass_with_it_and_no_worker_left(
+        ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """This thread makes the drawing jobs while the workers already draw the first: a job that
+    cannot be made (a fault of excelflow) is the pass's error, and the workers still end."""
+    from excelflow.runs import round_outputs
+    from excelflow.runs.collect import run_pass
+
+    monkeypatch.setattr(round_outputs, "WORKERS_FROM", 1)
+    units = ("区科技局", "上饶高新区", "区工信局")
+    for unit in units:
+        drop(ws, fill(ws, unit, tmp_path / f"{unit}.xlsx"), f"{unit}.xlsx")
+    made = []
+    real = round_outputs.make_receipt
+
+    def fails_third(*args, **kwargs):
+        made.append(1)
+        if len(made) == 3:
+            raise RuntimeError("回执无法生成")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(round_outputs, "make_receipt", fails_third)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="回执无法生成"):
+        run_pass(ws, round_id=ROUND, now=datetime(2021, 6, 16, 9, 30), workers=2)
+    assert time.monotonic() - started < 20  # not held by a feeder waiting for jobs that never come
+    if sys.platform.startswith("linux"):  # this process's children, as Linux lists them
+        children = " ".join(p.read_text() for p in Path("/proc/self/task").glob("*/children")).split()
+        assert not [pid for pid in children if b"parse_worker" in _cmdline(pid)]
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""  # ended meanwhile
 
 
 def test_a_pass_with_many_new_files_adopts_the_workers_started_before_its_register_loads(
