@@ -58,6 +58,26 @@ def write_frame(stream: IO[bytes], payload: bytes) -> None:
     stream.write(payload)
 
 
+def framed(*payloads: bytes) -> bytes:
+    """`payloads` as consecutive frames in one piece (many frames, one write)."""
+    return b"".join(part for payload in payloads for part in (_LENGTH.pack(len(payload)), payload))
+
+
+def take_frames(buffer: bytearray) -> list[bytes]:
+    """The whole frames at the start of `buffer`, taken out of it (a frame not all there yet stays)."""
+    frames = []
+    start = 0
+    while len(buffer) - start >= _LENGTH.size:
+        (length,) = _LENGTH.unpack_from(buffer, start)
+        end = start + _LENGTH.size + length
+        if end > len(buffer):
+            break
+        frames.append(bytes(buffer[start + _LENGTH.size:end]))
+        start = end
+    del buffer[:start]
+    return frames
+
+
 def confine(limit: int) -> None:
     """Limit this process's address space to `limit` bytes and forbid core files (an abort of a
     process near its limit would otherwise write hundreds of MB to the disk)."""

@@ -56,7 +56,7 @@ from excelflow.files import json_dumps, shown
 from excelflow.forms.campaign_key import CampaignKey
 from excelflow.intake.records import Problem, Submission
 from excelflow.register.model import Register
-from excelflow.runs.parse_worker import EARLY_IMPORTS, LENGTH_BYTES, read_frame, write_frame
+from excelflow.runs.parse_worker import EARLY_IMPORTS, LENGTH_BYTES, framed, take_frames
 from excelflow.store.archive_format import submission_from_json
 from excelflow.store.pass_cache import register_json
 
@@ -83,6 +83,7 @@ RENDER_DEPTH = 16
 # (`fs.pipe-max-size`), else it holds 64 KiB; a pipe holds 16 KiB on macOS before it grows, and
 # an anonymous pipe on Windows 4 KiB (there a return waits for an idle worker).
 PIPE_BYTES = 1024 * 1024
+READ_BYTES = 1024 * 1024  # what a reader thread takes from a worker's pipe at once (all it holds)
 _PIPE_DEFAULT = 64 * 1024 if sys.platform.startswith("linux") else 4096 if sys.platform == "win32" else 16 * 1024
 # The files in this process's hand at once (read, waiting for a worker or its answer): a few
 # hundred returns' worth, or one file over it (a photo-laden workbook of up to 30 MB).
@@ -192,34 +193,46 @@ class _Worker:
         self.send(setup)
 
     def send(self, *payloads: bytes) -> bool:
+        """`payloads` as frames, in one write (every job `_dispatch` hands this worker at once)."""
         try:
-            for payload in payloads:
-                write_frame(self._stdin, payload)
+            self._stdin.write(framed(*payloads))
             self._stdin.flush()
             return True
         except (BrokenPipeError, OSError, ValueError):
             return False  # it died: the reader thread reports it
 
     def _read(self, stream: IO[bytes], replies: queue.Queue[tuple[_Worker, dict[str, Any] | None]]) -> None:
+        """Put each reply in `replies`, (self, None) at the end. Everything the pipe holds is read
+        at once and split into frames here: each read gives the interpreter lock up and takes it
+        back, which costs up to Python's switch interval (5 ms) while this process's main thread
+        computes, and reading frame by frame the workers' answers came slower than they drew."""
+        fd = stream.fileno()
+        buffer = bytearray()
+        answer: dict[str, Any] | None = None  # a drawn output's answer, its bytes in the next frame
         while True:
             try:
-                frame = read_frame(stream)
-            except (OSError, ValueError):
-                frame = None
-            if frame is None:
-                replies.put((self, None))
+                chunk = os.read(fd, READ_BYTES)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                replies.put((self, None))  # the end (an answer without its bytes: a cut output)
                 return
-            try:
-                reply = json.loads(frame)
-                if isinstance(reply, dict) and isinstance(reply.get("size"), int):
-                    data = read_frame(stream)  # a drawn output's bytes follow their answer
-                    if data is None or len(data) != reply["size"]:
-                        raise ValueError("cut output")
-                    reply["data"] = data
+            buffer += chunk
+            for frame in take_frames(buffer):
+                try:
+                    if answer is not None:
+                        if len(frame) != answer["size"]:
+                            raise ValueError("cut output")
+                        answer["data"], reply, answer = frame, answer, None
+                    else:
+                        reply = json.loads(frame)
+                        if isinstance(reply, dict) and isinstance(reply.get("size"), int):
+                            answer = reply  # a drawn output's bytes follow their answer
+                            continue
+                except ValueError:
+                    replies.put((self, None))
+                    return
                 replies.put((self, reply))
-            except (ValueError, OSError):
-                replies.put((self, None))
-                return
 
     def _drain(self, stream: IO[bytes]) -> None:
         try:
@@ -524,6 +537,17 @@ class WorkerPool:
             self._collect(slots, todo)
 
     def _dispatch(self, slots: dict[int, _Slot], todo: deque[int], depth: int) -> None:
+        """Hand the waiting jobs to workers with room for them, each worker's in one write (a
+        write gives the interpreter lock up, and takes up to 5 ms to get it back)."""
+        outgoing: dict[_Worker, list[bytes]] = {}
+        try:
+            self._assign(slots, todo, depth, outgoing)
+        finally:
+            for worker, frames in outgoing.items():
+                worker.send(*frames)  # if it died, its reader thread reports it: the jobs are retried from there
+
+    def _assign(self, slots: dict[int, _Slot], todo: deque[int], depth: int,
+                outgoing: dict[_Worker, list[bytes]]) -> None:
         while todo:
             worker = self._idle_worker(depth)
             if worker is None:
@@ -546,8 +570,7 @@ class WorkerPool:
             if not worker.jobs:
                 worker.deadline = time.monotonic() + self.timeout
             worker.jobs.append(index)
-            if not worker.send(head, payload):
-                pass  # the reader thread reports the death; the job is retried from there
+            outgoing.setdefault(worker, []).extend((head, payload))
 
     def _idle_worker(self, depth: int) -> _Worker | None:
         """A worker with room for one more job: the least busy, or a new one while there is none."""
