@@ -212,3 +212,25 @@ def test_early_workers_no_pool_adopts_end_when_closed() -> None:
     early.close()
     assert all(proc.returncode == 0 for proc in started)  # their input closed: they imported, then ended
     assert early.take() is None and early.adopted == 0
+
+
+def test_frames_cut_anywhere_by_the_pipe_are_put_together_whole() -> None:
+    """A reader thread takes whatever the pipe holds: frames cut at any byte come out whole, in order."""
+    import os
+    import random
+
+    from excelflow.runs.parse_worker import framed, take_frames
+
+    seed = int(os.environ.get("EXCELFLOW_FRAMES_SEED", random.randrange(1 << 30)))
+    print(f"frames seed {seed} (repeat with EXCELFLOW_FRAMES_SEED={seed})")
+    rng = random.Random(seed)
+    payloads = [b"", b'{"id":0,"size":3}', b"abc", bytes(range(256)) * 40, "回执-区交通局".encode("utf-8")]
+    data = framed(*payloads)
+    for _ in range(200):
+        cuts = sorted(rng.sample(range(1, len(data)), rng.randint(1, 12)))
+        buffer = bytearray()
+        got: list[bytes] = []
+        for start, end in zip([0, *cuts], [*cuts, len(data)]):
+            buffer += data[start:end]
+            got += take_frames(buffer)
+        assert got == payloads and not buffer
