@@ -16,16 +16,24 @@ once, so the parent's memory stays bounded.
 The same workers then draw the pass's receipts and rollups (`render_many`: the data of each
 output as JSON in, the workbook's bytes out, in the jobs' order), so a pass with a thousand
 returns uses every core for its outputs too. Drawing is fed from a thread of this process, so
-this process makes what it alone makes (the state file, the comparison) while the workers draw.
+this process makes what it alone makes (the state file, the comparison) while the workers draw
+(a round's jobs are all made first: `round_outputs`).
 Drawing is deterministic: the bytes are those one process draws (`render_in_process`; tested). A worker that dies while drawing is replaced and the
 output drawn again; a second death is an error of excelflow (`RenderFailed`), not of a file.
 
-Each worker is given up to `DEPTH` jobs at a time, so it starts the next as soon as it answers
-while this process is busy with the answer (archiving, writing an output): a worker never waits
-for the parent. The queued jobs wait in the worker's input pipe (grown to `PIPE_BYTES` where the
-system allows), and never more than fits: a job that would not waits for a worker with room, so
-this process never blocks on a full pipe. A worker that dies answers for its oldest job only;
-the ones queued behind it go to a fresh worker without counting against them.
+Each worker is given up to `DEPTH` jobs at a time (`RENDER_DEPTH` outputs), so it starts the next
+as soon as it answers while this process is busy with the answer (archiving, writing an output):
+a worker never waits for the parent. The queued jobs wait in the worker's input pipe (grown to
+`PIPE_BYTES` where the system allows), and never more than fits: a job that would not waits for a
+worker with room, so this process never blocks on a full pipe. A worker that dies answers for its
+oldest job only; the ones queued behind it go to a fresh worker without counting against them.
+
+The threads of this process that talk to the workers (one reader per worker, the feeder) share
+the interpreter lock with a main thread that computes for seconds at a time (the comparison, the
+通报): each read or write of a pipe gives the lock up and may wait Python's switch interval (5 ms)
+to get it back. So a reader takes everything a pipe holds in one read and splits it into frames,
+and the jobs handed to a worker at once go in one write; read frame by frame, the answers of a
+city's first collect came slower than the two workers drew, and they stood half idle.
 
 Measured here (2 cores, `benchmarks/bench_workers.py`): starting a worker costs ~0.2 s once per
 pass with new files; each file then costs ~0.5 ms more than parsing it in the parent (sending its
