@@ -369,6 +369,9 @@ def copy_of(source: Path, scratch: Path, name: str, only_round: str | None = Non
         return [n for n in names if n != only_round and (Path(folder) / n).is_dir()]
 
     shutil.copytree(source, target, symlinks=True, ignore=skip)
+    # The copy on the disk before the timed run: a pass neither pays for writing the benchmark's
+    # own copy nor is spared it, whichever way it syncs (`excelflow/fs_sync.py`).
+    os.sync()
     return target
 
 

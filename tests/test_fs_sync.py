@@ -25,6 +25,15 @@ MOUNTINFO_SAMPLE = """\
 """
 
 
+@pytest.fixture
+def quiet_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The system holds nothing else to write (as `/proc/meminfo` would say between two passes):
+    the tests that count calls do not depend on what the rest of the machine is writing."""
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:       24684080 kB\nDirty:               128 kB\nWriteback:             0 kB\n")
+    monkeypatch.setattr(fs_sync, "MEMINFO", meminfo)
+
+
 def test_a_kernel_before_5_8_is_not_trusted_with_syncfs_errors():
     assert not fs_sync.kernel_allows("4.19.0-26-amd64")
     assert not fs_sync.kernel_allows("5.7.19")
@@ -39,7 +48,23 @@ def test_mountinfo_gives_each_devices_file_system_type_optional_fields_and_all()
     assert types == {"254:1": "ext4", "0:21": "proc", "0:38": "cifs", "254:2": "xfs"}
 
 
-def test_the_type_found_for_a_folder_is_what_findmnt_says(tmp_path: Path):
+def test_the_unwritten_bytes_are_dirty_and_writeback_of_meminfo():
+    assert fs_sync.unwritten_bytes("Dirty:   43404 kB\nWriteback:    16 kB\nWritebackTmp:   0 kB\n") == (43404 + 16) * 1024
+    assert fs_sync.unwritten_bytes("Dirty:   43404 kB\n") is None  # not all there: not trusted
+    assert fs_sync.unwritten_bytes("") is None
+
+
+def test_a_commit_while_much_else_waits_to_be_written_syncs_its_own_files(tmp_path: Path, monkeypatch):
+    """`syncfs` would wait for all of it (another program's gigabyte): the batch's files one by one."""
+    busy = tmp_path / "meminfo"
+    busy.write_text("Dirty:         1048576 kB\nWriteback:      2048 kB\n")
+    monkeypatch.setattr(fs_sync, "MEMINFO", busy)
+    calls = _Calls(monkeypatch)
+    written = _write_batch(tmp_path / "busy")
+    assert calls.whole == [] and set(written) <= set(calls.one)
+
+
+def test_the_type_found_for_a_folder_is_what_findmnt_says(tmp_path: Path, quiet_disk: None):
     if not sys.platform.startswith("linux") or shutil.which("findmnt") is None:
         pytest.skip("Linux with findmnt only")
     expected = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "--target", str(tmp_path)], capture_output=True,
@@ -72,7 +97,7 @@ def _write_batch(folder: Path, count: int = 5) -> list[Path]:
     return written
 
 
-def test_a_batch_on_a_local_linux_file_system_is_synced_with_one_call(tmp_path: Path, monkeypatch):
+def test_a_batch_on_a_local_linux_file_system_is_synced_with_one_call(tmp_path: Path, monkeypatch, quiet_disk: None):
     groups, _ = fs_sync.whole_sync_folders([tmp_path])
     if not groups:
         pytest.skip("this file system or kernel is synced file by file")
@@ -100,7 +125,8 @@ def _fake_syncfs(code: int):
     return call
 
 
-def test_a_write_back_error_reported_by_syncfs_fails_the_commit_naming_the_folder(tmp_path: Path, monkeypatch):
+def test_a_write_back_error_reported_by_syncfs_fails_the_commit_naming_the_folder(tmp_path: Path, monkeypatch,
+                                                                                  quiet_disk: None):
     if not fs_sync.whole_sync_folders([tmp_path])[0]:
         pytest.skip("this file system or kernel is synced file by file")
     monkeypatch.setattr(fs_sync, "_syncfs", lambda: _fake_syncfs(errno.EIO))  # a disk that failed a write
@@ -110,7 +136,8 @@ def test_a_write_back_error_reported_by_syncfs_fails_the_commit_naming_the_folde
     assert failure.value.path == tmp_path / "a" and "无法写入" in str(failure.value)
 
 
-def test_a_kernel_that_refuses_syncfs_gets_each_file_synced_from_then_on(tmp_path: Path, monkeypatch):
+def test_a_kernel_that_refuses_syncfs_gets_each_file_synced_from_then_on(tmp_path: Path, monkeypatch,
+                                                                         quiet_disk: None):
     if not fs_sync.whole_sync_folders([tmp_path])[0]:
         pytest.skip("this file system or kernel is synced file by file")
     monkeypatch.setattr(fs_sync, "_REFUSED", False)
