@@ -121,13 +121,17 @@ def little_unwritten() -> bool:
 
 def sync_file_system(folder: Path) -> bool:
     """`syncfs` of the file system holding `folder`: True once it is synced, False when the call
-    is not available here (sync its files one by one instead). Raises OSError when the file system
-    reports a failed write (EIO, ENOSPC…): the batch's bytes may not be on the disk."""
+    is not available here or `folder` is gone (sync the files one by one instead: a file gone
+    with it has nothing to lose). Raises OSError when the file system reports a failed write
+    (EIO, ENOSPC…): the batch's bytes may not be on the disk."""
     global _REFUSED
     call = _syncfs()
     if call is None or _REFUSED:
         return False
-    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
     try:
         if call(fd) == 0:
             return True

@@ -149,3 +149,8 @@ def test_a_kernel_that_refuses_syncfs_gets_each_file_synced_from_then_on(tmp_pat
     calls.one.clear()
     second = _write_batch(tmp_path / "second")
     assert calls.whole == [] and set(second) <= set(calls.one)  # not asked again
+
+
+def test_a_folder_gone_before_its_sync_leaves_its_files_to_be_synced_one_by_one(tmp_path: Path):
+    assert fs_sync.sync_file_system(tmp_path / "gone") is False  # not an error: nothing there to lose
+
