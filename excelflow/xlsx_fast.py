@@ -13,9 +13,11 @@ deflated again. Three subclasses change how, never what:
   else — A1 notation, formulas, comments, Excel 2010 row attributes — goes through xlsxwriter's
   own code); rows that grow with their text (`auto_height_rows`) are written without the
   hand-set mark at once;
-- `FastWorkbook` copies each format from a model made once per process, and zips the parts as
-  `zipfile` does, reusing the deflated bytes of a shared part already deflated in this process
-  (the same bytes deflate to the same bytes);
+- `FastWorkbook` copies each format from a model made once per process, replays what xlsxwriter
+  prepared for the same models used the same way (the formats' font, border and fill indices,
+  and the styles part they lead to), and zips the parts as `zipfile` does, reusing the deflated
+  bytes of a shared part already deflated in this process (the same bytes deflate to the same
+  bytes);
 - `FastPackager` writes the shared strings in one pass, and the styles of a set of formats and
   the package's bookkeeping parts (content types, relationships, app properties) once per
   process for the same inputs;
@@ -29,12 +31,14 @@ checked with (`CHECKED_VERSIONS`) gets xlsxwriter's own code.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import struct
 import zipfile
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from io import BytesIO, StringIO
 from typing import Any
 
@@ -397,6 +401,7 @@ _packed: dict[bytes, tuple[int, bytes]] = {}
 _styles: dict[tuple[Any, ...], str] = {}
 _parts: dict[tuple[str, tuple[Any, ...]], str] = {}
 _format_models: dict[tuple[Any, ...], Format] = {}
+_model_serials = itertools.count(1)  # a model's number: never reused, unlike `id()`
 
 
 def _deflate(data: bytes) -> tuple[int, bytes]:
@@ -554,6 +559,10 @@ class FastPackager(Packager):  # type: ignore[misc]
 
     def _write_styles_file(self) -> None:
         book = self.workbook
+        prepared: _Prepared | None = getattr(book, "_prepared", None)
+        if prepared is not None and prepared.styles is not None:
+            self._filename("xl/styles.xml").write(prepared.styles)
+            return
         key = (tuple(_format_key(f) for f in book.xf_formats), tuple(_format_key(f) for f in book.dxf_formats),
                tuple(book.palette), book.font_count, tuple(book.num_formats), book.border_count, book.fill_count,
                tuple(book.custom_colors), book.has_comments)
@@ -569,6 +578,8 @@ class FastPackager(Packager):  # type: ignore[misc]
             if len(_styles) >= _CACHE_LIMIT:
                 _styles.clear()
             xml = _styles[key] = buffer.getvalue()
+        if prepared is not None:
+            prepared.styles = xml  # the same formats used the same way: the same styles
         self._filename("xl/styles.xml").write(xml)
 
 
@@ -626,6 +637,9 @@ _KEY_FIELDS = frozenset({
     "text_h_align", "text_v_align", "indent", "rotation", "text_wrap", "shrink", "reading_order",
     "num_format", "locked", "checkbox", "quote_prefix", "hidden",
 })
+# What writing a cell with a format sets on it (its index among the workbook's formats, and the
+# key that index is found by): a format used this way is still an unchanged copy of its model.
+_USE_FIELDS = frozenset({"xf_index", "dxf_index", "_format_key"})
 
 
 class FastFormat(Format):  # type: ignore[misc]
@@ -635,6 +649,9 @@ class FastFormat(Format):  # type: ignore[misc]
     them and computes them as xlsxwriter does."""
 
     _keys: tuple[str, str, str, str] | None = None
+    # The number of the model this format is an unchanged copy of (see `FastWorkbook.add_format`);
+    # None once anything but what using it sets (`_USE_FIELDS`) is set on it.
+    _model: int | None = None
     _COMPUTED = (Format._get_font_key, Format._get_border_key, Format._get_fill_key, Format._get_alignment_key)
 
     def remember_keys(self) -> None:
@@ -645,6 +662,8 @@ class FastFormat(Format):  # type: ignore[misc]
         if name in _KEY_FIELDS and self.__dict__.get("_keys") is not None:
             self.__dict__["_keys"] = None  # a copy shares its model's tuple: replaced, never changed
             self.__dict__["_format_key"] = None
+        if name not in _USE_FIELDS and self.__dict__.get("_model") is not None:
+            self.__dict__["_model"] = None  # changed: no longer what its model's copies are
         object.__setattr__(self, name, value)
 
     def _key(self, which: int) -> str:
@@ -690,6 +709,7 @@ class FastWorkbook(FastXML, Workbook):  # type: ignore[misc]
             merged.update(properties or {})
             model = _format_models[key] = FastFormat(merged, self.xf_format_indices, self.dxf_format_indices)
             model.remember_keys()
+            model.__dict__["_model"] = next(_model_serials)
         # `copy.copy(model)` without its protocol (a fifth of the call): a new FastFormat holding
         # the model's attributes, then this workbook's index tables.
         made = object.__new__(FastFormat)
@@ -702,6 +722,61 @@ class FastWorkbook(FastXML, Workbook):  # type: ignore[misc]
 
     def _get_packager(self) -> Packager:
         return FastPackager()
+
+    # What `_prepare_format_properties` sets on the formats and the workbook (each format's font,
+    # border, fill and number format index, solid fills' colours swapped, the counts) depends
+    # only on the formats and which of them the sheets used first: for a receipt or a rollup,
+    # the same every time. It is done by xlsxwriter once per process for each such set (a
+    # sixth of a millisecond a workbook) and replayed after; the styles part it leads to is
+    # kept with it (`FastPackager._write_styles_file`), so its key is not computed either.
+    _prepared: _Prepared | None = None
+
+    def _prepare_format_properties(self) -> None:
+        signature = self._format_signature()
+        known = None if signature is None else _prepared.get(signature)
+        if known is not None:
+            for fmt, change in zip(self.formats, known.changes):
+                fmt.__dict__.update(change)
+            self.xf_formats = [None if i < 0 else self.formats[i] for i in known.xf_formats]
+            self.dxf_formats = [None if i < 0 else self.formats[i] for i in known.dxf_formats]
+            self.font_count, self.border_count, self.fill_count = known.counts
+            self.num_formats = list(known.num_formats)
+            self._prepared = known
+            return
+        before = [dict(fmt.__dict__) for fmt in self.formats]
+        super()._prepare_format_properties()
+        if signature is None:
+            return
+        changes = tuple({name: value for name, value in fmt.__dict__.items() if name not in old or old[name] is not value}
+                        for fmt, old in zip(self.formats, before))
+        if any(_OWN.intersection(change) for change in changes):
+            return  # never the case in xlsxwriter 3.3: this workbook's own tables are not replayed elsewhere
+        position = {id(fmt): i for i, fmt in enumerate(self.formats)}
+        known = _Prepared(
+            changes=changes,
+            xf_formats=tuple(-1 if fmt is None else position[id(fmt)] for fmt in self.xf_formats),
+            dxf_formats=tuple(-1 if fmt is None else position[id(fmt)] for fmt in self.dxf_formats),
+            counts=(self.font_count, self.border_count, self.fill_count),
+            num_formats=tuple(self.num_formats))
+        if len(_prepared) >= _CACHE_LIMIT:
+            _prepared.clear()
+        _prepared[signature] = self._prepared = known
+
+    def _format_signature(self) -> tuple[Any, ...] | None:
+        """What `_prepare_format_properties` reads: each format's model and indices (None when a
+        format is not an unchanged copy of a model), the palette and whether there are comments."""
+        used = []
+        for fmt in self.formats:
+            model = fmt.__dict__.get("_model")
+            if model is None:
+                return None
+            used.append((model, fmt.xf_index, fmt.dxf_index))
+        signature = (tuple(used), tuple(self.palette), tuple(self.custom_colors), self.has_comments)
+        try:
+            hash(signature)
+        except TypeError:
+            return None
+        return signature
 
     def _store_workbook(self) -> None:
         """`Workbook._store_workbook` for an in-memory workbook, its parts zipped by `_write_member`."""
@@ -742,3 +817,18 @@ class FastWorkbook(FastXML, Workbook):  # type: ignore[misc]
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=self.allow_zip64) as zip_file:
             for name, data in parts:
                 _write_member(zip_file, name, data)
+
+
+@dataclass
+class _Prepared:
+    """What xlsxwriter's `_prepare_format_properties` did to one set of formats used one way."""
+
+    changes: tuple[dict[str, Any], ...]  # per format (in `Workbook.formats`): the attributes it set
+    xf_formats: tuple[int, ...]  # positions in `Workbook.formats` (-1: none at that index)
+    dxf_formats: tuple[int, ...]
+    counts: tuple[int, int, int]  # fonts, borders, fills
+    num_formats: tuple[Any, ...]
+    styles: str | None = None  # the styles part, once written
+
+
+_prepared: dict[tuple[Any, ...], _Prepared] = {}

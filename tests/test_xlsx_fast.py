@@ -230,6 +230,32 @@ def test_a_format_changed_after_it_was_added_is_written_as_xlsxwriter_writes_it(
     assert styles.count("<xf ") >= 3 and "<b/>" in styles and "FFFCE4D6" in styles
 
 
+def test_formats_prepared_for_one_workbook_are_not_replayed_on_a_format_changed_in_another(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What xlsxwriter prepares for a set of formats is kept and replayed on the next workbook
+    using copies of the same models the same way. A copy changed by a setter is no such copy:
+    the second workbook below uses the same models at the same indices, one of them changed."""
+    def draw(change: bool) -> bytes:
+        buffer = io.BytesIO()
+        workbook = new_workbook(buffer)
+        sheet = workbook.add_worksheet("表")
+        thin = workbook.add_format({"font_size": 11, "border": 1})
+        thick = workbook.add_format({"font_size": 11, "border": 2, "bg_color": "#F2F2F2"})
+        if change:
+            thick.set_bg_color("#FCE4D6")
+            thick.set_bold()
+        sheet.write_string(0, 0, "细框", thin)
+        sheet.write_string(1, 0, "粗框", thick)
+        return close_with_growing_rows(workbook, buffer, {})
+
+    for change in (False, False, True, False):
+        fast, plain = _both_ways(monkeypatch, lambda: draw(change))
+        assert fast == plain, f"change={change}: {_first_difference(fast, plain)}"
+        with zipfile.ZipFile(io.BytesIO(fast)) as z:
+            styles = z.read("xl/styles.xml").decode()
+        assert ("FFFCE4D6" in styles and "<b/>" in styles) == change, styles
+
+
 def test_element_writers_write_what_xlsxwriter_writes_for_every_kind_of_attribute() -> None:
     from xlsxwriter.xmlwriter import XMLwriter
 
