@@ -72,7 +72,8 @@ def moment(at: datetime | None) -> str:
     """`6月14日 09:00`: a receipt time within its round; '' for none."""
     if at is None:
         return ""
-    return f"{at.month}月{at.day}日 {at:%H:%M}"
+    # Not `{at:%H:%M}`: strftime is most of the call, and a city's rollups make 13,000 of these.
+    return f"{at.month}月{at.day}日 {at.hour:02d}:{at.minute:02d}"
 
 
 def full_moment(at: datetime) -> str:

@@ -543,6 +543,37 @@ def test_a_failure_while_the_outputs_are_handed_to_the_workers_ends_the_pass_wit
         assert not [pid for pid in children if b"parse_worker" in _cmdline(pid)]
 
 
+def test_a_full_pass_collects_garbage_less_often_and_gives_back_pythons_setting(
+        ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A pass keeps most of what it builds to its end: the cyclic collector runs every
+    `YOUNG_COLLECTION_EVERY` new objects during it, and as Python set it before and after (a
+    `watch` process sleeps between passes), whether the pass ends well or not."""
+    import gc
+
+    from excelflow.runs import collect as collect_module
+    from excelflow.runs import round_outputs
+    from excelflow.runs.collect import run_pass
+
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "区科技局.xlsx")
+    before = gc.get_threshold()
+    assert before[0] < collect_module.YOUNG_COLLECTION_EVERY  # Python's own: 700
+    during: list[tuple[int, ...]] = []
+    run_pass(ws, round_id=ROUND, now=datetime(2021, 6, 16, 9, 30), workers=1,
+             progress=lambda done, total: during.append(gc.get_threshold()))
+    assert during == [(collect_module.YOUNG_COLLECTION_EVERY, *before[1:])]
+    assert gc.get_threshold() == before
+
+    drop(ws, fill(ws, "上饶高新区", tmp_path / "b.xlsx"), "上饶高新区.xlsx")
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("回执无法生成")
+
+    monkeypatch.setattr(round_outputs, "make_receipt", fails)
+    with pytest.raises(RuntimeError, match="回执无法生成"):
+        run_pass(ws, round_id=ROUND, now=datetime(2021, 6, 16, 10, 30), workers=1)
+    assert gc.get_threshold() == before
+
+
 def _cmdline(pid: str) -> bytes:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes()

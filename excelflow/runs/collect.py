@@ -25,7 +25,9 @@ after a killed one ends with exactly the archive and outputs of an uninterrupted
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -139,8 +141,26 @@ def run_pass(ws: Workspace, *, round_id: str | None, now: datetime,
     # One pool of worker processes for the pass (started only when a file or many outputs need
     # one): it parses the new files, then draws the outputs.
     with WorkerPool(register, campaign=key, workers=workers, on_death=death_logger(ws, now),
-                    early=start.early if start is not None else None) as pool:
+                    early=start.early if start is not None else None) as pool, _fewer_collections():
         return _full_pass(ws, cache, register, choice, found, now, progress, key, pool)
+
+
+# A full pass keeps what it builds (parses, states, the outputs' jobs) to its end, so the cyclic
+# garbage collector, run every 700 new objects by default, mostly walks objects that stay: in a
+# city's first collect, 0.62 s of this process's CPU (four full collections of 0.09 s each).
+# Every 20,000 objects: 0.26 s, and no full collection. What a pass allocates in cycles (the
+# comparison's and the 通报's drawings) is still collected, a little later.
+YOUNG_COLLECTION_EVERY = 20_000
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], YOUNG_COLLECTION_EVERY), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)  # `watch` sleeps between passes with Python's own
 
 
 def _full_pass(ws: Workspace, cache: PassCache, register: Register, choice: RoundChoice | None, found: InboxScan,
