@@ -196,7 +196,7 @@ def collect_between_jobs() -> None:
     the drawings: the objects of the workbook being drawn were walked there, kept as survivors,
     and walked again by the older generations. Collected between jobs, only what the job left
     is walked, dead: a receipt, a rollup and a parse cost 0.25–0.33 ms of collection instead of
-    0.67–0.9 ms, and callgrind counts 4.7 % fewer instructions for them. A parse leaves no cycles,
+    0.67–0.9 ms, and callgrind counts 5.4 % fewer instructions for them. A parse leaves no cycles,
     so its collection walks almost nothing. Python's own collections still run within a job that
     makes many objects (a hostile file's), and now and then over everything."""
     gc.collect(1)
