@@ -264,3 +264,17 @@ def test_state_depends_on_receipt_times_not_on_input_order(history, rnd):
         assert a.state == "incomplete"
     else:
         assert a.state == "invalid" and a.content is None
+
+
+@pytest.mark.parametrize("usable,complete", [(True, True), (True, False), (False, True), (False, False)])
+@pytest.mark.parametrize("at", [datetime(2021, 6, 15, 23, 59), datetime(2021, 6, 18, 9, 0)])
+def test_an_entry_with_one_version_is_judged_as_one_with_several(usable: bool, complete: bool, at: datetime):
+    """`_state` judges the usual single version without `_judged`'s lists: the same state."""
+    from excelflow.reports.ledger import _judged, _state, _Version
+
+    problems = (Problem("error", "「完成进度」应为 0–100 的数字", "v.xlsx", task_id=1, role="co"),) if not usable else ()
+    version = _Version(at, "archive/v.xlsx", entry(1, "区科技局", usable=usable, complete=complete), problems)
+    one = _state(1, "区科技局", "co", H1.co_deadline, [version])
+    assert one == _judged(1, "区科技局", "co", H1.co_deadline, [version])
+    assert one.state == ("invalid" if not usable else "incomplete" if not complete
+                         else "late" if at.date() > H1.co_deadline else "on_time")

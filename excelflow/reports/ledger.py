@@ -146,6 +146,21 @@ def compute_states(register: Register, round_id: str, submissions: Sequence[Subm
 def _state(task_id: int, unit: str, role: Role, deadline: date, found: list[_Version]) -> EntryState:
     if not found:
         return EntryState(task_id, unit, role, "missing", None, 0, deadline, None, (), (), 0)
+    if len(found) == 1:
+        # Most entries have one version: judged as `_judged` judges it, without its lists (a
+        # city's 10,800 states are made while the workers wait for their first drawing).
+        only = found[0]
+        if only.good:
+            days = days_late(only.received_at.date(), deadline)
+            return EntryState(task_id, unit, role, "late" if days > 0 else "on_time", only.received_at, days,
+                              deadline, only.report, (only.source,), only.problems, 1)
+        return EntryState(task_id, unit, role, "incomplete" if only.report.usable else "invalid", only.received_at, 0,
+                          deadline, only.report if only.report.usable else None, (only.source,), only.problems, 1)
+    return _judged(task_id, unit, role, deadline, found)
+
+
+def _judged(task_id: int, unit: str, role: Role, deadline: date, found: list[_Version]) -> EntryState:
+    """The state of an entry from its versions (at least one), in receipt order."""
     sources = tuple(dict.fromkeys(v.source for v in found))
     latest_problems = found[-1].problems
     good = [v for v in found if v.good]
