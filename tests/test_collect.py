@@ -10,6 +10,7 @@ import time
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -543,11 +544,12 @@ def test_a_failure_while_the_outputs_are_handed_to_the_workers_ends_the_pass_wit
         assert not [pid for pid in children if b"parse_worker" in _cmdline(pid)]
 
 
-def test_a_full_pass_collects_garbage_less_often_and_gives_back_pythons_setting(
+def test_a_pass_collects_garbage_less_often_and_gives_back_pythons_setting(
         ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A pass keeps most of what it builds to its end: the cyclic collector runs every
-    `YOUNG_COLLECTION_EVERY` new objects during it, and as Python set it before and after (a
-    `watch` process sleeps between passes), whether the pass ends well or not."""
+    `YOUNG_COLLECTION_EVERY` new objects during it (a full pass, and one with nothing new), and as
+    Python set it before and after (a `watch` process sleeps between passes), whether the pass
+    ends well or not."""
     import gc
 
     from excelflow.runs import collect as collect_module
@@ -561,6 +563,17 @@ def test_a_full_pass_collects_garbage_less_often_and_gives_back_pythons_setting(
     run_pass(ws, round_id=ROUND, now=datetime(2021, 6, 16, 9, 30), workers=1,
              progress=lambda done, total: during.append(gc.get_threshold()))
     assert during == [(collect_module.YOUNG_COLLECTION_EVERY, *before[1:])]
+    assert gc.get_threshold() == before
+
+    real_from_snapshot = collect_module.from_snapshot
+
+    def from_snapshot(*args: Any, **kwargs: Any) -> Any:
+        during.append(gc.get_threshold())
+        return real_from_snapshot(*args, **kwargs)
+
+    monkeypatch.setattr(collect_module, "from_snapshot", from_snapshot)
+    again = run_pass(ws, round_id=ROUND, now=datetime(2021, 6, 16, 9, 45), workers=1)
+    assert not again.rendered and during[1:] == [(collect_module.YOUNG_COLLECTION_EVERY, *before[1:])]
     assert gc.get_threshold() == before
 
     drop(ws, fill(ws, "上饶高新区", tmp_path / "b.xlsx"), "上饶高新区.xlsx")
