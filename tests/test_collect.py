@@ -380,6 +380,30 @@ def test_pass_with_nothing_new_reports_what_a_full_recomputation_gives(ws: Works
     assert {s.state for s in earlier.states} == {"missing"}
 
 
+@pytest.mark.parametrize("damage", [
+    lambda state: state.__setitem__(7, ["不是", "对象"]),  # content not an object
+    lambda state: state.__setitem__(7, {**state[7], "多余": 1}),  # content with a field no EntryReport has
+    lambda state: state.pop(),  # a value missing
+    lambda state: state.__setitem__(9, None),  # problems not a list
+    lambda state: state.__setitem__(4, "昨天"),  # not a time
+], ids=["content-list", "content-field", "short", "problems-none", "time"])
+def test_a_damaged_snapshot_is_not_used_and_the_pass_recomputes_the_states(ws: Workspace, tmp_path: Path, damage):
+    from excelflow.runs.collect import run_pass
+    from excelflow.runs.status import status_states
+
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "a.xlsx")
+    collect(ws, "2021-06-14T10:00")
+    [path] = (ws.root / ".excelflow" / "snapshots").glob("*.json")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    received = next(s for s in saved["snapshot"]["states"] if s[7])
+    damage(received)
+    path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+
+    again = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 0))
+    assert again.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
+    assert any(s.state == "on_time" for s in again.states)
+
+
 def test_load_reported_gives_the_latest_complete_content_of_a_past_round(ws: Workspace, tmp_path: Path):
     from excelflow.reports.ledger import load_reported
 
