@@ -381,27 +381,64 @@ def test_pass_with_nothing_new_reports_what_a_full_recomputation_gives(ws: Works
 
 
 @pytest.mark.parametrize("damage", [
-    lambda state: state.__setitem__(7, ["不是", "对象"]),  # content not an object
-    lambda state: state.__setitem__(7, {**state[7], "多余": 1}),  # content with a field no EntryReport has
+    lambda state: state.__setitem__(7, "不是对象"),  # content neither values nor an object
+    lambda state: state.__setitem__(7, [*state[7], "多余"]),  # a value more than EntryReport has
+    lambda state: state.__setitem__(7, {"多余": 1}),  # content by name, with a field no EntryReport has
     lambda state: state.pop(),  # a value missing
     lambda state: state.__setitem__(9, None),  # problems not a list
     lambda state: state.__setitem__(4, "昨天"),  # not a time
-], ids=["content-list", "content-field", "short", "problems-none", "time"])
+], ids=["content-text", "content-long", "content-field", "short", "problems-none", "time"])
 def test_a_damaged_snapshot_is_not_used_and_the_pass_recomputes_the_states(ws: Workspace, tmp_path: Path, damage):
     from excelflow.runs.collect import run_pass
+    from excelflow.runs.snapshot import STATE_ROWS
     from excelflow.runs.status import status_states
 
     drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "a.xlsx")
     collect(ws, "2021-06-14T10:00")
     [path] = (ws.root / ".excelflow" / "snapshots").glob("*.json")
     saved = json.loads(path.read_text(encoding="utf-8"))
-    received = next(s for s in saved["snapshot"]["states"] if s[7])
+    received = next(s for s in saved["snapshot"][STATE_ROWS] if s[7])
     damage(received)
     path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
 
     again = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 0))
     assert again.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
     assert any(s.state == "on_time" for s in again.states)
+
+
+def test_a_snapshot_holding_each_content_by_name_is_still_read(ws: Workspace, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    """Snapshots written before `state_rows` hold the states under "states", each content an
+    object by field name: a pass with nothing new still answers from them."""
+    from excelflow.intake.records import EntryReport
+    from excelflow.runs import collect as collect_module
+    from excelflow.runs.collect import run_pass
+    from excelflow.runs.snapshot import STATE_ROWS
+    from excelflow.runs.status import status_states
+    from excelflow.store.archive_format import field_order
+
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "a.xlsx")
+    collect(ws, "2021-06-14T10:00")
+    [path] = (ws.root / ".excelflow" / "snapshots").glob("*.json")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    rows = saved["snapshot"].pop(STATE_ROWS)
+    for row in rows:
+        if row[7]:
+            row[7] = dict(zip(field_order(EntryReport), row[7]))  # as written before
+    saved["snapshot"]["states"] = rows
+    path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+
+    answered = []
+    real_from_snapshot = collect_module.from_snapshot
+
+    def from_snapshot(*args: Any, **kwargs: Any) -> Any:
+        answered.append(real_from_snapshot(*args, **kwargs))
+        return answered[-1]
+
+    monkeypatch.setattr(collect_module, "from_snapshot", from_snapshot)
+    quick = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 0))
+    assert len(answered) == 1 and answered[0] is not None  # answered from the snapshot, not a full pass
+    assert quick.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
 
 
 def test_load_reported_gives_the_latest_complete_content_of_a_past_round(ws: Workspace, tmp_path: Path):

@@ -59,7 +59,9 @@ def make_snapshot(cache: PassCache, register: Register, rnd: Round, states: Sequ
         "valid_until": min(later).isoformat() if later else None,
         "receipts": sorted(name for s in all_subs if s.round_id == rnd.id and s.received_at <= now
                            for name in receipt_names(s)),
-        "states": [state_to_json(s) for s in states],
+        # Each state's content as its values in field order (`state_to_json`), under a key an
+        # earlier excelflow does not read: it finds no "states" and makes a full pass.
+        STATE_ROWS: [state_to_json(s) for s in states],
         "unidentified": [submission_to_json(s) for s in
                          unidentified(register, rnd, [s for s in all_subs if s.received_at <= now])],
     }
@@ -98,7 +100,7 @@ def from_snapshot(ws: Workspace, cache: PassCache, register: Register, rnd: Roun
     if not ws.state_file(rnd.id).exists() or not all(p.name in rollups_present or p.exists() for p in rollups):
         return None
     try:
-        states = [state_from_json(v) for v in snap["states"]]
+        states = [state_from_json(v) for v in (snap[STATE_ROWS] if STATE_ROWS in snap else snap["states"])]
         unplaced = [submission_from_json(d) for d in snap["unidentified"]]
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):  # a damaged snapshot: a full pass
         return None
@@ -125,9 +127,11 @@ def _build(cls: Any, d: dict[str, Any]) -> Any:
 
 
 def state_to_json(s: EntryState) -> list[Any]:
+    # The content (nearly every state has one) as its values alone: a city's snapshot is 4.0 MB
+    # instead of 5.5, and decodes in half the time (0.030 s instead of 0.061).
     return [s.task_id, s.unit, s.role, s.state, s.received_at.isoformat() if s.received_at else None,
-            s.days_late, s.deadline.isoformat(), _plain(s.content) if s.content else None, list(s.sources),
-            [_plain(p) for p in s.problems], s.versions]
+            s.days_late, s.deadline.isoformat(), list(_plain(s.content).values()) if s.content else None,
+            list(s.sources), [_plain(p) for p in s.problems], s.versions]
 
 
 # The order `state_to_json` writes an EntryState's fields in.
@@ -143,10 +147,15 @@ def state_from_json(v: list[Any]) -> EntryState:
     if content:
         # Inline `_build` of the content, the one nested object nearly every state has (a
         # nothing-new pass makes a city's 10,800 states: their building was a third of its time).
-        if content.keys() != _REPORT_FIELDS:
-            raise TypeError(f"EntryReport: fields {sorted(content)}")
         report = object.__new__(EntryReport)
-        report.__dict__.update(content)
+        if type(content) is list:  # its values in field order (`state_to_json`)
+            if len(content) != len(_REPORT_ORDER):
+                raise TypeError(f"EntryReport: {len(content)} values")
+            report.__dict__.update(zip(_REPORT_ORDER, content))
+        elif content.keys() == _REPORT_FIELDS:  # by name, as a snapshot's "states" hold it
+            report.__dict__.update(content)
+        else:
+            raise TypeError(f"EntryReport: fields {sorted(content)}")
         content = report
     values = (int(v[0]), v[1], v[2], v[3], _moment(v[4]) if v[4] else None, int(v[5]), _day(v[6]),
               content or None, tuple(v[8]), tuple(_build(Problem, p) for p in v[9]), int(v[10]))
@@ -159,6 +168,8 @@ def state_from_json(v: list[Any]) -> EntryState:
 
 
 _REPORT_FIELDS = field_names(EntryReport)
+_REPORT_ORDER = field_order(EntryReport)
+STATE_ROWS = "state_rows"  # the snapshot's key for its states (before: "states", contents by name)
 # EntryState's fields are exactly those `state_to_json` writes, in that order: built directly.
 _STATE_FIELDS_IN_ORDER = field_order(EntryState) == _STATE_ORDER
 
