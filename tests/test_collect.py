@@ -406,6 +406,36 @@ def test_a_damaged_snapshot_is_not_used_and_the_pass_recomputes_the_states(ws: W
     assert any(s.state == "on_time" for s in again.states)
 
 
+def test_a_snapshot_whose_contents_have_other_fields_is_not_used(ws: Workspace, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    """Contents are stored as values in field order: a snapshot written when EntryReport's fields
+    were others, or in another order, is not read (the pass recomputes) even if it would fit."""
+    from excelflow.runs import collect as collect_module
+    from excelflow.runs.collect import run_pass
+    from excelflow.runs.snapshot import CONTENT_FIELDS
+    from excelflow.runs.status import status_states
+
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "a.xlsx")
+    collect(ws, "2021-06-14T10:00")
+    [path] = (ws.root / ".excelflow" / "snapshots").glob("*.json")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    fields = saved["snapshot"][CONTENT_FIELDS]
+    saved["snapshot"][CONTENT_FIELDS] = [fields[1], fields[0], *fields[2:]]  # two fields swapped
+    path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+
+    answered = []
+    real_from_snapshot = collect_module.from_snapshot
+
+    def from_snapshot(*args: Any, **kwargs: Any) -> Any:
+        answered.append(real_from_snapshot(*args, **kwargs))
+        return answered[-1]
+
+    monkeypatch.setattr(collect_module, "from_snapshot", from_snapshot)
+    again = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 0))
+    assert answered == [None]  # not from the snapshot
+    assert again.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
+
+
 def test_a_snapshot_holding_each_content_by_name_is_still_read(ws: Workspace, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch):
     """Snapshots written before `state_rows` hold the states under "states", each content an

@@ -62,6 +62,7 @@ def make_snapshot(cache: PassCache, register: Register, rnd: Round, states: Sequ
         # Each state's content as its values in field order (`state_to_json`), under a key an
         # earlier excelflow does not read: it finds no "states" and makes a full pass.
         STATE_ROWS: [state_to_json(s) for s in states],
+        CONTENT_FIELDS: list(_REPORT_ORDER),  # what the values are: read back only in this order
         "unidentified": [submission_to_json(s) for s in
                          unidentified(register, rnd, [s for s in all_subs if s.received_at <= now])],
     }
@@ -99,6 +100,8 @@ def from_snapshot(ws: Workspace, cache: PassCache, register: Register, rnd: Roun
         rollups_present = set()
     if not ws.state_file(rnd.id).exists() or not all(p.name in rollups_present or p.exists() for p in rollups):
         return None
+    if STATE_ROWS in snap and snap.get(CONTENT_FIELDS) != list(_REPORT_ORDER):
+        return None  # written when a return's entries had other fields (or in another order)
     try:
         states = [state_from_json(v) for v in (snap[STATE_ROWS] if STATE_ROWS in snap else snap["states"])]
         unplaced = [submission_from_json(d) for d in snap["unidentified"]]
@@ -170,6 +173,7 @@ def state_from_json(v: list[Any]) -> EntryState:
 _REPORT_FIELDS = field_names(EntryReport)
 _REPORT_ORDER = field_order(EntryReport)
 STATE_ROWS = "state_rows"  # the snapshot's key for its states (before: "states", contents by name)
+CONTENT_FIELDS = "content_fields"  # the snapshot's key for the fields of a content, in the order stored
 # EntryState's fields are exactly those `state_to_json` writes, in that order: built directly.
 _STATE_FIELDS_IN_ORDER = field_order(EntryState) == _STATE_ORDER
 
