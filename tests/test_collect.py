@@ -380,6 +380,29 @@ def test_pass_with_nothing_new_reports_what_a_full_recomputation_gives(ws: Works
     assert {s.state for s in earlier.states} == {"missing"}
 
 
+def _collected_snapshot(ws: Workspace, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """One return collected: the round's snapshot file and what it holds."""
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "a.xlsx")
+    collect(ws, "2021-06-14T10:00")
+    [path] = (ws.root / ".excelflow" / "snapshots").glob("*.json")
+    return path, json.loads(path.read_text(encoding="utf-8"))
+
+
+def _snapshot_answers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What `from_snapshot` answers in each pass from now on (None: the pass recomputed)."""
+    from excelflow.runs import collect as collect_module
+
+    answered: list[Any] = []
+    real_from_snapshot = collect_module.from_snapshot
+
+    def from_snapshot(*args: Any, **kwargs: Any) -> Any:
+        answered.append(real_from_snapshot(*args, **kwargs))
+        return answered[-1]
+
+    monkeypatch.setattr(collect_module, "from_snapshot", from_snapshot)
+    return answered
+
+
 @pytest.mark.parametrize("damage", [
     lambda state: state.__setitem__(7, "不是对象"),  # content neither values nor an object
     lambda state: state.__setitem__(7, [*state[7], "多余"]),  # a value more than EntryReport has
@@ -393,10 +416,7 @@ def test_a_damaged_snapshot_is_not_used_and_the_pass_recomputes_the_states(ws: W
     from excelflow.runs.snapshot import STATE_ROWS
     from excelflow.runs.status import status_states
 
-    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "a.xlsx")
-    collect(ws, "2021-06-14T10:00")
-    [path] = (ws.root / ".excelflow" / "snapshots").glob("*.json")
-    saved = json.loads(path.read_text(encoding="utf-8"))
+    path, saved = _collected_snapshot(ws, tmp_path)
     received = next(s for s in saved["snapshot"][STATE_ROWS] if s[7])
     damage(received)
     path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
@@ -410,27 +430,16 @@ def test_a_snapshot_whose_contents_have_other_fields_is_not_used(ws: Workspace, 
                                                                  monkeypatch: pytest.MonkeyPatch):
     """Contents are stored as values in field order: a snapshot written when EntryReport's fields
     were others, or in another order, is not read (the pass recomputes) even if it would fit."""
-    from excelflow.runs import collect as collect_module
     from excelflow.runs.collect import run_pass
     from excelflow.runs.snapshot import CONTENT_FIELDS
     from excelflow.runs.status import status_states
 
-    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "a.xlsx")
-    collect(ws, "2021-06-14T10:00")
-    [path] = (ws.root / ".excelflow" / "snapshots").glob("*.json")
-    saved = json.loads(path.read_text(encoding="utf-8"))
+    path, saved = _collected_snapshot(ws, tmp_path)
     fields = saved["snapshot"][CONTENT_FIELDS]
     saved["snapshot"][CONTENT_FIELDS] = [fields[1], fields[0], *fields[2:]]  # two fields swapped
     path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
 
-    answered = []
-    real_from_snapshot = collect_module.from_snapshot
-
-    def from_snapshot(*args: Any, **kwargs: Any) -> Any:
-        answered.append(real_from_snapshot(*args, **kwargs))
-        return answered[-1]
-
-    monkeypatch.setattr(collect_module, "from_snapshot", from_snapshot)
+    answered = _snapshot_answers(monkeypatch)
     again = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 0))
     assert answered == [None]  # not from the snapshot
     assert again.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
@@ -441,16 +450,12 @@ def test_a_snapshot_holding_each_content_by_name_is_still_read(ws: Workspace, tm
     """Snapshots written before `state_rows` hold the states under "states", each content an
     object by field name: a pass with nothing new still answers from them."""
     from excelflow.intake.records import EntryReport
-    from excelflow.runs import collect as collect_module
     from excelflow.runs.collect import run_pass
     from excelflow.runs.snapshot import STATE_ROWS
     from excelflow.runs.status import status_states
     from excelflow.store.archive_format import field_order
 
-    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "a.xlsx")
-    collect(ws, "2021-06-14T10:00")
-    [path] = (ws.root / ".excelflow" / "snapshots").glob("*.json")
-    saved = json.loads(path.read_text(encoding="utf-8"))
+    path, saved = _collected_snapshot(ws, tmp_path)
     rows = saved["snapshot"].pop(STATE_ROWS)
     for row in rows:
         if row[7]:
@@ -458,14 +463,7 @@ def test_a_snapshot_holding_each_content_by_name_is_still_read(ws: Workspace, tm
     saved["snapshot"]["states"] = rows
     path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
 
-    answered = []
-    real_from_snapshot = collect_module.from_snapshot
-
-    def from_snapshot(*args: Any, **kwargs: Any) -> Any:
-        answered.append(real_from_snapshot(*args, **kwargs))
-        return answered[-1]
-
-    monkeypatch.setattr(collect_module, "from_snapshot", from_snapshot)
+    answered = _snapshot_answers(monkeypatch)
     quick = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 0))
     assert len(answered) == 1 and answered[0] is not None  # answered from the snapshot, not a full pass
     assert quick.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
