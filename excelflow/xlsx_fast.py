@@ -746,10 +746,11 @@ class FastWorkbook(FastXML, Workbook):  # type: ignore[misc]
             self.num_formats = list(known.num_formats)
             self._prepared = known
             return
+        if signature is None:  # a format changed after it was added: xlsxwriter's own way, nothing kept
+            super()._prepare_format_properties()
+            return
         before = [dict(fmt.__dict__) for fmt in self.formats]
         super()._prepare_format_properties()
-        if signature is None:
-            return
         changes = tuple({name: value for name, value in fmt.__dict__.items() if name not in old or old[name] is not value}
                         for fmt, old in zip(self.formats, before))
         if any(_OWN.intersection(change) for change in changes):
