@@ -459,7 +459,7 @@ def collect_command(round_id: str | None, root: Path, now: datetime | None, wait
         click.echo(line)
     for line in answer_after_pass(ws, report, at):
         click.echo(line)
-    if check and has_gaps(report.states, at.date()):
+    if check and has_gaps(report.outlines(), at.date()):
         sys.exit(EXIT_GAPS)
 
 

@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -56,6 +57,20 @@ def receipt_stem(sub: ReturnedFile) -> str:
     An unplaced return is named after its file (`回执-未识别-<file stem>-…`)."""
     who = sub.unit or f"未识别-{PurePosixPath(sub.path).stem}"
     return safe_filename(f"回执-{who}-{sub.received_at:%Y%m%d-%H%M}-{sub.sha256[:8]}")
+
+
+def rollup_names(units: Sequence[str]) -> dict[str, str]:
+    """Each lead unit's rollup file name; names that would collide once made safe get a digest each.
+
+    `区城投/集团` and `区城投_集团` are both `区城投_集团.xlsx` on disk: rather than let one rollup
+    silently replace the other, both become `区城投_集团-<digest of the real name>.xlsx` (the
+    identity sheet inside names the unit).
+    """
+    plain = {u: safe_filename(u, ".xlsx") for u in units}
+    counts = Counter(plain.values())
+    return {unit: name if counts[name] == 1 else
+            f"{name[:-len('.xlsx')]}-{hashlib.sha256(unit.encode('utf-8')).hexdigest()[:8]}.xlsx"
+            for unit, name in plain.items()}
 
 
 @dataclass(frozen=True)
@@ -119,24 +134,9 @@ class Workspace:
         return self.rollups_dir(round_id) / safe_filename(unit, ".xlsx")
 
     def rollup_paths(self, round_id: str, units: Sequence[str]) -> dict[str, Path]:
-        """Each lead unit's rollup file; names that would collide once made safe get a digest each.
-
-        `区城投/集团` and `区城投_集团` are both `区城投_集团.xlsx` on disk: rather than let one rollup
-        silently replace the other, both become `区城投_集团-<digest of the real name>.xlsx` (the
-        identity sheet inside names the unit).
-        """
+        """Each lead unit's rollup file (in `rollups_dir`, named by `rollup_names`)."""
         folder = self.rollups_dir(round_id)  # once: a city has a thousand lead units
-        plain = {u: folder / safe_filename(u, ".xlsx") for u in units}
-        counts: dict[Path, int] = {}
-        for path in plain.values():
-            counts[path] = counts.get(path, 0) + 1
-        out: dict[str, Path] = {}
-        for unit, path in plain.items():
-            if counts[path] > 1:
-                digest = hashlib.sha256(unit.encode("utf-8")).hexdigest()[:8]
-                path = self.rollups_dir(round_id) / f"{path.stem}-{digest}{path.suffix}"
-            out[unit] = path
-        return out
+        return {unit: folder / name for unit, name in rollup_names(units).items()}
 
     def receipts_dir(self, round_id: str) -> Path:
         return self.round_dir(round_id) / "receipts"

@@ -380,6 +380,25 @@ def test_pass_with_nothing_new_reports_what_a_full_recomputation_gives(ws: Works
     assert {s.state for s in earlier.states} == {"missing"}
 
 
+def test_a_pass_with_nothing_new_says_its_summary_and_checks_without_building_the_states(
+        ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The summary and `--check` read the snapshot's outlines; the states (their contents and
+    sources, two thirds of a snapshot) are built only if something reads them."""
+    from excelflow.runs import snapshot as snapshot_module
+
+    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx", {2: {"完成状态": "差不多吧", "进展情况": "写了"}}), "a.xlsx")
+    full = run_cli("collect", "--root", str(ws.root), "--now", "2021-06-14T10:00", "--check")
+    built: list[int] = []
+    real = snapshot_module.states_from_details
+    monkeypatch.setattr(snapshot_module, "states_from_details", lambda *a: built.append(1) or real(*a))
+    quick = run_cli("collect", "--root", str(ws.root), "--now", "2021-06-14T10:30", "--check")
+    assert "没有新的报送" in quick.output
+    assert built == []
+    assert quick.exit_code == full.exit_code == 3  # gaps either way: 区科技局's invalid entry
+    table = [line for line in quick.output.splitlines() if line.startswith(("区科技局", "合计", "报送率"))]
+    assert table == [line for line in full.output.splitlines() if line.startswith(("区科技局", "合计", "报送率"))]
+
+
 def _collected_snapshot(ws: Workspace, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     """One return collected: the round's snapshot file and what it holds."""
     drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "a.xlsx")
@@ -404,26 +423,65 @@ def _snapshot_answers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 
 @pytest.mark.parametrize("damage", [
-    lambda state: state.__setitem__(7, "不是对象"),  # content neither values nor an object
-    lambda state: state.__setitem__(7, [*state[7], "多余"]),  # a value more than EntryReport has
-    lambda state: state.__setitem__(7, {"多余": 1}),  # content by name, with a field no EntryReport has
-    lambda state: state.pop(),  # a value missing
-    lambda state: state.__setitem__(9, None),  # problems not a list
-    lambda state: state.__setitem__(4, "昨天"),  # not a time
-], ids=["content-text", "content-long", "content-field", "short", "problems-none", "time"])
-def test_a_damaged_snapshot_is_not_used_and_the_pass_recomputes_the_states(ws: Workspace, tmp_path: Path, damage):
+    lambda outline: outline.pop(),  # a value missing
+    lambda outline: outline.append(0),  # a value more than an outline has
+    lambda outline: outline.__setitem__(7, None),  # problems not a list
+    lambda outline: outline.__setitem__(7, [{"多余": 1}]),  # a problem with a field no Problem has
+    lambda outline: outline.__setitem__(4, "昨天"),  # not a time
+], ids=["short", "long", "problems-none", "problem-field", "time"])
+def test_a_snapshot_with_a_damaged_outline_is_not_used_and_the_pass_recomputes(ws: Workspace, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch, damage):
     from excelflow.runs.collect import run_pass
-    from excelflow.runs.snapshot import STATE_ROWS
+    from excelflow.runs.snapshot import STATE_OUTLINES
     from excelflow.runs.status import status_states
 
     path, saved = _collected_snapshot(ws, tmp_path)
-    received = next(s for s in saved["snapshot"][STATE_ROWS] if s[7])
+    received = next(s for s in saved["snapshot"][STATE_OUTLINES] if s[4])
     damage(received)
     path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
 
+    answered = _snapshot_answers(monkeypatch)
     again = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 0))
+    assert answered == [None]  # not from the snapshot
     assert again.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
     assert any(s.state == "on_time" for s in again.states)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda rows: rows[0].__setitem__(0, "不是对象"),  # a content neither values nor None
+    lambda rows: rows[0].__setitem__(0, [*rows[0][0], "多余"]),  # a value more than EntryReport has
+    lambda rows: rows[0].__setitem__(0, {"多余": 1}),  # a content by name
+    lambda rows: rows[0].__setitem__(1, None),  # sources not a list
+    lambda rows: rows.pop(),  # a state's details missing
+    lambda rows: rows.__setitem__(slice(None), ["[不是 JSON"]),
+], ids=["content-text", "content-long", "content-by-name", "sources-none", "short", "not-json"])
+def test_a_snapshot_with_damaged_details_answers_with_the_states_the_archive_gives(
+        ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage):
+    """The outlines answer the pass (the summary needs nothing else); the states, read later, come
+    from the archive when the details do not fit them: the same states a full pass gives."""
+    from excelflow.runs.collect import run_pass
+    from excelflow.runs.snapshot import STATE_DETAILS, STATE_OUTLINES
+    from excelflow.runs.status import status_states
+
+    path, saved = _collected_snapshot(ws, tmp_path)
+    rows = json.loads(saved["snapshot"][STATE_DETAILS])
+    first_received = next(i for i, o in enumerate(saved["snapshot"][STATE_OUTLINES]) if o[4])
+    rows.insert(0, rows.pop(first_received))  # the damage goes to a return's content
+    saved["snapshot"][STATE_OUTLINES].insert(0, saved["snapshot"][STATE_OUTLINES].pop(first_received))
+    damage(rows)
+    saved["snapshot"][STATE_DETAILS] = rows[0] if rows == ["[不是 JSON"] else json.dumps(rows, ensure_ascii=False)
+    path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+
+    answered = _snapshot_answers(monkeypatch)
+    quick = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 0))
+    assert len(answered) == 1 and answered[0] is not None  # answered from the outlines
+    expected = status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
+    assert sorted(quick.states, key=_entry_key) == sorted(expected, key=_entry_key)
+    assert any(s.state == "on_time" and s.content is not None for s in quick.states)
+
+
+def _entry_key(s: Any) -> tuple[int, str, str]:
+    return s.task_id, s.unit, s.role
 
 
 def test_a_snapshot_whose_contents_have_other_fields_is_not_used(ws: Workspace, tmp_path: Path,
@@ -445,28 +503,26 @@ def test_a_snapshot_whose_contents_have_other_fields_is_not_used(ws: Workspace, 
     assert again.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
 
 
-def test_a_snapshot_holding_each_content_by_name_is_still_read(ws: Workspace, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch):
-    """Snapshots written before `state_rows` hold the states under "states", each content an
-    object by field name: a pass with nothing new still answers from them."""
-    from excelflow.intake.records import EntryReport
+def test_a_snapshot_in_an_earlier_layout_is_recomputed_once_then_answers(ws: Workspace, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    """Snapshots written before outlines held each state whole under "state_rows" (or, earlier,
+    "states"): the first pass after recomputes and rewrites the snapshot, the next one answers."""
     from excelflow.runs.collect import run_pass
-    from excelflow.runs.snapshot import STATE_ROWS
+    from excelflow.runs.snapshot import STATE_DETAILS, STATE_OUTLINES
     from excelflow.runs.status import status_states
-    from excelflow.store.archive_format import field_order
 
     path, saved = _collected_snapshot(ws, tmp_path)
-    rows = saved["snapshot"].pop(STATE_ROWS)
-    for row in rows:
-        if row[7]:
-            row[7] = dict(zip(field_order(EntryReport), row[7]))  # as written before
-    saved["snapshot"]["states"] = rows
+    outlines, details = saved["snapshot"].pop(STATE_OUTLINES), json.loads(saved["snapshot"].pop(STATE_DETAILS))
+    saved["snapshot"]["state_rows"] = [[*o[:7], content, sources, *o[7:]] for o, (content, sources)
+                                       in zip(outlines, details)]  # as written before
     path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
 
     answered = _snapshot_answers(monkeypatch)
-    quick = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 0))
-    assert len(answered) == 1 and answered[0] is not None  # answered from the snapshot, not a full pass
-    assert quick.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
+    first = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 0))
+    second = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 5))
+    assert answered[0] is None and answered[1] is not None
+    assert first.states == second.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
+
 
 
 def test_load_reported_gives_the_latest_complete_content_of_a_past_round(ws: Workspace, tmp_path: Path):

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from excelflow.intake.records import EntryReport, Problem, Submission
 from excelflow.register.model import Register, Role, Round
@@ -67,6 +67,29 @@ class EntryState:
     def label(self) -> str:
         """`按时`, `逾期3天`, `未报`, `不完整`, `无效` (see `wording.state_label`)."""
         return state_label(self.state, self.days_late)
+
+
+class EntryOutline(Protocol):
+    """An entry's state without its content and sources: what the terminal summary and `--check`
+    read. An `EntryState` is one; so is a snapshot's outline (`runs.snapshot.StateOutline`), which
+    a pass with nothing new reads without building the states."""
+
+    @property
+    def task_id(self) -> int: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def role(self) -> Role: ...
+    @property
+    def state(self) -> EntryStateName: ...
+    @property
+    def received_at(self) -> datetime | None: ...
+    @property
+    def days_late(self) -> int: ...
+    @property
+    def deadline(self) -> date: ...
+    @property
+    def problems(self) -> tuple[Problem, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -202,7 +225,7 @@ def states_by_key(states: Iterable[EntryState]) -> dict[Key, EntryState]:
     return {(s.task_id, s.unit, s.role): s for s in states}
 
 
-def has_gaps(states: Iterable[EntryState], as_of: date) -> bool:
+def has_gaps(states: Iterable[EntryOutline], as_of: date) -> bool:
     """True when anything due is missing, or anything is late or invalid (what `--check` exits 3
     for). An entry not due yet (its deadline is `as_of` or later) is not a gap: a scheduled check
     before the deadline must not alarm."""

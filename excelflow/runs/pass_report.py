@@ -6,14 +6,56 @@ by the terminal summary, the pass log and the demo.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import overload
 
 from excelflow.intake.records import Submission
 from excelflow.intake.scan import Unreadable
 from excelflow.register.model import Task
-from excelflow.reports.ledger import EntryState
+from excelflow.reports.ledger import EntryOutline, EntryState
+
+
+class LazyStates(Sequence[EntryState]):
+    """Entry states built only when something reads them, from outlines already at hand.
+
+    A pass answered from its snapshot has each entry's outline (`EntryOutline`: what the summary
+    and `--check` read); the states with their contents and sources (a city's 10,800) are built by
+    `build` the first time they are read, which the terminal summary never does."""
+
+    def __init__(self, outlines: Sequence[EntryOutline], build: Callable[[], list[EntryState]]) -> None:
+        self.outlines = outlines
+        self._build: Callable[[], list[EntryState]] | None = build
+        self._states: list[EntryState] = []
+
+    def _built(self) -> list[EntryState]:
+        if self._build is not None:
+            self._states = self._build()
+            self._build = None
+        return self._states
+
+    def __len__(self) -> int:
+        return len(self.outlines)
+
+    @overload
+    def __getitem__(self, index: int) -> EntryState: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[EntryState]: ...
+    def __getitem__(self, index: int | slice) -> EntryState | list[EntryState]:
+        return self._built()[index]
+
+    def __iter__(self) -> Iterator[EntryState]:
+        return iter(self._built())
+
+    def __eq__(self, other: object) -> bool:  # as the list of states it stands for
+        return isinstance(other, Sequence) and not isinstance(other, str) and self._built() == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a list: unhashable like one
+
+    def __repr__(self) -> str:
+        return f"LazyStates({len(self)} states{', built' if self._build is None else ''})"
 
 
 @dataclass(frozen=True)
@@ -24,7 +66,7 @@ class CollectReport:
     as_of: datetime
     new: list[Submission]
     pending: list[str]
-    states: list[EntryState]
+    states: Sequence[EntryState]  # a list, or `LazyStates` for a pass answered from its snapshot
     unidentified: list[Submission]
     outputs: list[Path]
     duplicates: list[str] = field(default_factory=list)  # inbox paths whose bytes were already archived
@@ -40,3 +82,8 @@ class CollectReport:
     @property
     def round(self) -> str:
         return self.round_id
+
+    def outlines(self) -> Sequence[EntryOutline]:
+        """Each entry's state as the summary and `--check` read it, without building the states of a
+        pass answered from its snapshot."""
+        return self.states.outlines if isinstance(self.states, LazyStates) else self.states

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from excelflow.files import shown
-from excelflow.reports.ledger import EntryState
+from excelflow.reports.ledger import EntryOutline
 from excelflow.runs.pass_report import CollectReport
 from excelflow.wording import STATE_NAMES, full_moment, moment, role_name, state_label
 
@@ -50,18 +50,20 @@ class UnitCounts:
         return self.expected - self.counts["on_time"]
 
 
-def unit_counts(states: Iterable[EntryState]) -> list[UnitCounts]:
+def unit_counts(states: Iterable[EntryOutline]) -> list[UnitCounts]:
     """Counts per unit in first-seen order; units with gaps first, most gaps first."""
     per: dict[str, dict[str, int]] = {}
     for s in states:
-        counts = per.setdefault(s.unit, dict.fromkeys(STATE_ORDER, 0))
+        counts = per.get(s.unit)
+        if counts is None:
+            counts = per[s.unit] = dict.fromkeys(STATE_ORDER, 0)
         counts[s.state] += 1
     rows = [UnitCounts(u, sum(c.values()), c) for u, c in per.items()]
     order = {r.unit: i for i, r in enumerate(rows)}
     return sorted(rows, key=lambda r: (-(r.counts["missing"] + r.counts["invalid"]), -r.gaps, order[r.unit]))
 
 
-def unit_table(states: Sequence[EntryState], *, all_units: bool = False, most: int | None = None) -> list[str]:
+def unit_table(states: Sequence[EntryOutline], *, all_units: bool = False, most: int | None = None) -> list[str]:
     """The per-unit table (entries, 条) with a 合计 line, CJK-aligned: the units with a gap (the
     `most` worst of them, the others counted in one line), then one line for the units with
     everything on time (every unit with `all_units`)."""
@@ -85,10 +87,10 @@ def unit_table(states: Sequence[EntryState], *, all_units: bool = False, most: i
     return lines
 
 
-def late_lines(late: Sequence[EntryState], most: int | None = None) -> tuple[list[str], int]:
+def late_lines(late: Sequence[EntryOutline], most: int | None = None) -> tuple[list[str], int]:
     """One line per unit with late entries (the `most` latest units: a city's thousand are not all
     written out to be cut): how many, which tasks in which role, how late; and the number of units."""
-    per_unit: dict[str, list[EntryState]] = {}
+    per_unit: dict[str, list[EntryOutline]] = {}
     for s in late:
         per_unit.setdefault(s.unit, []).append(s)
     ordered = sorted(per_unit.items(), key=lambda kv: -sum(s.days_late for s in kv[1]))
@@ -105,7 +107,7 @@ def late_lines(late: Sequence[EntryState], most: int | None = None) -> tuple[lis
     return lines, len(ordered)
 
 
-def rates(states: Sequence[EntryState]) -> tuple[float, float]:
+def rates(states: Sequence[EntryOutline]) -> tuple[float, float]:
     """(reporting rate, on-time rate) as domain.md defines them (÷ entries expected)."""
     if not states:
         return 0.0, 0.0
@@ -152,18 +154,19 @@ def summary_lines(report: CollectReport, root: Path, *, list_all_outputs: bool =
                      "请在登记表「任务」表的相关单位列或「单位」表的分组列中填写后重新收集。")
     lines.append("")
 
-    lines += unit_table(report.states, most=UNITS_SHOWN)
-    reporting, on_time = rates(report.states)
+    states = report.outlines()  # all the summary reads: a pass answered from its snapshot builds no state
+    lines += unit_table(states, most=UNITS_SHOWN)
+    reporting, on_time = rates(states)
     lines.append(f"报送率 {reporting:.1%},按时报送率 {on_time:.1%}(均按应报条目计)。")
 
-    late = [s for s in report.states if s.state == "late"]
+    late = [s for s in states if s.state == "late"]
     if late:
         lines += ["", f"逾期报送({len(late)} 条):"]
         listed, units = late_lines(late, LATE_UNITS_SHOWN)
         lines += listed
         if units > LATE_UNITS_SHOWN:
             lines.append(f"  …… 另有 {units - LATE_UNITS_SHOWN} 个单位逾期报送,见各单位回执和对比通报表")
-    bad = [s for s in report.states if s.state in ("incomplete", "invalid")]
+    bad = [s for s in states if s.state in ("incomplete", "invalid")]
     if bad:
         lines += ["", f"不完整或无效({len(bad)} 条,详见各单位回执):"]
         for s in bad[:20]:
@@ -227,7 +230,7 @@ def _output_lines(outputs: Sequence[Path], root: Path, list_all: bool) -> list[s
     return out
 
 
-def status_lines(round_text: str, now: datetime, states: Sequence[EntryState], reason: str = "",
+def status_lines(round_text: str, now: datetime, states: Sequence[EntryOutline], reason: str = "",
                  all_units: bool = False) -> list[str]:
     """`excelflow status` without --json: the round (and why), the per-unit table and the rates."""
     lines = round_line(f"{round_text},截至 {full_moment(now)}(按已收集的报送计算;收集新文件请运行 excelflow collect)",
