@@ -1,12 +1,19 @@
 """The register as the pass cache keeps it and the workers receive it: every field as JSON, read
-back equal."""
+back equal; and the cache file read twice by one process (before and under the lock)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
+import pytest
+
+from excelflow.files import atomic_write_text
 from excelflow.register.model import Milestone, Register, Round, Task, Unit
-from excelflow.store.pass_cache import register_from_json, register_to_json
+from excelflow.store import pass_cache
+from excelflow.store.pass_cache import PassCache, register_from_json, register_to_json
+from excelflow.workspace import Workspace
 
 REGISTER = Register(
     title="2021年重点工作任务",
@@ -38,3 +45,58 @@ def test_the_register_is_kept_field_by_field_with_lists_and_iso_dates_and_read_b
 def test_an_empty_register_is_kept_too():
     empty = Register(title="", units=(), tasks=(), rounds=(), milestones=(), settings={})
     assert register_from_json(register_to_json(empty)) == empty
+
+
+# -- the cache file read twice in one process -------------------------------------------------------
+def _saved_cache(tmp_path: Path) -> Workspace:
+    ws = Workspace(tmp_path)
+    cache = PassCache(ws)
+    cache.set_output_key("2021-H1", "saved")
+    cache.save()
+    return ws
+
+
+def _decodes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One item per decoding of the cache file's text from now on."""
+    calls: list[int] = []
+    real = pass_cache.json.loads
+    monkeypatch.setattr(pass_cache.json, "loads", lambda text, **kw: calls.append(1) or real(text, **kw))
+    return calls
+
+
+def test_a_cache_read_again_unchanged_takes_over_what_its_gone_reader_decoded(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch):
+    ws = _saved_cache(tmp_path)
+    decodes = _decodes(monkeypatch)
+    PassCache(ws).output_key("2021-H1")  # read, then gone (the mail check before the lock)
+    again = PassCache(ws)
+    assert decodes == [1]
+    assert again.output_key("2021-H1") == "saved"
+
+
+def test_two_caches_alive_at_once_never_share_what_they_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    ws = _saved_cache(tmp_path)
+    decodes = _decodes(monkeypatch)
+    first = PassCache(ws)
+    second = PassCache(ws)
+    first.set_output_key("2021-H1", "changed by the first")
+    assert decodes == [1, 1]
+    assert second.output_key("2021-H1") == "saved"
+
+
+def test_what_a_gone_cache_changed_without_saving_is_not_handed_to_the_next(tmp_path: Path):
+    ws = _saved_cache(tmp_path)
+    first = PassCache(ws)
+    first.set_output_key("2021-H1", "never saved")
+    del first
+    assert PassCache(ws).output_key("2021-H1") == "saved"
+
+
+def test_a_cache_file_replaced_since_it_was_read_is_read_anew(tmp_path: Path):
+    ws = _saved_cache(tmp_path)
+    path = ws.state / pass_cache.CACHE_NAME
+    PassCache(ws).output_key("2021-H1")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["outputs"]["2021-H1"] = "written by another collector"
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False))
+    assert PassCache(ws).output_key("2021-H1") == "written by another collector"
