@@ -104,7 +104,7 @@ def register_json(register: Register) -> dict[str, Any]:
 
 def register_from_json(d: dict[str, Any]) -> Register:
     def tup(v: Any) -> tuple[str, ...]:
-        return tuple(str(x) for x in v)
+        return tuple(map(str, v))  # a city's register holds 6,000 such lists: no generator each
 
     units = tuple(Unit(name=u["name"], aliases=tup(u["aliases"]), groups=tup(u["groups"]), contact=u["contact"],
                        phone=u["phone"], code=u["code"], emails=tup(u.get("emails", ()))) for u in d["units"])
