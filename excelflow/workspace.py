@@ -24,6 +24,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -75,13 +76,15 @@ def rollup_names(units: Sequence[str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Workspace:
+    # The folders a pass asks for thousands of times (each output, each archived return) are
+    # joined once: `cached_property` keeps them in the instance, which its frozenness allows.
     root: Path
 
-    @property
+    @cached_property
     def workbooks(self) -> Path:
         return self.root / "workbooks"
 
-    @property
+    @cached_property
     def register_path(self) -> Path:
         return self.workbooks / "register.xlsx"
 
@@ -94,19 +97,19 @@ class Workspace:
         """The campaign's secret key signing handed-out workbooks (`forms.campaign_key`); never sent."""
         return self.workbooks / "campaign.key"
 
-    @property
+    @cached_property
     def inbox(self) -> Path:
         return self.root / "inbox"
 
-    @property
+    @cached_property
     def archive(self) -> Path:
         return self.root / "archive"
 
-    @property
+    @cached_property
     def outbox(self) -> Path:
         return self.root / "outbox"
 
-    @property
+    @cached_property
     def state(self) -> Path:
         return self.root / ".excelflow"
 
@@ -176,7 +179,7 @@ class Workspace:
         """Where fetched attachments are saved: `inbox/邮件/<day>/<sender>/` (collect reads them there)."""
         return self.inbox / "邮件"
 
-    @property
+    @cached_property
     def mail_state(self) -> Path:
         """What the mail channel remembers: messages fetched, messages sent, receipt-time hints."""
         return self.state / "mail"

@@ -697,14 +697,15 @@ class FastWorkbook(FastXML, Workbook):  # type: ignore[misc]
     def add_format(self, properties: dict[str, Any] | None = None) -> Format:
         """`Workbook.add_format`: a copy of a format made once per process from the same properties
         (a format's constructor sets some forty attributes one method call at a time)."""
+        given = properties or {}
+        # The types too: 16 and 16.0 (or 1 and True) are equal keys, but a font of 16.0 points is
+        # written "16.0". In the order given (not sorted: 18 keys a workbook), so the same
+        # properties in another order only make another model.
+        key = (tuple(given.items()), tuple(map(type, given.values())), tuple(self.default_format_properties.items()))
         try:
-            # The type too: 16 and 16.0 are equal keys, but a font of 16.0 points is written "16.0".
-            key = (tuple(sorted((name, type(value), value) for name, value in (properties or {}).items())),
-                   tuple(sorted(self.default_format_properties.items())))
-            hash(key)
-        except TypeError:
+            model = _format_models.get(key)
+        except TypeError:  # a value that is not hashable
             return super().add_format(properties)
-        model = _format_models.get(key)
         if model is None:
             if len(_format_models) >= _CACHE_LIMIT:
                 _format_models.clear()
