@@ -282,10 +282,11 @@ class SyncBatch:
     """Files written durably inside `synced_together`, synced together by `commit`."""
 
     def __init__(self) -> None:
-        self._paths: dict[Path, None] = {}
+        # By their text (a pass adds thousands: hashing a Path each time cost more than the text).
+        self._paths: dict[str, Path] = {}
 
     def add(self, path: Path) -> None:
-        self._paths[path] = None
+        self._paths[os.fspath(path)] = path
 
     def __len__(self) -> int:
         return len(self._paths)
@@ -301,11 +302,11 @@ class SyncBatch:
         """Sync every file written since the last commit, then the folders that name them (so a
         rename survives a power cut as well as the bytes). Raises `WriteFailed` if the disk
         refuses (EIO: the bytes may not be on it)."""
-        paths = list(self._paths)
+        written = [(os.path.dirname(text), path) for text, path in self._paths.items()]
         self._paths.clear()
-        if not paths:
+        if not written:
             return
-        folders = list(dict.fromkeys(p.parent for p in paths))
+        folders = [Path(f) for f in dict.fromkeys(folder for folder, _ in written)]
         # One `syncfs` for each local Linux file system that makes it as safe (`fs_sync`); the
         # files of any other folder one by one.
         groups, rest = whole_sync_folders(folders)
@@ -316,9 +317,10 @@ class SyncBatch:
                 raise WriteFailed(folder, exc) from exc
             if not synced:
                 rest += members
+        paths = [path for _, path in written]
         if len(rest) < len(folders):
-            left = set(rest)
-            paths = [p for p in paths if p.parent in left]
+            left = {os.fspath(f) for f in rest}
+            paths = [path for folder, path in written if folder in left]
             folders = rest
         if os.name == "nt":
             folders = []
@@ -442,8 +444,9 @@ def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes], *, durable: bo
     fence = _FENCE.get()
     if fence is not None:
         fence.check()
-    _ensure_folder(path.parent)
-    folder = fence.temp_dir if fence is not None else path.parent
+    parent = os.path.dirname(path)  # text: a Path's parent and its hash cost more than the write's syscalls
+    _ensure_folder(parent)
+    folder = fence.temp_dir if fence is not None else parent
     tag = fence.tag if fence is not None else _owner_tag()
     # The target's name and the owner are in the temporary one, so a sweep can tell whose it is.
     prefix = f".tmp-{path.name[:100]}.{tag}."
@@ -454,8 +457,8 @@ def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes], *, durable: bo
             if fence is not None:
                 raise
             # The target's folder went since this process made sure of it: again, once.
-            _KNOWN_FOLDERS.discard(path.parent)
-            _ensure_folder(path.parent)
+            _KNOWN_FOLDERS.discard(parent)
+            _ensure_folder(parent)
             fd, tmp = _new_temp_file(folder, prefix)
     except FileNotFoundError as exc:
         if fence is not None:
@@ -481,8 +484,8 @@ def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes], *, durable: bo
                     if not os.path.exists(tmp):
                         raise
                     # The target's folder went since this process made sure of it: again, once.
-                    _KNOWN_FOLDERS.discard(path.parent)
-                    _ensure_folder(path.parent)
+                    _KNOWN_FOLDERS.discard(parent)
+                    _ensure_folder(parent)
                     os.replace(tmp, path)
             except OSError as exc:
                 if exc.errno != errno.EXDEV or fence is None:
@@ -512,16 +515,16 @@ def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes], *, durable: bo
 
 # Folders this process made sure exist (a pass writes thousands of files into a few folders:
 # `mkdir` of an existing one raised and caught each time cost more than the write).
-_KNOWN_FOLDERS: set[Path] = set()
+_KNOWN_FOLDERS: set[str] = set()
 
 
-def _ensure_folder(folder: Path) -> None:
+def _ensure_folder(folder: str) -> None:
     if folder in _KNOWN_FOLDERS:
         return
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        os.makedirs(folder, exist_ok=True)
     except OSError as exc:
-        raise WriteFailed(folder, exc) from exc
+        raise WriteFailed(Path(folder), exc) from exc
     if len(_KNOWN_FOLDERS) > 10_000:
         _KNOWN_FOLDERS.clear()
     _KNOWN_FOLDERS.add(folder)
@@ -530,7 +533,7 @@ def _ensure_folder(folder: Path) -> None:
 _TEMP_NAMES = itertools.count()
 
 
-def _new_temp_file(folder: Path, prefix: str) -> tuple[int, str]:
+def _new_temp_file(folder: str | Path, prefix: str) -> tuple[int, str]:
     """A new temporary file in `folder` named `<prefix><unique>.part`, open for writing: what
     `tempfile.mkstemp` makes, with the mode `open()` gives (0666 less the umask, so no chmod)
     and a name from a counter (the prefix names the owner; a leftover of an earlier owner with
@@ -655,7 +658,10 @@ def remove_stale_temp_files(folder: Path, targets: Iterable[str] | None = None) 
 
 def fallback_path(path: Path) -> Path:
     """Where an output goes when the previous one cannot be replaced (open in Excel on Windows)."""
-    return path.with_name(f"{path.stem}(新版-原文件被占用){path.suffix}")
+    return path.with_name(f"{path.stem}{FALLBACK_MARK}{path.suffix}")
+
+
+FALLBACK_MARK = "(新版-原文件被占用)"  # after the name of an output written beside the one held open
 
 
 def publish_bytes(path: Path, data: bytes) -> Path | None:
@@ -707,7 +713,10 @@ def _held_open(path: Path, exc: WriteFailed) -> bool:
 def _drop_stale_fallback(path: Path) -> None:
     """Once `path` itself is current again, a fallback written beside it earlier is outdated:
     remove it so that the clerk does not open the "新版" file and read old figures."""
+    # As text: `fallback_path`'s Path was most of this call's cost (a pass publishes thousands).
+    folder, name = os.path.split(path)
+    stem, suffix = os.path.splitext(name)
     try:
-        fallback_path(path).unlink()
+        os.unlink(os.path.join(folder, f"{stem}{FALLBACK_MARK}{suffix}"))
     except OSError:
         pass  # none (the usual case), or it is open in Excel itself: leave it for next time

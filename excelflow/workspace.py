@@ -119,7 +119,14 @@ class Workspace:
         return self.state / "pending.json"
 
     def round_dir(self, round_id: str) -> Path:
-        return self.outbox / safe_filename(round_id)
+        folder = self._round_dirs.get(round_id)
+        if folder is None:  # every output path of a pass starts here: made once per round
+            folder = self._round_dirs[round_id] = self.outbox / safe_filename(round_id)
+        return folder
+
+    @cached_property
+    def _round_dirs(self) -> dict[str, Path]:
+        return {}
 
     def templates_dir(self, round_id: str) -> Path:
         return self.round_dir(round_id) / "templates"

@@ -197,10 +197,10 @@ class _Existing:
     returns has ten thousand receipt files: a stat each is what the listing saves)."""
 
     def __init__(self) -> None:
-        self._names: dict[Path, set[str] | None] = {}
+        self._names: dict[str, set[str] | None] = {}  # by the folder's text (cheaper to hash than a Path)
 
     def __call__(self, path: Path) -> bool:
-        folder = path.parent
+        folder = os.path.dirname(path)
         if folder not in self._names:
             try:
                 self._names[folder] = set(os.listdir(folder))
