@@ -444,7 +444,8 @@ def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes], *, durable: bo
     fence = _FENCE.get()
     if fence is not None:
         fence.check()
-    parent = os.path.dirname(path)  # text: a Path's parent and its hash cost more than the write's syscalls
+    # The folder as text: a Path's parent and its hash cost more than the write's system calls.
+    parent = os.path.dirname(path) or "."
     _ensure_folder(parent)
     folder = fence.temp_dir if fence is not None else parent
     tag = fence.tag if fence is not None else _owner_tag()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from excelflow.files import atomic_write_bytes, remove_stale_temp_files
 
 
@@ -89,3 +91,11 @@ def test_a_write_into_a_folder_removed_since_the_last_write_makes_the_folder_aga
         atomic_write_bytes(folder / "d.xlsx", b"4")
     assert sorted(p.name for p in folder.iterdir()) == ["d.xlsx"]
     assert list(work.iterdir()) == []
+
+
+def test_a_file_named_without_a_folder_is_written_in_the_current_one(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    atomic_write_bytes(Path("回执.txt"), b"done")
+    assert (tmp_path / "回执.txt").read_bytes() == b"done"
+    assert [p.name for p in tmp_path.iterdir()] == ["回执.txt"]
