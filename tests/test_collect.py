@@ -371,7 +371,9 @@ def test_pass_with_nothing_new_reports_what_a_full_recomputation_gives(ws: Works
 
     quick = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 0))
     assert not quick.rendered and quick.new == []
-    assert quick.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
+    expected = status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
+    assert [_outline(o) for o in quick.outlines()] == [_outline(s) for s in expected]  # what the summary reads
+    assert quick.states == expected
     assert [s.path for s in quick.unidentified] == ["未知.xlsx"]
     assert {s.state for s in quick.states} >= {"on_time", "invalid", "incomplete", "missing"}
 
@@ -397,6 +399,10 @@ def test_a_pass_with_nothing_new_says_its_summary_and_checks_without_building_th
     assert quick.exit_code == full.exit_code == 3  # gaps either way: 区科技局's invalid entry
     table = [line for line in quick.output.splitlines() if line.startswith(("区科技局", "合计", "报送率"))]
     assert table == [line for line in full.output.splitlines() if line.startswith(("区科技局", "合计", "报送率"))]
+
+
+def _outline(s: Any) -> tuple[Any, ...]:
+    return s.task_id, s.unit, s.role, s.state, s.received_at, s.days_late, s.deadline, s.problems
 
 
 def _collected_snapshot(ws: Workspace, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
@@ -482,7 +488,6 @@ def test_a_snapshot_in_an_earlier_layout_is_recomputed_once_then_answers(ws: Wor
     second = run_pass(ws, round_id=None, now=datetime(2021, 6, 14, 18, 5))
     assert answered[0] is None and answered[1] is not None
     assert first.states == second.states == status_states(ws, ROUND, datetime(2021, 6, 14, 18, 0))[1]
-
 
 
 def test_load_reported_gives_the_latest_complete_content_of_a_past_round(ws: Workspace, tmp_path: Path):

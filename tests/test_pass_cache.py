@@ -4,6 +4,7 @@ back equal; and the cache file read twice by one process (before and under the l
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -100,3 +101,29 @@ def test_a_cache_file_replaced_since_it_was_read_is_read_anew(tmp_path: Path):
     data["outputs"]["2021-H1"] = "written by another collector"
     atomic_write_text(path, json.dumps(data, ensure_ascii=False))
     assert PassCache(ws).output_key("2021-H1") == "written by another collector"
+
+
+def test_the_register_loaded_by_a_pass_is_served_again_without_the_cache_until_its_file_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The mail after a pass asks for the register: the one the pass loaded, unless the clerk has
+    saved register.xlsx since (then it is loaded again, as a new PassCache would)."""
+    import os
+
+    from excelflow.register.write import write_register
+
+    ws = Workspace(tmp_path)
+    ws.workbooks.mkdir()
+    register = Register(title="登记表", units=REGISTER.units, tasks=REGISTER.tasks[:1], rounds=REGISTER.rounds,
+                        milestones=(), settings=REGISTER.settings)
+    write_register(ws.register_path, register)
+    cache = PassCache(ws)
+    loaded = cache.register()
+    cache.save()  # as a pass does, with the register in it
+    decodes = _decodes(monkeypatch)
+    assert pass_cache.current_register(ws) is loaded
+    assert decodes == []
+
+    write_register(ws.register_path, replace(register, title="改过的登记表"))
+    stat = ws.register_path.stat()
+    os.utime(ws.register_path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a later save
+    assert pass_cache.current_register(ws).title == "改过的登记表"

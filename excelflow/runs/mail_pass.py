@@ -24,7 +24,7 @@ from excelflow.errors import ExcelflowError
 from excelflow.mail.settings import mailbox_configured
 from excelflow.runs.pass_report import CollectReport
 from excelflow.runs.passlog import append_log
-from excelflow.store.pass_cache import PassCache
+from excelflow.store.pass_cache import current_register
 from excelflow.workspace import Workspace
 
 PASS_LOCK_WAIT = 5.0  # seconds: a clerk sending mail right now makes this pass skip the fetch, not wait
@@ -34,7 +34,7 @@ RETRY_MARK = "receipts-to-retry"  # in .excelflow/mail/: an automatic sending fa
 def fetch_before_pass(ws: Workspace, now: datetime, clock: Callable[[], datetime] = datetime.now) -> list[str]:
     """Fetch new mail into `inbox/` if the register names a mailbox; the lines to show. Never raises."""
     try:
-        register = PassCache(ws).register()
+        register = current_register(ws)
     except ExcelflowError:
         return []  # the pass itself says what is wrong with the register
     if not mailbox_configured(register):
@@ -67,7 +67,7 @@ def answer_after_pass(ws: Workspace, report: CollectReport, now: datetime,
         return []  # nothing new and nothing left over: no archive to read on a quiet pass
     lines: list[str] = []
     try:
-        register = PassCache(ws).register()
+        register = current_register(ws)
         from excelflow.mail.settings import Overrides, mail_settings
 
         settings = mail_settings(register, Overrides())
