@@ -405,12 +405,22 @@ def _outline(s: Any) -> tuple[Any, ...]:
     return s.task_id, s.unit, s.role, s.state, s.received_at, s.days_late, s.deadline, s.problems
 
 
-def _collected_snapshot(ws: Workspace, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
-    """One return collected: the round's snapshot file and what it holds."""
-    drop(ws, fill(ws, "区科技局", tmp_path / "a.xlsx"), "a.xlsx")
+@pytest.fixture(scope="module")
+def one_collected(pristine: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example with 区科技局's return collected on 2021-06-14 at 10:00 (collected once, copied
+    by each test: the copy keeps the files' times, so its snapshot still answers)."""
+    folder = tmp_path_factory.mktemp("collected")
+    ws = fresh_workspace(pristine, folder / "共享盘 督查室")
+    drop(ws, fill(ws, "区科技局", folder / "a.xlsx"), "a.xlsx")
     collect(ws, "2021-06-14T10:00")
+    return ws.root
+
+
+def _collected_snapshot(one_collected: Path, tmp_path: Path) -> tuple[Workspace, Path, dict[str, Any]]:
+    """A copy of `one_collected`: its workspace, the round's snapshot file and what it holds."""
+    ws = fresh_workspace(one_collected, tmp_path / "共享盘 督查室")
     [path] = (ws.root / ".excelflow" / "snapshots").glob("*.json")
-    return path, json.loads(path.read_text(encoding="utf-8"))
+    return ws, path, json.loads(path.read_text(encoding="utf-8"))
 
 
 def _snapshot_answers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
@@ -435,13 +445,13 @@ def _snapshot_answers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     lambda outline: outline.__setitem__(7, [{"多余": 1}]),  # a problem with a field no Problem has
     lambda outline: outline.__setitem__(4, "昨天"),  # not a time
 ], ids=["short", "long", "problems-none", "problem-field", "time"])
-def test_a_snapshot_with_a_damaged_outline_is_not_used_and_the_pass_recomputes(ws: Workspace, tmp_path: Path,
+def test_a_snapshot_with_a_damaged_outline_is_not_used_and_the_pass_recomputes(one_collected: Path, tmp_path: Path,
                                                                               monkeypatch: pytest.MonkeyPatch, damage):
     from excelflow.runs.collect import run_pass
     from excelflow.runs.snapshot import STATE_OUTLINES
     from excelflow.runs.status import status_states
 
-    path, saved = _collected_snapshot(ws, tmp_path)
+    ws, path, saved = _collected_snapshot(one_collected, tmp_path)
     received = next(s for s in saved["snapshot"][STATE_OUTLINES] if s[4])
     damage(received)
     path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
@@ -459,10 +469,10 @@ def test_a_snapshot_with_a_damaged_outline_is_not_used_and_the_pass_recomputes(w
     lambda ws: ws.state_file(ROUND),
 ], ids=["rollup", "receipt", "state-file"])
 def test_an_output_deleted_since_the_last_pass_is_drawn_again_by_a_pass_with_nothing_new(
-        ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output):
+        one_collected: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output):
     from excelflow.runs.collect import run_pass
 
-    _collected_snapshot(ws, tmp_path)
+    ws, _, _ = _collected_snapshot(one_collected, tmp_path)
     path = output(ws)
     path.unlink()
     answered = _snapshot_answers(monkeypatch)
@@ -471,7 +481,7 @@ def test_an_output_deleted_since_the_last_pass_is_drawn_again_by_a_pass_with_not
     assert path.exists()
 
 
-def test_a_snapshot_in_an_earlier_layout_is_recomputed_once_then_answers(ws: Workspace, tmp_path: Path,
+def test_a_snapshot_in_an_earlier_layout_is_recomputed_once_then_answers(one_collected: Path, tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch):
     """Snapshots written before outlines held each state whole under "state_rows" (or, earlier,
     "states"): the first pass after recomputes and rewrites the snapshot, the next one answers."""
@@ -479,7 +489,7 @@ def test_a_snapshot_in_an_earlier_layout_is_recomputed_once_then_answers(ws: Wor
     from excelflow.runs.snapshot import STATE_OUTLINES
     from excelflow.runs.status import status_states
 
-    path, saved = _collected_snapshot(ws, tmp_path)
+    ws, path, saved = _collected_snapshot(one_collected, tmp_path)
     saved["snapshot"]["state_rows"] = saved["snapshot"].pop(STATE_OUTLINES)  # under another name, as before
     path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
 

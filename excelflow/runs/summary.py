@@ -55,7 +55,7 @@ class UnitCounts:
 def unit_counts(states: Iterable[EntryOutline]) -> list[UnitCounts]:
     """Counts per unit in first-seen order; units with gaps first, most gaps first."""
     # Counted in C, by (unit, state) in the order first seen: a unit's first pair comes with its
-    # first entry (a city's 10,800 entries: 3 ms instead of 12).
+    # first entry (a city's 10,800 entries: 16 ms instead of 23 here).
     per: dict[str, dict[str, int]] = {}
     for (unit, state), n in Counter(map(_UNIT_AND_STATE, states)).items():
         counts = per.get(unit)
