@@ -302,7 +302,7 @@ class SyncBatch:
         """Sync every file written since the last commit, then the folders that name them (so a
         rename survives a power cut as well as the bytes). Raises `WriteFailed` if the disk
         refuses (EIO: the bytes may not be on it)."""
-        written = [(os.path.dirname(text), path) for text, path in self._paths.items()]
+        written = [(os.path.dirname(text) or ".", path) for text, path in self._paths.items()]
         self._paths.clear()
         if not written:
             return
