@@ -659,10 +659,14 @@ def remove_stale_temp_files(folder: Path, targets: Iterable[str] | None = None) 
 
 def fallback_path(path: Path) -> Path:
     """Where an output goes when the previous one cannot be replaced (open in Excel on Windows)."""
-    return path.with_name(f"{path.stem}{FALLBACK_MARK}{path.suffix}")
+    return Path(_fallback_text(path))
 
 
-FALLBACK_MARK = "(新版-原文件被占用)"  # after the name of an output written beside the one held open
+def _fallback_text(path: Path) -> str:
+    # As text: a Path's `with_name` was most of `_drop_stale_fallback`'s cost (a pass publishes thousands).
+    folder, name = os.path.split(path)
+    stem, suffix = os.path.splitext(name)
+    return os.path.join(folder, f"{stem}(新版-原文件被占用){suffix}")
 
 
 def publish_bytes(path: Path, data: bytes) -> Path | None:
@@ -714,10 +718,7 @@ def _held_open(path: Path, exc: WriteFailed) -> bool:
 def _drop_stale_fallback(path: Path) -> None:
     """Once `path` itself is current again, a fallback written beside it earlier is outdated:
     remove it so that the clerk does not open the "新版" file and read old figures."""
-    # As text: `fallback_path`'s Path was most of this call's cost (a pass publishes thousands).
-    folder, name = os.path.split(path)
-    stem, suffix = os.path.splitext(name)
     try:
-        os.unlink(os.path.join(folder, f"{stem}{FALLBACK_MARK}{suffix}"))
+        os.unlink(_fallback_text(path))
     except OSError:
         pass  # none (the usual case), or it is open in Excel itself: leave it for next time
